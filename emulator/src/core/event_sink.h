@@ -1,0 +1,21 @@
+// Where a streaming operation writes its encoded event-stream frames. Each transport provides
+// one: HTTP/1.1 writes chunks of a chunked body, HTTP/2 queues DATA frames. Operations see only
+// this interface.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+namespace bedrock {
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Sends bytes to the client as soon as possible. Returns false once the client has gone away
+  // (connection closed, stream reset); the producer should stop then.
+  virtual bool write(std::string_view bytes) = 0;
+  // Waits up to `duration`, returning early with false if the client goes away meanwhile.
+  virtual bool wait_for(std::chrono::milliseconds duration) = 0;
+};
+
+}  // namespace bedrock

@@ -1,0 +1,25 @@
+// The transport-neutral answer of an operation: a complete response, or a response head plus a
+// producer that writes the body as an event stream.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/event_sink.h"
+#include "core/headers.h"
+
+namespace bedrock {
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  // When set, `body` is ignored: the transport sends the head, then runs the producer, which
+  // writes encoded frames to the sink until it returns. The stream ends when it returns.
+  std::function<void(EventSink&)> stream_producer;
+
+  bool is_streaming() const { return static_cast<bool>(stream_producer); }
+};
+
+}  // namespace bedrock

@@ -1,0 +1,380 @@
+#include "http/http2_connection.h"
+
+#include <nghttp2/nghttp2.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/socket_stream.h"
+
+namespace bedrock::http {
+
+namespace {
+
+// A producer may run ahead of the client by this much before write() waits for the session
+// to drain; keeps memory bounded when a client reads slowly.
+constexpr size_t kMaxQueuedStreamBytes = 1 << 20;
+// Client uploads: a large window so request bodies do not stall on WINDOW_UPDATE round trips.
+constexpr int32_t kLocalWindowSize = 16 << 20;
+constexpr int kPollSliceMs = 200;
+
+// Frames produced by a streaming operation, waiting for the session to send them.
+class StreamChannel final : public EventSink {
+ public:
+  explicit StreamChannel(int wake_fd) : wake_fd_(wake_fd) {}
+
+  bool write(std::string_view bytes) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return cancelled_ || queued_.size() - offset_ < kMaxQueuedStreamBytes; });
+    if (cancelled_) return false;
+    queued_.append(bytes);
+    lock.unlock();
+    wake();
+    return true;
+  }
+
+  bool wait_for(std::chrono::milliseconds duration) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait_for(lock, duration, [&] { return cancelled_; });
+    return !cancelled_;
+  }
+
+  void finish() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+    }
+    wake();
+  }
+
+  void cancel() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancelled_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  // Copies up to `length` queued bytes; sets `eof` once everything has been taken after
+  // finish(). Returns -1 when nothing is queued yet.
+  ssize_t take(uint8_t* buf, size_t length, bool& eof) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t available = queued_.size() - offset_;
+    if (available == 0) {
+      if (finished_) {
+        eof = true;
+        return 0;
+      }
+      return -1;
+    }
+    size_t count = std::min(length, available);
+    std::memcpy(buf, queued_.data() + offset_, count);
+    offset_ += count;
+    if (offset_ == queued_.size()) {
+      queued_.clear();
+      offset_ = 0;
+    }
+    eof = finished_ && offset_ == queued_.size();
+    cv_.notify_all();
+    return static_cast<ssize_t>(count);
+  }
+
+ private:
+  void wake() {
+    uint64_t one = 1;
+    ssize_t ignored = ::write(wake_fd_, &one, sizeof(one));
+    (void)ignored;
+  }
+
+  int wake_fd_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::string queued_;
+  size_t offset_ = 0;
+  bool finished_ = false;
+  bool cancelled_ = false;
+};
+
+struct StreamState {
+  Request request;
+  bool request_too_large = false;
+  std::string response_body;  // unary answers
+  size_t response_offset = 0;
+  std::shared_ptr<StreamChannel> channel;  // event streams
+  bool deferred = false;
+};
+
+class Connection {
+ public:
+  Connection(int fd, const RequestHandler& handler, const std::atomic<bool>& stopping,
+             int idle_timeout_ms)
+      : fd_(fd), handler_(handler), stopping_(stopping), idle_timeout_ms_(idle_timeout_ms) {
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  }
+
+  ~Connection() {
+    for (auto& [id, stream] : streams_) {
+      if (stream->channel) stream->channel->cancel();
+    }
+    for (auto& t : producers_) t.join();
+    if (session_) nghttp2_session_del(session_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  void run() {
+    if (wake_fd_ < 0 || !start_session()) return;
+    std::vector<uint8_t> input(64 * 1024);
+    int idle_ms = 0;
+    while (!stopping_.load()) {
+      if (!flush()) return;
+      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) return;
+      pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      int rc = ::poll(fds, 2, kPollSliceMs);
+      if (rc < 0 && errno != EINTR) return;
+      if (rc <= 0) {
+        idle_ms += kPollSliceMs;
+        if (streams_.empty() && idle_ms >= idle_timeout_ms_) return;
+        continue;
+      }
+      idle_ms = 0;
+      if (fds[1].revents & POLLIN) resume_deferred_streams();
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t n;
+        do n = ::recv(fd_, input.data(), input.size(), 0);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0) return;
+        if (nghttp2_session_mem_recv(session_, input.data(), static_cast<size_t>(n)) < 0) return;
+      }
+    }
+  }
+
+ private:
+  bool start_session() {
+    nghttp2_session_callbacks* callbacks;
+    nghttp2_session_callbacks_new(&callbacks);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
+    int rv = nghttp2_session_server_new(&session_, callbacks, this);
+    nghttp2_session_callbacks_del(callbacks);
+    if (rv != 0) return false;
+    nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kLocalWindowSize},
+    };
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kLocalWindowSize);
+    return true;
+  }
+
+  // Sends everything the session has to send, in as few system calls as it allows.
+  bool flush() {
+    std::string out;
+    for (;;) {
+      const uint8_t* data;
+      ssize_t n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) return false;
+      if (n == 0) break;
+      out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+      if (out.size() >= 256 * 1024) {
+        if (!send_all(out)) return false;
+        out.clear();
+      }
+    }
+    return out.empty() || send_all(out);
+  }
+
+  bool send_all(const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_for_socket(fd_, POLLOUT, 30000)) {
+          continue;
+        }
+        return false;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  void resume_deferred_streams() {
+    uint64_t count;
+    while (::read(wake_fd_, &count, sizeof(count)) > 0) {
+    }
+    for (auto& [id, stream] : streams_) {
+      if (stream->deferred) {
+        stream->deferred = false;
+        nghttp2_session_resume_data(session_, id);
+      }
+    }
+  }
+
+  StreamState* stream(int32_t id) {
+    auto it = streams_.find(id);
+    return it == streams_.end() ? nullptr : it->second.get();
+  }
+
+  void dispatch(int32_t id, StreamState& state) {
+    Request& request = state.request;
+    request.http_version = "HTTP/2";
+    if (!request.headers.has("host")) {
+      if (const std::string* authority = request.headers.find(":authority")) {
+        request.headers.add("host", *authority);
+      }
+    }
+    auto query_start = request.target.find('?');
+    request.path = request.target.substr(0, query_start);
+    Response response = handler_(request);
+
+    std::vector<std::string> storage;  // lower-cased names must outlive the submit call
+    storage.reserve(response.headers.entries().size() * 2 + 4);
+    std::vector<nghttp2_nv> nva;
+    auto add = [&](std::string name, std::string value) {
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      storage.push_back(std::move(name));
+      storage.push_back(std::move(value));
+    };
+    add(":status", std::to_string(response.status));
+    for (const auto& [name, value] : response.headers.entries()) add(name, value);
+    if (!response.is_streaming()) {
+      add("content-length", std::to_string(response.body.size()));
+    }
+    for (size_t i = 0; i < storage.size(); i += 2) {
+      nva.push_back({reinterpret_cast<uint8_t*>(storage[i].data()),
+                     reinterpret_cast<uint8_t*>(storage[i + 1].data()), storage[i].size(),
+                     storage[i + 1].size(), NGHTTP2_NV_FLAG_NONE});
+    }
+
+    nghttp2_data_provider provider{};
+    provider.source.ptr = &state;
+    provider.read_callback = read_body;
+    bool has_body = response.is_streaming() || !response.body.empty();
+    if (response.is_streaming()) {
+      state.channel = std::make_shared<StreamChannel>(wake_fd_);
+      auto channel = state.channel;
+      auto producer = std::move(response.stream_producer);
+      producers_.emplace_back([channel, producer = std::move(producer)] {
+        producer(*channel);
+        channel->finish();
+      });
+    } else {
+      state.response_body = std::move(response.body);
+    }
+    nghttp2_submit_response(session_, id, nva.data(), nva.size(), has_body ? &provider : nullptr);
+  }
+
+  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
+                           uint32_t* flags, nghttp2_data_source* source, void*) {
+    auto* state = static_cast<StreamState*>(source->ptr);
+    if (state->channel) {
+      bool eof = false;
+      ssize_t n = state->channel->take(buf, length, eof);
+      if (n < 0) {
+        state->deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+      }
+      if (eof) *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return n;
+    }
+    size_t remaining = state->response_body.size() - state->response_offset;
+    size_t count = std::min(length, remaining);
+    std::memcpy(buf, state->response_body.data() + state->response_offset, count);
+    state->response_offset += count;
+    if (state->response_offset == state->response_body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(count);
+  }
+
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto* self = static_cast<Connection*>(user);
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      self->streams_[frame->hd.stream_id] = std::make_unique<StreamState>();
+    }
+    return 0;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                       size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                       void* user) {
+    auto* self = static_cast<Connection*>(user);
+    StreamState* state = self->stream(frame->hd.stream_id);
+    if (!state) return 0;
+    std::string n(reinterpret_cast<const char*>(name), namelen);
+    std::string v(reinterpret_cast<const char*>(value), valuelen);
+    if (n == ":method") {
+      state->request.method = std::move(v);
+    } else if (n == ":path") {
+      state->request.target = std::move(v);
+    } else {
+      state->request.headers.add(std::move(n), std::move(v));
+    }
+    return 0;
+  }
+
+  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
+                           size_t len, void* user) {
+    auto* self = static_cast<Connection*>(user);
+    if (StreamState* state = self->stream(stream_id)) {
+      state->request.body.append(reinterpret_cast<const char*>(data), len);
+    }
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto* self = static_cast<Connection*>(user);
+    bool request_complete = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+                            (frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
+    if (!request_complete) return 0;
+    if (StreamState* state = self->stream(frame->hd.stream_id)) {
+      self->dispatch(frame->hd.stream_id, *state);
+    }
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
+    auto* self = static_cast<Connection*>(user);
+    auto it = self->streams_.find(stream_id);
+    if (it != self->streams_.end()) {
+      if (it->second->channel) it->second->channel->cancel();
+      self->streams_.erase(it);
+    }
+    return 0;
+  }
+
+  int fd_;
+  const RequestHandler& handler_;
+  const std::atomic<bool>& stopping_;
+  int idle_timeout_ms_;
+  int wake_fd_ = -1;
+  nghttp2_session* session_ = nullptr;
+  std::map<int32_t, std::unique_ptr<StreamState>> streams_;
+  std::vector<std::thread> producers_;
+};
+
+}  // namespace
+
+void serve_http2_connection(int fd, const RequestHandler& handler,
+                            const std::atomic<bool>& stopping, int idle_timeout_ms) {
+  Connection connection(fd, handler, stopping, idle_timeout_ms);
+  connection.run();
+}
+
+}  // namespace bedrock::http

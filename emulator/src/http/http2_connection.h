@@ -1,0 +1,18 @@
+// The HTTP/2 side of the port: one nghttp2 server session per accepted connection, driven by
+// the thread that accepted it. Unary answers are sent from memory; event streams are produced
+// on a thread of their own and handed to the session through a queue and an eventfd, so a slow
+// stream never holds up other streams of the same connection.
+#pragma once
+
+#include <atomic>
+
+#include "http/server.h"
+
+namespace bedrock::http {
+
+// Serves one connection whose client preface is already waiting in the socket. Returns when
+// the client goes away, the connection idles past `idle_timeout_ms`, or `stopping` turns true.
+void serve_http2_connection(int fd, const RequestHandler& handler,
+                            const std::atomic<bool>& stopping, int idle_timeout_ms);
+
+}  // namespace bedrock::http

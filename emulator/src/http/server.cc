@@ -1,0 +1,226 @@
+#include "http/server.h"
+
+#include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "http/http2_connection.h"
+#include "core/api_error.h"
+#include "http/socket_stream.h"
+
+namespace bedrock::http {
+
+namespace {
+
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+constexpr int kReadTimeoutMs = 30000;
+constexpr int kWriteTimeoutMs = 30000;
+constexpr int kPollSliceMs = 200;
+
+// A thread per connection: streaming answers and keep-alive connections hold their thread for
+// as long as they live, and a fixed pool would queue new connections behind idle ones.
+class ThreadPerConnection final : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++active_;
+    }
+    std::thread([this, fn = std::move(fn)] {
+      fn();
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--active_ == 0) idle_.notify_all();
+    }).detach();
+  }
+
+  void shutdown() override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    idle_.wait(lock, [&] { return active_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  size_t active_ = 0;
+};
+
+enum class Protocol { kHttp1, kHttp2, kNone };
+
+// Peeks at the first bytes without consuming them: the HTTP/2 preface is 24 fixed bytes, and
+// any HTTP/1.1 request line differs from it by the first byte ("PRI" is not a method we serve).
+Protocol detect_protocol(int fd, const std::atomic<bool>& stopping) {
+  char peek[kHttp2Preface.size()];
+  int waited_ms = 0;
+  while (!stopping.load() && waited_ms < kReadTimeoutMs) {
+    if (!wait_for_socket(fd, POLLIN, kPollSliceMs)) {
+      waited_ms += kPollSliceMs;
+      continue;
+    }
+    ssize_t n = ::recv(fd, peek, sizeof(peek), MSG_PEEK);
+    if (n <= 0) return Protocol::kNone;
+    auto got = static_cast<size_t>(n);
+    if (std::memcmp(peek, kHttp2Preface.data(), got) != 0) return Protocol::kHttp1;
+    if (got == kHttp2Preface.size()) return Protocol::kHttp2;
+    // A prefix of the preface so far: wait for the rest.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    waited_ms += 1;
+  }
+  return Protocol::kNone;
+}
+
+void copy_request(const httplib::Request& in, Request& out) {
+  out.method = in.method;
+  out.target = in.target;
+  out.path = in.target.substr(0, in.target.find('?'));
+  out.http_version = "HTTP/1.1";
+  for (const auto& [name, value] : in.headers) out.headers.add(name, value);
+}
+
+void copy_response(Response&& in, httplib::Response& out) {
+  out.status = in.status;
+  std::string content_type = "application/json";
+  for (const auto& [name, value] : in.headers.entries()) {
+    if (equals_ignore_case(name, "content-type")) {
+      content_type = value;
+    } else {
+      out.set_header(name, value);
+    }
+  }
+  if (!in.is_streaming()) {
+    out.set_content(std::move(in.body), content_type);
+    return;
+  }
+  // The chunked provider runs on this connection's thread, so each frame the producer writes
+  // is sent at once as one chunk.
+  out.set_chunked_content_provider(
+      content_type, [producer = std::move(in.stream_producer)](size_t, httplib::DataSink& sink) {
+        struct ChunkSink final : EventSink {
+          explicit ChunkSink(httplib::DataSink& s) : sink(s) {}
+          bool write(std::string_view bytes) override {
+            return !gone && (gone = !sink.write(bytes.data(), bytes.size()), !gone);
+          }
+          bool wait_for(std::chrono::milliseconds duration) override {
+            std::this_thread::sleep_for(duration);
+            return !gone && sink.is_writable();
+          }
+          httplib::DataSink& sink;
+          bool gone = false;
+        } chunk_sink(sink);
+        producer(chunk_sink);
+        if (!chunk_sink.gone) sink.done();
+        return !chunk_sink.gone;
+      });
+}
+
+}  // namespace
+
+class Server::Impl final : public httplib::Server {
+ public:
+  Impl(ServerOptions options, RequestHandler handler)
+      : options_(std::move(options)), handler_(std::move(handler)) {
+    set_tcp_nodelay(true);
+    set_keep_alive_max_count(100000);
+    set_keep_alive_timeout(options_.idle_timeout_seconds);
+    new_task_queue = [] { return new ThreadPerConnection(); };
+
+    auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+      Request request;
+      copy_request(req, request);
+      request.body = req.body;
+      copy_response(handler_(request), res);
+    };
+    auto handle_with_reader = [this](const httplib::Request& req, httplib::Response& res,
+                                     const httplib::ContentReader& reader) {
+      Request request;
+      copy_request(req, request);
+      reader([&](const char* data, size_t length) {
+        request.body.append(data, length);
+        return true;
+      });
+      copy_response(handler_(request), res);
+    };
+    // Every path goes to the one handler, which routes on the raw target itself.
+    Get(".*", handle);
+    Delete(".*", handle);
+    Options(".*", handle);
+    Post(".*", handle_with_reader);
+    Put(".*", handle_with_reader);
+    Patch(".*", handle_with_reader);
+    // Errors cpp-httplib detects itself (malformed request line, oversized URI) still get an
+    // AWS-shaped body.
+    set_error_handler(HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return HandlerResponse::Unhandled;
+      ApiError error = make_error(ErrorType::kValidation, "The HTTP request is malformed.");
+      res.set_header("x-amzn-ErrorType", error.error_type_header());
+      res.set_content(error.body().dump(), "application/json");
+      return HandlerResponse::Handled;
+    }));
+  }
+
+  int bind(std::string& error) {
+    int port = options_.port == 0 ? bind_to_any_port(options_.host)
+                                  : (bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    if (port < 0) error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
+    return port;
+  }
+
+  void run() { listen_after_bind(); }
+
+  void stop_serving() {
+    stopping_.store(true);
+    stop();
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    Protocol protocol = detect_protocol(sock, stopping_);
+    if (protocol == Protocol::kHttp2) {
+      serve_http2_connection(sock, handler_, stopping_, options_.idle_timeout_seconds * 1000);
+    } else if (protocol == Protocol::kHttp1) {
+      serve_http1_connection(sock);
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return true;
+  }
+
+  void serve_http1_connection(int sock) {
+    SocketStream stream(sock, kReadTimeoutMs, kWriteTimeoutMs);
+    bool connection_closed = false;
+    const int idle_limit_ms = options_.idle_timeout_seconds * 1000;
+    while (!connection_closed && !stopping_.load()) {
+      int idle_ms = 0;
+      while (!stream.wait_readable(kPollSliceMs)) {
+        idle_ms += kPollSliceMs;
+        if (stopping_.load() || idle_ms >= idle_limit_ms) return;
+      }
+      if (!process_request(stream, false, connection_closed, nullptr)) return;
+    }
+  }
+
+  ServerOptions options_;
+  RequestHandler handler_;
+  std::atomic<bool> stopping_{false};
+};
+
+Server::Server(ServerOptions options, RequestHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() = default;
+
+int Server::bind(std::string& error) { return impl_->bind(error); }
+
+void Server::run() { impl_->run(); }
+
+void Server::stop() { impl_->stop_serving(); }
+
+}  // namespace bedrock::http

@@ -1,0 +1,44 @@
+// One listening port for HTTP/1.1 and HTTP/2 (h2c with prior knowledge). Each accepted
+// connection is classified by its first bytes: the HTTP/2 client preface goes to the nghttp2
+// side (http2_connection.h), anything else to cpp-httplib's HTTP/1.1 request loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/request.h"
+#include "core/response.h"
+
+namespace bedrock::http {
+
+// What the transports call for every request; it never throws.
+using RequestHandler = std::function<Response(Request&)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port
+  // Idle keep-alive connections are closed after this long (HTTP/1.1 and HTTP/2 alike).
+  int idle_timeout_seconds = 60;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, RequestHandler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the port; returns the bound port, or -1 with a reason in `error`.
+  int bind(std::string& error);
+  // Serves until stop() is called; returns once every connection has ended.
+  void run();
+  // Safe from any thread and from a signal-handling thread.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bedrock::http

@@ -1,0 +1,104 @@
+#include "http/socket_stream.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace bedrock::http {
+
+bool wait_for_socket(int fd, short events, int timeout_ms) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    int rc = ::poll(&p, 1, timeout_ms);
+    if (rc < 0 && errno == EINTR) continue;
+    return rc > 0;
+  }
+}
+
+namespace {
+void address_of(int fd, bool peer, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  int rc = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
+                : ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (rc != 0) return;
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (addr.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text));
+    port = ntohs(a->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text));
+    port = ntohs(a->sin6_port);
+  }
+  ip = text;
+}
+}  // namespace
+
+SocketStream::SocketStream(int fd, int read_timeout_ms, int write_timeout_ms)
+    : fd_(fd), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
+
+bool SocketStream::is_readable() const {
+  return has_buffered_data() || wait_for_socket(fd_, POLLIN, read_timeout_ms_);
+}
+
+bool SocketStream::is_writable() const { return wait_for_socket(fd_, POLLOUT, write_timeout_ms_); }
+
+bool SocketStream::wait_readable(int timeout_ms) const {
+  return has_buffered_data() || wait_for_socket(fd_, POLLIN, timeout_ms);
+}
+
+ssize_t SocketStream::read(char* ptr, size_t size) {
+  if (!has_buffered_data()) {
+    if (!wait_for_socket(fd_, POLLIN, read_timeout_ms_)) return -1;
+    // Large reads (request bodies) go straight to the caller's memory.
+    if (size >= buffer_.size()) {
+      ssize_t n;
+      do n = ::recv(fd_, ptr, size, 0);
+      while (n < 0 && errno == EINTR);
+      return n;
+    }
+    ssize_t n;
+    do n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) return n;
+    read_pos_ = 0;
+    read_end_ = static_cast<size_t>(n);
+  }
+  size_t count = std::min(size, read_end_ - read_pos_);
+  std::memcpy(ptr, buffer_.data() + read_pos_, count);
+  read_pos_ += count;
+  return static_cast<ssize_t>(count);
+}
+
+ssize_t SocketStream::write(const char* ptr, size_t size) {
+  size_t sent = 0;
+  while (sent < size) {
+    ssize_t n = ::send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+          wait_for_socket(fd_, POLLOUT, write_timeout_ms_)) {
+        continue;
+      }
+      return -1;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(size);
+}
+
+void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  address_of(fd_, true, ip, port);
+}
+
+void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
+  address_of(fd_, false, ip, port);
+}
+
+}  // namespace bedrock::http

@@ -1,0 +1,40 @@
+// An httplib::Stream over a socket with a read buffer. cpp-httplib's line reader asks for one
+// byte per read(); without a buffer every byte is a recv() system call (measured: ~2,800
+// requests/s unbuffered against ~48,000 buffered on a 2-core machine).
+#pragma once
+
+#include <httplib.h>
+
+#include <array>
+
+namespace bedrock::http {
+
+class SocketStream final : public httplib::Stream {
+ public:
+  SocketStream(int fd, int read_timeout_ms, int write_timeout_ms);
+
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  socket_t socket() const override { return fd_; }
+
+  // True when a request's first byte is buffered or arrives within `timeout_ms`.
+  bool wait_readable(int timeout_ms) const;
+  bool has_buffered_data() const { return read_pos_ < read_end_; }
+
+ private:
+  int fd_;
+  int read_timeout_ms_;
+  int write_timeout_ms_;
+  std::array<char, 16 * 1024> buffer_{};
+  size_t read_pos_ = 0;
+  size_t read_end_ = 0;
+};
+
+// poll() for one event on one descriptor; true when it is ready within the timeout.
+bool wait_for_socket(int fd, short events, int timeout_ms);
+
+}  // namespace bedrock::http

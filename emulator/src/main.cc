@@ -1,0 +1,64 @@
+// bedrock-emulator: parses flags, serves HTTP/1.1 and HTTP/2 on one port, stops cleanly on
+// SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "http/server.h"
+#include "service/cli.h"
+#include "service/dispatcher.h"
+#include "service/log.h"
+
+int main(int argc, char** argv) {
+  using namespace bedrock;
+  Config config;
+  CliResult cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc), config);
+  switch (cli.action) {
+    case CliAction::kHelp: std::fputs(cli_help().c_str(), stdout); return 0;
+    case CliAction::kVersion: std::printf("bedrock-emulator %s\n", BEDROCK_EMULATOR_VERSION); return 0;
+    case CliAction::kError: std::fprintf(stderr, "bedrock-emulator: %s\n(try --help)\n", cli.error.c_str()); return 2;
+    case CliAction::kServe: break;
+  }
+  LogLevel level = LogLevel::kInfo;
+  parse_log_level(config.log_level, level);
+  set_log_level(level);
+
+  // Signals go to one waiting thread, never into the middle of a request.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Dispatcher dispatcher(config);
+  http::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  http::Server server(options, [&dispatcher](Request& request) { return dispatcher.handle(request); });
+  std::string error;
+  int port = server.bind(error);
+  if (port < 0) {
+    std::fprintf(stderr, "bedrock-emulator: %s\n", error.c_str());
+    return 1;
+  }
+  std::string host = config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
+  std::printf("bedrock-emulator %s listening on http://%s:%d (HTTP/1.1 and HTTP/2)\n",
+              BEDROCK_EMULATOR_VERSION, host.c_str(), port);
+  std::fflush(stdout);
+
+  std::thread signal_waiter([&server, signals] {
+    int received = 0;
+    sigwait(&signals, &received);
+    log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    server.stop();
+  });
+  server.run();
+  // run() also returns if the listener fails; wake the waiter so it can be joined.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  log_info("stopped");
+  return 0;
+}

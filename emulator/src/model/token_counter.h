@@ -1,0 +1,21 @@
+// The one token counter. Usage in Converse, the token-count headers, invocation metrics and
+// CountTokens all come from here, so they always agree.
+//
+// Rule (documented in README "Default generator"): a token is a run of at most four letters or
+// digits, or one other non-space character; white space is free. "Hello, world!" -> Hello , worl
+// d ! = 5 tokens. Roughly the 4-characters-per-token rule of thumb real tokenizers follow.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bedrock {
+
+size_t count_tokens(std::string_view text);
+
+// Splits `text` into pieces whose token counts add up to count_tokens(text); each piece carries
+// its leading white space, so concatenating them gives `text` back.
+std::vector<std::string> split_tokens(std::string_view text);
+
+}  // namespace bedrock

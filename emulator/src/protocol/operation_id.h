@@ -1,0 +1,27 @@
+// The operations of bedrock-runtime 2023-09-30, plus InvokeGuardrailChecks (newer than the
+// botocore model; shapes from the JS SDK's dist-types/models).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace bedrock {
+
+enum class OperationId {
+  kApplyGuardrail,
+  kConverse,
+  kConverseStream,
+  kCountTokens,
+  kGetAsyncInvoke,
+  kInvokeGuardrailChecks,
+  kInvokeModel,
+  kInvokeModelWithBidirectionalStream,
+  kInvokeModelWithResponseStream,
+  kListAsyncInvokes,
+  kStartAsyncInvoke,
+};
+
+std::string_view operation_name(OperationId id);
+std::optional<OperationId> operation_from_name(std::string_view name);
+
+}  // namespace bedrock

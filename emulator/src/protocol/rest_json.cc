@@ -1,0 +1,34 @@
+#include "protocol/rest_json.h"
+
+namespace bedrock {
+
+Response json_response(const nlohmann::json& body, int status) {
+  Response response;
+  response.status = status;
+  response.headers.add("Content-Type", "application/json");
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+Response error_response(const ApiError& error) {
+  Response response = json_response(error.body(), error.http_status());
+  response.headers.add("x-amzn-ErrorType", error.error_type_header());
+  return response;
+}
+
+Result<nlohmann::json> parse_json_object(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+  // smithy's restJson1 protocol tests (MalformedRequestBody) make a body that is not a JSON
+  // object a 400 SerializationException; the message text is not known from real captures.
+  if (parsed.is_discarded()) {
+    return make_error(ErrorType::kSerialization, "Unable to parse the request body as JSON.");
+  }
+  if (!parsed.is_object()) {
+    return make_error(ErrorType::kSerialization,
+                      "Start of structure or map found where not expected.");
+  }
+  return parsed;
+}
+
+}  // namespace bedrock

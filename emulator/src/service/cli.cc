@@ -1,0 +1,102 @@
+#include "service/cli.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "service/log.h"
+
+namespace bedrock {
+
+namespace {
+
+bool parse_port(const std::string& text, int& port) {
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  int value = std::stoi(text);
+  if (value < 0 || value > 65535) return false;
+  port = value;
+  return true;
+}
+
+}  // namespace
+
+std::string cli_help() {
+  return R"(bedrock-emulator: a local Amazon Bedrock Runtime (bedrock-runtime 2023-09-30).
+
+Usage: bedrock-emulator [flags]
+
+  --host HOST          address to listen on (default 127.0.0.1)
+  --port PORT          port for HTTP/1.1 and HTTP/2 alike (default 4599; 0 picks a free port;
+                       the environment variable BEDROCK_EMULATOR_PORT also sets it)
+  --data-dir DIR       where state is kept (default ./bedrock-emulator-data)
+  --scenarios PATH     scenario file or folder (default ./scenarios if present)
+  --region REGION      region used in ARNs (default us-east-1)
+  --account-id ID      account used in ARNs (default 123456789012)
+  --log-level LEVEL    debug, info, warn, error or off (default info)
+  --help               this text
+  --version            the version
+
+Point any AWS SDK at it with AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:PORT.
+Health: GET /_emulator/health.
+)";
+}
+
+CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
+  CliResult result;
+  bool port_given = false;
+  if (const char* env_port = std::getenv("BEDROCK_EMULATOR_PORT")) {
+    if (!parse_port(env_port, config.port)) {
+      return {CliAction::kError, std::string("invalid BEDROCK_EMULATOR_PORT: ") + env_port};
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_inline_value = false;
+    if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      has_inline_value = true;
+    }
+    if (flag == "--help" || flag == "-h") return {CliAction::kHelp, ""};
+    if (flag == "--version") return {CliAction::kVersion, ""};
+    static const char* kValued[] = {"--host",   "--port",       "--data-dir", "--scenarios",
+                                    "--region", "--account-id", "--log-level"};
+    bool valued = false;
+    for (const char* name : kValued) valued = valued || flag == name;
+    if (!valued) return {CliAction::kError, "unknown flag: " + args[i]};
+    if (!has_inline_value) {
+      if (i + 1 >= args.size()) return {CliAction::kError, flag + " needs a value"};
+      value = args[++i];
+    }
+    if (flag == "--host") {
+      config.host = value;
+    } else if (flag == "--port") {
+      if (!parse_port(value, config.port)) return {CliAction::kError, "invalid port: " + value};
+      port_given = true;
+    } else if (flag == "--data-dir") {
+      config.data_dir = value;
+    } else if (flag == "--scenarios") {
+      config.scenarios_path = value;
+    } else if (flag == "--region") {
+      config.region = value;
+    } else if (flag == "--account-id") {
+      if (value.size() != 12 || value.find_first_not_of("0123456789") != std::string::npos) {
+        return {CliAction::kError, "an account id is 12 digits: " + value};
+      }
+      config.account_id = value;
+    } else if (flag == "--log-level") {
+      LogLevel level;
+      if (!parse_log_level(value, level)) return {CliAction::kError, "unknown log level: " + value};
+      config.log_level = value;
+    }
+  }
+  (void)port_given;
+  if (config.scenarios_path.empty() && std::filesystem::exists("scenarios")) {
+    config.scenarios_path = "scenarios";
+  }
+  return result;
+}
+
+}  // namespace bedrock
