@@ -16,10 +16,17 @@ int main(int argc, char** argv) {
   Config config;
   CliResult cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc), config);
   switch (cli.action) {
-    case CliAction::kHelp: std::fputs(cli_help().c_str(), stdout); return 0;
-    case CliAction::kVersion: std::printf("bedrock-emulator %s\n", BEDROCK_EMULATOR_VERSION); return 0;
-    case CliAction::kError: std::fprintf(stderr, "bedrock-emulator: %s\n(try --help)\n", cli.error.c_str()); return 2;
-    case CliAction::kServe: break;
+    case CliAction::kHelp:
+      std::fputs(cli_help().c_str(), stdout);
+      return 0;
+    case CliAction::kVersion:
+      std::printf("bedrock-emulator %s\n", BEDROCK_EMULATOR_VERSION);
+      return 0;
+    case CliAction::kError:
+      std::fprintf(stderr, "bedrock-emulator: %s\n(try --help)\n", cli.error.c_str());
+      return 2;
+    case CliAction::kServe:
+      break;
   }
   LogLevel level = LogLevel::kInfo;
   parse_log_level(config.log_level, level);
@@ -37,14 +44,16 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
-  http::Server server(options, [&dispatcher](Request& request) { return dispatcher.handle(request); });
+  http::Server server(options,
+                      [&dispatcher](Request& request) { return dispatcher.handle(request); });
   std::string error;
   int port = server.bind(error);
   if (port < 0) {
     std::fprintf(stderr, "bedrock-emulator: %s\n", error.c_str());
     return 1;
   }
-  std::string host = config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
+  std::string host =
+      config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
   std::printf("bedrock-emulator %s listening on http://%s:%d (HTTP/1.1 and HTTP/2)\n",
               BEDROCK_EMULATOR_VERSION, host.c_str(), port);
   std::fflush(stdout);

@@ -8,7 +8,8 @@ namespace {
 
 // Bedrock's own errors carry this namespace in x-amzn-ErrorType; framework errors carry
 // com.amazon.coral.service (real-behaviour.md §0 and captured framework errors).
-constexpr std::string_view kBedrockNamespace = ":http://internal.amazon.com/coral/com.amazon.bedrock/";
+constexpr std::string_view kBedrockNamespace =
+    ":http://internal.amazon.com/coral/com.amazon.bedrock/";
 constexpr std::string_view kCoralNamespace =
     ":http://internal.amazon.com/coral/com.amazon.coral.service/";
 

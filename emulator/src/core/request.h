@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/headers.h"
@@ -21,6 +22,10 @@ struct Request {
   // and query parameters, decoded. Repeated query keys keep the first value.
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> query;
+
+  // The operation's input as the service model describes it (body members, labels, query and
+  // header members by member name), already checked against the model. Set by the dispatcher.
+  nlohmann::json input = nlohmann::json::object();
 
   const std::string& label(const std::string& name) const;
 };

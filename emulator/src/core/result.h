@@ -12,8 +12,8 @@ namespace bedrock {
 template <typename T>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}            // NOLINT: implicit by design
-  Result(ApiError error) : data_(std::move(error)) {}     // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(ApiError error) : data_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   explicit operator bool() const { return ok(); }

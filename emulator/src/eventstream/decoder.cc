@@ -58,8 +58,8 @@ bool parse_headers(const uint8_t* p, size_t size, std::vector<Header>& headers,
     pos += name_length;
     const uint8_t type = p[pos++];
     if (type > static_cast<uint8_t>(HeaderType::kUuid)) {
-      error = "unknown header value type " + std::to_string(type) + " for header '" +
-              header.name + "'";
+      error =
+          "unknown header value type " + std::to_string(type) + " for header '" + header.name + "'";
       return false;
     }
     HeaderValue& value = header.value;

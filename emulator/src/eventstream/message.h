@@ -62,9 +62,7 @@ struct HeaderValue {
 struct Header {
   std::string name;
   HeaderValue value;
-  bool operator==(const Header& other) const {
-    return name == other.name && value == other.value;
-  }
+  bool operator==(const Header& other) const { return name == other.name && value == other.value; }
 };
 
 struct Message {

@@ -282,8 +282,8 @@ class Connection {
     nghttp2_submit_response(session_, id, nva.data(), nva.size(), has_body ? &provider : nullptr);
   }
 
-  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
-                           uint32_t* flags, nghttp2_data_source* source, void*) {
+  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
+                           nghttp2_data_source* source, void*) {
     auto* state = static_cast<StreamState*>(source->ptr);
     if (state->channel) {
       bool eof = false;
@@ -312,8 +312,7 @@ class Connection {
   }
 
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
-                       size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
-                       void* user) {
+                       size_t namelen, const uint8_t* value, size_t valuelen, uint8_t, void* user) {
     auto* self = static_cast<Connection*>(user);
     StreamState* state = self->stream(frame->hd.stream_id);
     if (!state) return 0;

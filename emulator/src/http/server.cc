@@ -13,8 +13,8 @@
 #include <mutex>
 #include <thread>
 
-#include "http/http2_connection.h"
 #include "core/api_error.h"
+#include "http/http2_connection.h"
 #include "http/socket_stream.h"
 
 namespace bedrock::http {
@@ -167,8 +167,9 @@ class Server::Impl final : public httplib::Server {
   }
 
   int bind(std::string& error) {
-    int port = options_.port == 0 ? bind_to_any_port(options_.host)
-                                  : (bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    int port = options_.port == 0
+                   ? bind_to_any_port(options_.host)
+                   : (bind_to_port(options_.host, options_.port) ? options_.port : -1);
     if (port < 0) error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
     return port;
   }

@@ -13,12 +13,12 @@ constexpr size_t kNaturalTokenSpread = 40;
 constexpr size_t kQuotedChars = 48;
 
 constexpr std::array<std::string_view, 48> kWords{{
-    "the",     "model",   "answers", "with",     "a",        "steady",  "voice",   "and",
-    "clear",   "facts",   "about",   "your",     "question", "it",      "weighs",  "each",
-    "option",  "before",  "giving",  "an",       "example",  "that",    "shows",   "how",
-    "systems", "respond", "under",   "load",     "while",    "tests",   "stay",    "fast",
-    "simple",  "data",    "flows",   "through",  "every",    "stage",   "of",      "the",
-    "request", "so",      "results", "remain",   "stable",   "across",  "runs",    "here",
+    "the",     "model",   "answers", "with",    "a",        "steady", "voice",  "and",
+    "clear",   "facts",   "about",   "your",    "question", "it",     "weighs", "each",
+    "option",  "before",  "giving",  "an",      "example",  "that",   "shows",  "how",
+    "systems", "respond", "under",   "load",    "while",    "tests",  "stay",   "fast",
+    "simple",  "data",    "flows",   "through", "every",    "stage",  "of",     "the",
+    "request", "so",      "results", "remain",  "stable",   "across", "runs",   "here",
 }};
 
 uint64_t splitmix64(uint64_t& state) {

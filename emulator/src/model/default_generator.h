@@ -24,7 +24,7 @@ struct GenerationRequest {
 
 struct Generation {
   std::string text;
-  std::string stop_reason;  // end_turn | max_tokens | stop_sequence
+  std::string stop_reason;    // end_turn | max_tokens | stop_sequence
   std::string stop_sequence;  // the one that matched, when stop_reason is stop_sequence
   size_t output_tokens = 0;
 };

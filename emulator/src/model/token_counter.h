@@ -2,8 +2,8 @@
 // CountTokens all come from here, so they always agree.
 //
 // Rule (documented in README "Default generator"): a token is a run of at most four letters or
-// digits, or one other non-space character; white space is free. "Hello, world!" -> Hello , worl
-// d ! = 5 tokens. Roughly the 4-characters-per-token rule of thumb real tokenizers follow.
+// digits, or one other non-space character; white space is free. "Hello, world!" -> Hell o , worl
+// d ! = 6 tokens. Roughly the 4-characters-per-token rule of thumb real tokenizers follow.
 #pragma once
 
 #include <string>

@@ -3,8 +3,8 @@
 // LIMITATIONS: text content only is read; images, documents, tools, reasoning, guardrails and
 // model-specific limits are not yet modelled; any model id that passes the model's pattern is
 // accepted.
-#include "operations/operations.h"
 #include "operations/converse_common.h"
+#include "operations/operations.h"
 #include "protocol/rest_json.h"
 
 namespace bedrock {

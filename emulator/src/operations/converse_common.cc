@@ -1,7 +1,6 @@
 #include "operations/converse_common.h"
 
 #include "model/token_counter.h"
-#include "protocol/rest_json.h"
 
 namespace bedrock {
 
@@ -68,9 +67,7 @@ nlohmann::json ConverseAnswer::usage() const {
 }
 
 Result<ConverseAnswer> answer_converse(const Request& request) {
-  Result<nlohmann::json> parsed = parse_json_object(request.body);
-  if (!parsed.ok()) return parsed.error();
-  const nlohmann::json& body = parsed.value();
+  const nlohmann::json& body = request.input;
   const nlohmann::json messages = body.value("messages", nlohmann::json::array());
 
   Result<bool> checked = check_messages(messages);
@@ -78,9 +75,10 @@ Result<ConverseAnswer> answer_converse(const Request& request) {
 
   GenerationRequest generation_request;
   generation_request.model_id = request.label("modelId");
-  nlohmann::json digest = {{"messages", messages},
-                           {"system", body.value("system", nlohmann::json::array())},
-                           {"inferenceConfig", body.value("inferenceConfig", nlohmann::json::object())}};
+  nlohmann::json digest = {
+      {"messages", messages},
+      {"system", body.value("system", nlohmann::json::array())},
+      {"inferenceConfig", body.value("inferenceConfig", nlohmann::json::object())}};
   generation_request.conversation_digest = digest.dump();
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
     if ((*it)["role"] == "user") {
@@ -97,7 +95,8 @@ Result<ConverseAnswer> answer_converse(const Request& request) {
   ConverseAnswer answer;
   answer.generation = generate(generation_request);
   for (const auto& block : body.value("system", nlohmann::json::array())) {
-    if (block.contains("text")) answer.input_tokens += count_tokens(block["text"].get<std::string>());
+    if (block.contains("text"))
+      answer.input_tokens += count_tokens(block["text"].get<std::string>());
   }
   for (const auto& message : messages) answer.input_tokens += count_tokens(text_of(message));
   return answer;

@@ -4,8 +4,10 @@ namespace bedrock {
 
 Result<Response> run_operation(OperationId operation, const Request& request, Context& context) {
   switch (operation) {
-    case OperationId::kConverse: return converse(request, context);
-    case OperationId::kConverseStream: return converse_stream(request, context);
+    case OperationId::kConverse:
+      return converse(request, context);
+    case OperationId::kConverseStream:
+      return converse_stream(request, context);
     case OperationId::kApplyGuardrail:
     case OperationId::kCountTokens:
     case OperationId::kGetAsyncInvoke:

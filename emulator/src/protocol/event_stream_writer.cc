@@ -20,8 +20,8 @@ bool EventStreamWriter::event(std::string_view event_type, const nlohmann::json&
 
 bool EventStreamWriter::exception(const ApiError& error) {
   buffer_.clear();
-  eventstream::encode_to(eventstream::exception_message(error.stream_member_name(), dump(error.body())),
-                         buffer_);
+  eventstream::encode_to(
+      eventstream::exception_message(error.stream_member_name(), dump(error.body())), buffer_);
   return sink_.write(buffer_);
 }
 

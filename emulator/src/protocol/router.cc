@@ -75,18 +75,28 @@ int hex_value(char c) {
 
 std::string_view operation_name(OperationId id) {
   switch (id) {
-    case OperationId::kApplyGuardrail: return "ApplyGuardrail";
-    case OperationId::kConverse: return "Converse";
-    case OperationId::kConverseStream: return "ConverseStream";
-    case OperationId::kCountTokens: return "CountTokens";
-    case OperationId::kGetAsyncInvoke: return "GetAsyncInvoke";
-    case OperationId::kInvokeGuardrailChecks: return "InvokeGuardrailChecks";
-    case OperationId::kInvokeModel: return "InvokeModel";
+    case OperationId::kApplyGuardrail:
+      return "ApplyGuardrail";
+    case OperationId::kConverse:
+      return "Converse";
+    case OperationId::kConverseStream:
+      return "ConverseStream";
+    case OperationId::kCountTokens:
+      return "CountTokens";
+    case OperationId::kGetAsyncInvoke:
+      return "GetAsyncInvoke";
+    case OperationId::kInvokeGuardrailChecks:
+      return "InvokeGuardrailChecks";
+    case OperationId::kInvokeModel:
+      return "InvokeModel";
     case OperationId::kInvokeModelWithBidirectionalStream:
       return "InvokeModelWithBidirectionalStream";
-    case OperationId::kInvokeModelWithResponseStream: return "InvokeModelWithResponseStream";
-    case OperationId::kListAsyncInvokes: return "ListAsyncInvokes";
-    case OperationId::kStartAsyncInvoke: return "StartAsyncInvoke";
+    case OperationId::kInvokeModelWithResponseStream:
+      return "InvokeModelWithResponseStream";
+    case OperationId::kListAsyncInvokes:
+      return "ListAsyncInvokes";
+    case OperationId::kStartAsyncInvoke:
+      return "StartAsyncInvoke";
   }
   return "";
 }

@@ -10,7 +10,8 @@ namespace bedrock {
 namespace {
 
 bool parse_port(const std::string& text, int& port) {
-  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 5 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
   int value = std::stoi(text);

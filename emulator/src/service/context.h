@@ -14,8 +14,8 @@ struct Context {
   std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
 
   long long elapsed_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now() - received_at)
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 received_at)
         .count();
   }
 };

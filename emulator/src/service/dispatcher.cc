@@ -5,6 +5,7 @@
 
 #include "admin/admin_api.h"
 #include "operations/operations.h"
+#include "protocol/input_reader.h"
 #include "protocol/rest_json.h"
 #include "protocol/router.h"
 #include "service/context.h"
@@ -18,9 +19,9 @@ std::string new_request_id() {
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
   char text[37];
-  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return text;
 }
@@ -55,6 +56,9 @@ Response Dispatcher::handle_bedrock(Request& request, const std::string& request
   if (query_start != std::string::npos) {
     request.query = parse_query(std::string_view(request.target).substr(query_start + 1));
   }
+  Result<nlohmann::json> input = read_operation_input(routed.match->operation, request);
+  if (!input.ok()) return error_response(input.error());
+  request.input = std::move(input.value());
   Context context{config_, request_id};
   Result<Response> result = run_operation(routed.match->operation, request, context);
   if (!result.ok()) return error_response(result.error());

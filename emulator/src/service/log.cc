@@ -15,12 +15,18 @@ void emit(LogLevel level, const char* tag, const std::string& line) {
 }  // namespace
 
 bool parse_log_level(const std::string& name, LogLevel& out) {
-  if (name == "debug") out = LogLevel::kDebug;
-  else if (name == "info") out = LogLevel::kInfo;
-  else if (name == "warn") out = LogLevel::kWarn;
-  else if (name == "error") out = LogLevel::kError;
-  else if (name == "off") out = LogLevel::kOff;
-  else return false;
+  if (name == "debug")
+    out = LogLevel::kDebug;
+  else if (name == "info")
+    out = LogLevel::kInfo;
+  else if (name == "warn")
+    out = LogLevel::kWarn;
+  else if (name == "error")
+    out = LogLevel::kError;
+  else if (name == "off")
+    out = LogLevel::kOff;
+  else
+    return false;
   return true;
 }
 

@@ -1,0 +1,42 @@
+// One model of the catalog (emulator/data/models.json): what it is and what it supports.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace bedrock {
+
+enum class ModelFeature {
+  kConverse,          // Converse accepts it
+  kStreaming,         // ConverseStream / InvokeModelWithResponseStream accept it
+  kToolUse,           // toolConfig on Converse
+  kStreamingToolUse,  // toolConfig on ConverseStream
+  kToolChoiceAny,     // toolChoice.any / toolChoice.tool
+  kSystemPrompt,      // system blocks on Converse
+  kImages,            // image blocks in messages
+  kDocuments,         // document blocks in messages
+  kReasoning,         // reasoning content (extended thinking)
+  kCountTokens,       // CountTokens accepts it
+  kEmbeddings,        // an embeddings model (InvokeModel only)
+  kImageOutput,       // an image generation model (InvokeModel only)
+  kAsync,             // StartAsyncInvoke accepts it
+  kBidirectional,     // InvokeModelWithBidirectionalStream (speech)
+};
+
+struct ModelInfo {
+  std::string id;        // foundation model id: "anthropic.claude-3-5-haiku-20241022-v1:0"
+  std::string provider;  // "Anthropic"
+  std::string name;      // "Claude 3.5 Haiku"
+  std::string family;    // native body format: "anthropic", "nova", "titan-text", ...
+  std::set<ModelFeature> features;
+  bool on_demand = true;  // false: only through an inference profile
+  std::vector<std::string> profile_prefixes;  // "us", "eu", "apac", "global", ...
+  int max_output_tokens = 4096;
+  int context_window = 8192;
+  std::vector<int> embedding_dimensions;  // first is the default
+
+  bool supports(ModelFeature f) const { return features.count(f) > 0; }
+};
+
+}  // namespace bedrock

@@ -1,0 +1,351 @@
+#include "protocol/input_reader.h"
+
+#include <cmath>
+#include <mutex>
+#include <regex>
+#include <unordered_map>
+
+#include "protocol/rest_json.h"
+#include "protocol/service_model.h"
+
+namespace bedrock {
+
+namespace {
+
+using nlohmann::json;
+
+const json& shape_of(const std::string& name) { return ServiceModel::instance().shape(name); }
+
+// ---- 1. shape (serialization) checks ----------------------------------------------------------
+
+std::string json_kind(const json& value) {
+  if (value.is_string()) return "STRING_VALUE";
+  if (value.is_boolean()) return value.get<bool>() ? "TRUE_VALUE" : "FALSE_VALUE";
+  return "NUMBER_VALUE";
+}
+
+std::optional<ApiError> wrong_type(const json& value, std::string_view expected) {
+  std::string message;
+  if (value.is_object()) {
+    message = "Start of structure or map found where not expected.";
+  } else if (value.is_array()) {
+    message = "Start of list found where not expected.";
+  } else {
+    message = json_kind(value) + " can not be converted to " + std::string(expected);
+  }
+  return make_error(ErrorType::kSerialization, message);
+}
+
+std::optional<ApiError> check_types(const json& shape, const json& value);
+
+std::optional<ApiError> check_member_types(const json& members, const json& object) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    auto member = members.find(it.key());
+    if (member == members.end() || it->is_null()) continue;  // unknown members are ignored
+    if (auto error = check_types(shape_of((*member)["shape"]), *it)) return error;
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> check_types(const json& shape, const json& value) {
+  const std::string type = shape.value("type", "");
+  if (type == "structure") {
+    if (!value.is_object()) return wrong_type(value, "a Structure");
+    const json& members = shape["members"];
+    if (shape.value("union", false)) {
+      size_t set = 0;
+      for (auto it = value.begin(); it != value.end(); ++it) set += it->is_null() ? 0 : 1;
+      if (set != 1) {
+        return make_error(
+            ErrorType::kSerialization,
+            "A union must have exactly one member set, found " + std::to_string(set) + ".");
+      }
+    }
+    return check_member_types(members, value);
+  }
+  if (type == "list") {
+    if (!value.is_array()) return wrong_type(value, "a List");
+    const json& element = shape_of(shape["member"]["shape"]);
+    for (const auto& item : value) {
+      if (item.is_null()) {
+        return make_error(ErrorType::kSerialization, "Null values are not allowed in a list.");
+      }
+      if (auto error = check_types(element, item)) return error;
+    }
+    return std::nullopt;
+  }
+  if (type == "map") {
+    if (!value.is_object()) return wrong_type(value, "a Map");
+    const json& element = shape_of(shape["value"]["shape"]);
+    for (const auto& item : value) {
+      if (auto error = check_types(element, item)) return error;
+    }
+    return std::nullopt;
+  }
+  if (type == "string") return value.is_string() ? std::nullopt : wrong_type(value, "a String");
+  if (type == "boolean") return value.is_boolean() ? std::nullopt : wrong_type(value, "a Boolean");
+  if (type == "integer" || type == "long") {
+    if (value.is_number_integer()) {
+      bool fits = type == "long" ||
+                  (value.get<long long>() >= INT32_MIN && value.get<long long>() <= INT32_MAX);
+      if (fits) return std::nullopt;
+      return make_error(ErrorType::kSerialization, "Numeric value out of range of int.");
+    }
+    return wrong_type(value, type == "integer" ? "an Integer" : "a Long");
+  }
+  if (type == "float" || type == "double") {
+    return value.is_number() ? std::nullopt
+                             : wrong_type(value, type == "float" ? "a Float" : "a Double");
+  }
+  if (type == "timestamp") {
+    return value.is_number() || value.is_string() ? std::nullopt : wrong_type(value, "a Timestamp");
+  }
+  if (type == "blob") return value.is_string() ? std::nullopt : wrong_type(value, "a Blob");
+  return std::nullopt;  // document: any JSON value
+}
+
+// ---- 2. constraint checks ---------------------------------------------------------------------
+
+std::string java_text(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (i) out += ", ";
+      out += java_text(value[i]);
+    }
+    return out + "]";
+  }
+  return value.dump();
+}
+
+size_t char_count(const std::string& text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+std::string number_text(const json& bound) {
+  if (bound.is_number_float()) {
+    double d = bound.get<double>();
+    if (d == std::floor(d) && std::fabs(d) < 1e15) return std::to_string(static_cast<long long>(d));
+  }
+  return bound.dump();
+}
+
+// Compiled patterns, and a bounded memo of values already checked: model ids repeat on every
+// request and the modelId pattern is long.
+bool matches_pattern(const std::string& pattern, const std::string& value) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::regex> compiled;
+  static std::unordered_map<std::string, bool> memo;
+  std::string key = pattern + '\0' + value;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto hit = memo.find(key); hit != memo.end()) return hit->second;
+  auto it = compiled.find(pattern);
+  if (it == compiled.end()) {
+    try {
+      it = compiled.emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
+    } catch (const std::regex_error&) {
+      return true;  // a pattern std::regex cannot read is not enforced
+    }
+  }
+  bool ok = std::regex_match(value, it->second);
+  if (memo.size() > 4096) memo.clear();
+  memo.emplace(std::move(key), ok);
+  return ok;
+}
+
+class ConstraintChecker {
+ public:
+  std::vector<std::string> messages;
+
+  void check(const json& shape, const json& value, const std::string& path) {
+    const std::string type = shape.value("type", "");
+    if (type == "structure") {
+      check_structure(shape, value, path);
+    } else if (type == "list") {
+      check_length(shape, value.size(), value, path);
+      const json& element = shape_of(shape["member"]["shape"]);
+      for (size_t i = 0; i < value.size(); ++i) {
+        check(element, value[i], path + "." + std::to_string(i + 1) + ".member");
+      }
+    } else if (type == "map") {
+      check_length(shape, value.size(), value, path);
+      const json& element = shape_of(shape["value"]["shape"]);
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        check(element, *it, path + "." + it.key() + ".member");
+      }
+    } else if (type == "string") {
+      const std::string& text = value.get_ref<const std::string&>();
+      check_length(shape, char_count(text), value, path);
+      if (shape.contains("enum")) check_enum(shape["enum"], text, path);
+      if (shape.contains("pattern") &&
+          !matches_pattern(shape["pattern"].get<std::string>(), text)) {
+        add(value, path,
+            "Member must satisfy regular expression pattern: " +
+                shape["pattern"].get<std::string>());
+      }
+    } else if (type == "integer" || type == "long" || type == "float" || type == "double") {
+      double number = value.get<double>();
+      if (shape.contains("min") && number < shape["min"].get<double>()) {
+        add(value, path,
+            "Member must have value greater than or equal to " + number_text(shape["min"]));
+      }
+      if (shape.contains("max") && number > shape["max"].get<double>()) {
+        add(value, path,
+            "Member must have value less than or equal to " + number_text(shape["max"]));
+      }
+    }
+  }
+
+ private:
+  void add(const json& value, const std::string& path, const std::string& constraint) {
+    std::string shown = value.is_null() ? "null" : "'" + java_text(value) + "'";
+    messages.push_back("Value " + shown + " at '" + path +
+                       "' failed to satisfy constraint: " + constraint);
+  }
+
+  void check_structure(const json& shape, const json& value, const std::string& path) {
+    const json& members = shape["members"];
+    for (const auto& required : shape.value("required", json::array())) {
+      const std::string name = required.get<std::string>();
+      auto it = value.find(name);
+      if (it == value.end() || it->is_null()) {
+        add(json(), join(path, name), "Member must not be null");
+      }
+    }
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      auto member = members.find(it.key());
+      if (member == members.end() || it->is_null()) continue;
+      check(shape_of((*member)["shape"]), *it, join(path, it.key()));
+    }
+  }
+
+  void check_length(const json& shape, size_t length, const json& value, const std::string& path) {
+    if (shape.contains("min") && length < shape["min"].get<size_t>()) {
+      add(value, path, "Member must have length greater than or equal to " + shape["min"].dump());
+    }
+    if (shape.contains("max") && length > shape["max"].get<size_t>()) {
+      add(value, path, "Member must have length less than or equal to " + shape["max"].dump());
+    }
+  }
+
+  void check_enum(const json& values, const std::string& text, const std::string& path) {
+    for (const auto& v : values) {
+      if (v == text) return;
+    }
+    add(json(text), path, "Member must satisfy enum value set: " + java_text(values));
+  }
+
+  static std::string join(const std::string& path, const std::string& name) {
+    return path.empty() ? name : path + "." + name;
+  }
+};
+
+std::optional<ApiError> constraint_error_of(const std::vector<std::string>& messages) {
+  if (messages.empty()) return std::nullopt;
+  std::string text =
+      std::to_string(messages.size()) +
+      (messages.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (i) text += "; ";
+    text += messages[i];
+  }
+  return validation_error(std::move(text));
+}
+
+// Query strings and headers carry text; typed members are converted before the checks.
+Result<json> typed_from_text(const json& shape, const std::string& text) {
+  const std::string type = shape.value("type", "");
+  if (type == "integer" || type == "long") {
+    if (text.empty() || text.size() > 19 ||
+        text.find_first_not_of("-0123456789") != std::string::npos) {
+      return make_error(ErrorType::kSerialization,
+                        "STRING_VALUE can not be converted to " +
+                            std::string(type == "integer" ? "an Integer" : "a Long"));
+    }
+    return json(std::stoll(text));
+  }
+  if (type == "boolean") {
+    if (text == "true" || text == "false") return json(text == "true");
+    return make_error(ErrorType::kSerialization, "STRING_VALUE can not be converted to a Boolean");
+  }
+  return json(text);
+}
+
+}  // namespace
+
+Result<json> check_shape(const std::string& shape_name, json value) {
+  const json& shape = shape_of(shape_name);
+  if (auto error = check_types(shape, value)) return *error;
+  ConstraintChecker checker;
+  checker.check(shape, value, "");
+  if (auto error = constraint_error_of(checker.messages)) return *error;
+  return value;
+}
+
+Result<json> read_operation_input(OperationId operation, const Request& request) {
+  const std::string shape_name = ServiceModel::instance().input_shape(operation);
+  const json& shape = shape_of(shape_name);
+  const json& members = shape.contains("members") ? shape["members"] : json::object();
+
+  // The body: JSON members, unless a payload member takes it whole.
+  json input = json::object();
+  bool body_is_payload = false;
+  if (shape.contains("payload")) {
+    const json& payload_shape = shape_of(members[shape["payload"].get<std::string>()]["shape"]);
+    body_is_payload =
+        payload_shape.value("type", "") == "blob" || payload_shape.value("eventstream", false);
+  }
+  if (!body_is_payload) {
+    Result<json> body = parse_json_object(request.body);
+    if (!body.ok()) return body.error();
+    input = std::move(body.value());
+  }
+
+  for (auto it = members.begin(); it != members.end(); ++it) {
+    const std::string location = it->value("location", "");
+    if (location.empty()) continue;
+    input.erase(it.key());  // bound members are never read from the body
+    const std::string wire_name = it->value("locationName", it.key());
+    const std::string* text = nullptr;
+    std::string header_value;
+    if (location == "uri") {
+      auto label = request.labels.find(wire_name);
+      if (label != request.labels.end()) text = &label->second;
+    } else if (location == "querystring") {
+      auto param = request.query.find(wire_name);
+      if (param != request.query.end()) text = &param->second;
+    } else if (location == "header") {
+      if (const std::string* h = request.headers.find(wire_name)) {
+        header_value = *h;
+        text = &header_value;
+      }
+    }
+    if (!text) continue;
+    Result<json> typed = typed_from_text(shape_of((*it)["shape"]), *text);
+    if (!typed.ok()) return typed.error();
+    input[it.key()] = std::move(typed.value());
+  }
+
+  if (shape_name.empty()) return input;  // not in the model: the operation checks it
+  json to_check = input;
+  if (body_is_payload) to_check.erase(shape["payload"].get<std::string>());
+  json shape_without_payload = shape;
+  if (body_is_payload) {
+    shape_without_payload["members"].erase(shape["payload"].get<std::string>());
+    auto& required = shape_without_payload["required"];
+    if (required.is_array()) {
+      required.erase(std::remove(required.begin(), required.end(), shape["payload"]),
+                     required.end());
+    }
+  }
+  if (auto error = check_types(shape_without_payload, to_check)) return *error;
+  ConstraintChecker checker;
+  checker.check(shape_without_payload, to_check, "");
+  if (auto error = constraint_error_of(checker.messages)) return *error;
+  return input;
+}
+
+}  // namespace bedrock

@@ -1,0 +1,149 @@
+#include <catch2/catch.hpp>
+
+#include "protocol/input_reader.h"
+
+using namespace bedrock;
+using nlohmann::json;
+
+namespace {
+Request converse_request(std::string body, std::string model_id = "anthropic.claude-v2") {
+  Request request;
+  request.method = "POST";
+  request.body = std::move(body);
+  request.labels["modelId"] = std::move(model_id);
+  return request;
+}
+}  // namespace
+
+TEST_CASE("a valid Converse body becomes the input document with the path label", "[input]") {
+  auto input = read_operation_input(
+      OperationId::kConverse,
+      converse_request(R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})"));
+  REQUIRE(input.ok());
+  CHECK(input.value()["modelId"] == "anthropic.claude-v2");
+  CHECK(input.value()["messages"][0]["role"] == "user");
+}
+
+TEST_CASE("confirmed constraint messages are reproduced exactly", "[input]") {
+  auto temperature = read_operation_input(
+      OperationId::kConverse, converse_request(R"({"inferenceConfig":{"temperature":1.5}})"));
+  REQUIRE_FALSE(temperature.ok());
+  CHECK(temperature.error().message ==
+        "1 validation error detected: Value '1.5' at 'inferenceConfig.temperature' failed to "
+        "satisfy constraint: Member must have value less than or equal to 1");
+
+  auto role = read_operation_input(
+      OperationId::kConverse,
+      converse_request(R"({"messages":[{"role":"system","content":[{"text":"x"}]}]})"));
+  REQUIRE_FALSE(role.ok());
+  CHECK(role.error().message ==
+        "1 validation error detected: Value 'system' at 'messages.1.member.role' failed to "
+        "satisfy constraint: Member must satisfy enum value set: [user, assistant]");
+
+  // The service model allows 2,500 stop sequences; the limit of 4 seen on real answers is a
+  // per-model limit, so here an empty one is the model-level violation.
+  auto stops =
+      read_operation_input(OperationId::kConverse,
+                           converse_request(R"({"inferenceConfig":{"stopSequences":["a",""]}})"));
+  REQUIRE_FALSE(stops.ok());
+  CHECK(stops.error().message ==
+        "1 validation error detected: Value '' at 'inferenceConfig.stopSequences.2.member' failed "
+        "to satisfy constraint: Member must have length greater than or equal to 1");
+}
+
+TEST_CASE("several violations are counted and joined", "[input]") {
+  auto input =
+      read_operation_input(OperationId::kConverse,
+                           converse_request(R"({"inferenceConfig":{"temperature":-1,"topP":2}})"));
+  REQUIRE_FALSE(input.ok());
+  CHECK(input.error().type == ErrorType::kValidation);
+  CHECK(input.error().message.rfind("2 validation errors detected: ", 0) == 0);
+  CHECK(input.error().message.find("; ") != std::string::npos);
+}
+
+TEST_CASE("missing required members are 'must not be null'", "[input]") {
+  auto input = read_operation_input(OperationId::kConverse,
+                                    converse_request(R"({"messages":[{"role":"user"}]})"));
+  REQUIRE_FALSE(input.ok());
+  CHECK(input.error().message ==
+        "1 validation error detected: Value null at 'messages.1.member.content' failed to "
+        "satisfy constraint: Member must not be null");
+}
+
+TEST_CASE("shape errors are SerializationException", "[input]") {
+  const char* bodies[] = {
+      "{bad",
+      "[1,2]",
+      R"({"messages":"abc"})",
+      R"({"inferenceConfig":{"maxTokens":"x"}})",
+      R"({"inferenceConfig":{"maxTokens":1.5}})",
+      R"({"inferenceConfig":{"maxTokens":99999999999}})",
+      R"({"messages":[null]})",
+      R"({"messages":[{"role":"user","content":[{"text":"a","image":{}}]}]})",
+      R"({"messages":[{"role":"user","content":[{}]}]})",
+  };
+  for (const char* body : bodies) {
+    INFO(body);
+    auto input = read_operation_input(OperationId::kConverse, converse_request(body));
+    REQUIRE_FALSE(input.ok());
+    CHECK(input.error().type == ErrorType::kSerialization);
+    CHECK(input.error().http_status() == 400);
+  }
+}
+
+TEST_CASE("an empty body reads as an empty object; unknown members are ignored", "[input]") {
+  CHECK(read_operation_input(OperationId::kConverse, converse_request("")).ok());
+  CHECK(read_operation_input(OperationId::kConverse, converse_request(R"({"surprise":1})")).ok());
+}
+
+TEST_CASE("model ids are checked against the model's pattern and length", "[input]") {
+  CHECK(read_operation_input(OperationId::kConverse,
+                             converse_request("{}",
+                                              "arn:aws:bedrock:us-east-1:123456789012:"
+                                              "inference-profile/us.amazon.nova-lite-v1:0"))
+            .ok());
+  auto bad = read_operation_input(OperationId::kConverse, converse_request("{}", "bad id!"));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("Member must satisfy regular expression pattern") !=
+        std::string::npos);
+  auto too_long =
+      read_operation_input(OperationId::kConverse, converse_request("{}", std::string(2049, 'a')));
+  REQUIRE_FALSE(too_long.ok());
+  CHECK(too_long.error().message.find("Member must have length less than or equal to 2048") !=
+        std::string::npos);
+}
+
+TEST_CASE("query members are typed before they are checked", "[input]") {
+  Request request;
+  request.method = "GET";
+  request.query["maxResults"] = "0";
+  auto low = read_operation_input(OperationId::kListAsyncInvokes, request);
+  REQUIRE_FALSE(low.ok());
+  CHECK(low.error().message ==
+        "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 1");
+  request.query["maxResults"] = "ten";
+  auto text = read_operation_input(OperationId::kListAsyncInvokes, request);
+  REQUIRE_FALSE(text.ok());
+  CHECK(text.error().type == ErrorType::kSerialization);
+  request.query["maxResults"] = "10";
+  auto ok = read_operation_input(OperationId::kListAsyncInvokes, request);
+  REQUIRE(ok.ok());
+  CHECK(ok.value()["maxResults"] == 10);
+}
+
+TEST_CASE("InvokeModel keeps its blob body raw", "[input]") {
+  Request request;
+  request.method = "POST";
+  request.labels["modelId"] = "amazon.titan-text-express-v1";
+  request.body = "not json at all";
+  request.headers.add("X-Amzn-Bedrock-Trace", "ENABLED");
+  auto input = read_operation_input(OperationId::kInvokeModel, request);
+  REQUIRE(input.ok());
+  CHECK_FALSE(input.value().contains("body"));
+  CHECK(input.value()["trace"] == "ENABLED");
+  request.headers.set("X-Amzn-Bedrock-Trace", "LOUD");
+  auto bad = read_operation_input(OperationId::kInvokeModel, request);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("Member must satisfy enum value set") != std::string::npos);
+}
