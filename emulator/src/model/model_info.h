@@ -30,7 +30,7 @@ struct ModelInfo {
   std::string name;      // "Claude 3.5 Haiku"
   std::string family;    // native body format: "anthropic", "nova", "titan-text", ...
   std::set<ModelFeature> features;
-  bool on_demand = true;  // false: only through an inference profile
+  bool on_demand = true;                      // false: only through an inference profile
   std::vector<std::string> profile_prefixes;  // "us", "eu", "apac", "global", ...
   int max_output_tokens = 4096;
   int context_window = 8192;
