@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "http/server.h"
+#include "model/catalog.h"
 #include "service/cli.h"
 #include "service/dispatcher.h"
 #include "service/log.h"
@@ -39,6 +40,14 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  try {
+    // Parse the compiled-in data now, so a broken catalog stops the start, not a request.
+    ModelCatalog::instance();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bedrock-emulator: model catalog: %s\n", e.what());
+    return 1;
+  }
 
   Dispatcher dispatcher(config);
   http::ServerOptions options;

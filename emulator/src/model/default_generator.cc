@@ -43,7 +43,7 @@ std::string quote_of(const std::string& text) {
 }
 
 std::string natural_answer(const GenerationRequest& request, uint64_t seed) {
-  std::string text = "This is a deterministic answer from bedrock-emulator";
+  std::string text = request.opening;
   std::string quote = quote_of(request.last_user_text);
   if (!quote.empty()) text += " to \"" + quote + "\"";
   text += ".";

@@ -20,6 +20,8 @@ struct GenerationRequest {
   std::string last_user_text;
   int max_tokens = 0;  // 0: no limit beyond the natural length
   std::vector<std::string> stop_sequences;
+  // The words the answer opens with, before the quote of the user's text.
+  std::string opening = "This is a deterministic answer from bedrock-emulator";
 };
 
 struct Generation {

@@ -1,25 +1,53 @@
 // Converse: POST /model/{modelId}/converse.
-// Answers with the deterministic default generator (model/default_generator.h).
-// LIMITATIONS: text content only is read; images, documents, tools, reasoning, guardrails and
-// model-specific limits are not yet modelled; any model id that passes the model's pattern is
-// accepted.
-#include "operations/converse_common.h"
+// The answer comes from operations/conversation.h: the model resolved through the catalog, the
+// conversation checked as Bedrock checks it, then text, a tool call and reasoning from the
+// deterministic default generator.
+// LIMITATIONS: guardrailConfig and promptVariables (prompt ARNs) are accepted but not applied;
+// image and document blocks are counted, not read.
+#include "operations/conversation.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
 
 namespace bedrock {
 
+namespace {
+
+nlohmann::json content_block(const AnswerPart& part) {
+  switch (part.kind) {
+    case AnswerPart::Kind::kReasoning: {
+      nlohmann::json text = {{"text", part.text}};
+      if (!part.signature.empty()) text["signature"] = part.signature;
+      return {{"reasoningContent", {{"reasoningText", text}}}};
+    }
+    case AnswerPart::Kind::kToolUse:
+      return {{"toolUse",
+               {{"toolUseId", part.tool_use_id},
+                {"name", part.tool_name},
+                {"input", part.tool_input}}}};
+    case AnswerPart::Kind::kText:
+      break;
+  }
+  return {{"text", part.text}};
+}
+
+}  // namespace
+
 Result<Response> converse(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer = answer_converse(request);
+  Result<ConverseAnswer> answer = answer_converse(request, context.config, false);
   if (!answer.ok()) return answer.error();
-  const Generation& generation = answer->generation;
+  nlohmann::json content = nlohmann::json::array();
+  for (const auto& part : answer->parts) content.push_back(content_block(part));
   nlohmann::json body = {
-      {"output",
-       {{"message", {{"role", "assistant"}, {"content", {{{"text", generation.text}}}}}}}},
-      {"stopReason", generation.stop_reason},
+      {"output", {{"message", {{"role", "assistant"}, {"content", content}}}}},
+      {"stopReason", answer->stop_reason},
       {"usage", answer->usage()},
       {"metrics", {{"latencyMs", context.elapsed_ms()}}},
   };
+  if (!answer->additional_response_fields.is_null()) {
+    body["additionalModelResponseFields"] = answer->additional_response_fields;
+  }
+  if (!answer->performance_config.is_null()) body["performanceConfig"] = answer->performance_config;
+  if (!answer->service_tier.is_null()) body["serviceTier"] = answer->service_tier;
   return json_response(body);
 }
 

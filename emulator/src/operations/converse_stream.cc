@@ -1,11 +1,11 @@
 // ConverseStream: POST /model/{modelId}/converse-stream.
-// Event order as real Bedrock sends it for a text answer: messageStart, contentBlockDelta...,
-// contentBlockStop, messageStop, metadata. Real Bedrock sends contentBlockStart only for
-// toolUse/toolResult/image blocks (the model's ContentBlockStart union has no text member; a
-// captured Claude stream confirms it), so a text answer has none.
-// LIMITATIONS: as Converse (converse.cc); no simulated latency between events yet.
+// Event order as real Bedrock sends it: messageStart; per content block contentBlockStart (only
+// for toolUse: the model's ContentBlockStart union has no text or reasoning member, and a
+// captured Claude stream shows none for text), contentBlockDelta..., contentBlockStop;
+// messageStop; metadata. Every payload carries the "p" padding real streams have.
+// LIMITATIONS: as Converse (converse.cc).
 #include "model/token_counter.h"
-#include "operations/converse_common.h"
+#include "operations/conversation.h"
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"
 #include "protocol/stream_padding.h"
@@ -13,12 +13,70 @@
 namespace bedrock {
 
 namespace {
-// Tokens per contentBlockDelta: real models send a few tokens per delta.
+
+// Tokens per text delta, and characters per tool-input delta: real models send a few tokens
+// at a time.
 constexpr size_t kTokensPerDelta = 3;
+constexpr size_t kToolInputCharsPerDelta = 16;
+
+std::vector<std::string> text_deltas(const std::string& text) {
+  auto pieces = split_tokens(text);
+  std::vector<std::string> deltas;
+  for (size_t i = 0; i < pieces.size(); i += kTokensPerDelta) {
+    std::string delta;
+    for (size_t j = i; j < std::min(pieces.size(), i + kTokensPerDelta); ++j) delta += pieces[j];
+    deltas.push_back(std::move(delta));
+  }
+  return deltas;
+}
+
+bool write_part(EventStreamWriter& out, const AnswerPart& part, int index) {
+  auto event = [&](const char* type, nlohmann::json payload) {
+    payload["contentBlockIndex"] = index;
+    return out.event(type, with_padding(std::move(payload)));
+  };
+  switch (part.kind) {
+    case AnswerPart::Kind::kText:
+      for (const auto& delta : text_deltas(part.text)) {
+        if (!event("contentBlockDelta", {{"delta", {{"text", delta}}}})) return false;
+      }
+      break;
+    case AnswerPart::Kind::kReasoning:
+      for (const auto& delta : text_deltas(part.text)) {
+        if (!event("contentBlockDelta", {{"delta", {{"reasoningContent", {{"text", delta}}}}}})) {
+          return false;
+        }
+      }
+      if (!part.signature.empty() &&
+          !event("contentBlockDelta",
+                 {{"delta", {{"reasoningContent", {{"signature", part.signature}}}}}})) {
+        return false;
+      }
+      break;
+    case AnswerPart::Kind::kToolUse: {
+      if (!event("contentBlockStart",
+                 {{"start",
+                   {{"toolUse", {{"toolUseId", part.tool_use_id}, {"name", part.tool_name}}}}}})) {
+        return false;
+      }
+      const std::string input = part.tool_input.dump();
+      for (size_t i = 0; i < input.size(); i += kToolInputCharsPerDelta) {
+        if (!event("contentBlockDelta",
+                   {{"delta",
+                     {{"toolUse", {{"input", input.substr(i, kToolInputCharsPerDelta)}}}}}})) {
+          return false;
+        }
+      }
+      break;
+    }
+  }
+  return event("contentBlockStop", nlohmann::json::object());
+}
+
 }  // namespace
 
 Result<Response> converse_stream(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer = answer_converse(request);
+  Result<ConverseAnswer> answer = answer_converse(request, context.config, true);
   if (!answer.ok()) return answer.error();
 
   Response response;
@@ -26,24 +84,23 @@ Result<Response> converse_stream(const Request& request, Context& context) {
   auto started = context.received_at;
   response.stream_producer = [answer = std::move(answer.value()), started](EventSink& sink) {
     EventStreamWriter out(sink);
-    auto padded = [](nlohmann::json payload) { return with_padding(std::move(payload)); };
-    if (!out.event("messageStart", padded({{"role", "assistant"}}))) return;
-    auto pieces = split_tokens(answer.generation.text);
-    for (size_t i = 0; i < pieces.size(); i += kTokensPerDelta) {
-      std::string delta;
-      for (size_t j = i; j < std::min(pieces.size(), i + kTokensPerDelta); ++j) delta += pieces[j];
-      if (!out.event("contentBlockDelta",
-                     padded({{"contentBlockIndex", 0}, {"delta", {{"text", delta}}}}))) {
-        return;
-      }
+    if (!out.event("messageStart", with_padding({{"role", "assistant"}}))) return;
+    for (size_t i = 0; i < answer.parts.size(); ++i) {
+      if (!write_part(out, answer.parts[i], static_cast<int>(i))) return;
     }
-    if (!out.event("contentBlockStop", padded({{"contentBlockIndex", 0}}))) return;
-    if (!out.event("messageStop", padded({{"stopReason", answer.generation.stop_reason}}))) return;
+    nlohmann::json stop = {{"stopReason", answer.stop_reason}};
+    if (!answer.additional_response_fields.is_null()) {
+      stop["additionalModelResponseFields"] = answer.additional_response_fields;
+    }
+    if (!out.event("messageStop", with_padding(std::move(stop)))) return;
     long long latency = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();
-    out.event("metadata",
-              padded({{"usage", answer.usage()}, {"metrics", {{"latencyMs", latency}}}}));
+    nlohmann::json metadata = {{"usage", answer.usage()}, {"metrics", {{"latencyMs", latency}}}};
+    if (!answer.performance_config.is_null())
+      metadata["performanceConfig"] = answer.performance_config;
+    if (!answer.service_tier.is_null()) metadata["serviceTier"] = answer.service_tier;
+    out.event("metadata", with_padding(std::move(metadata)));
   };
   return response;
 }

@@ -14,6 +14,8 @@ Result<Response> run_operation(OperationId operation, const Request& request, Co
 // One function per operation (or tight family), defined in operations/<name>.cc.
 Result<Response> converse(const Request& request, Context& context);
 Result<Response> converse_stream(const Request& request, Context& context);
+Result<Response> invoke_model(const Request& request, Context& context);
+Result<Response> invoke_model_stream(const Request& request, Context& context);
 Result<Response> not_yet_implemented(const Request& request, Context& context);
 
 }  // namespace bedrock

@@ -8,13 +8,15 @@ Result<Response> run_operation(OperationId operation, const Request& request, Co
       return converse(request, context);
     case OperationId::kConverseStream:
       return converse_stream(request, context);
+    case OperationId::kInvokeModel:
+      return invoke_model(request, context);
+    case OperationId::kInvokeModelWithResponseStream:
+      return invoke_model_stream(request, context);
     case OperationId::kApplyGuardrail:
     case OperationId::kCountTokens:
     case OperationId::kGetAsyncInvoke:
     case OperationId::kInvokeGuardrailChecks:
-    case OperationId::kInvokeModel:
     case OperationId::kInvokeModelWithBidirectionalStream:
-    case OperationId::kInvokeModelWithResponseStream:
     case OperationId::kListAsyncInvokes:
     case OperationId::kStartAsyncInvoke:
       return not_yet_implemented(request, context);

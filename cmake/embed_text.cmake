@@ -1,0 +1,16 @@
+# embed_text(TARGET FILE FUNCTION): compiles FILE into TARGET as
+#   const char* FUNCTION();   (namespace bedrock)
+# so the binary carries its data and needs no file at run time. Re-runs when FILE changes.
+function(embed_text target file function)
+  get_filename_component(name ${file} NAME_WE)
+  set(out ${CMAKE_BINARY_DIR}/generated/${function}.cc)
+  file(READ ${file} content)
+  string(LENGTH "${content}" length)
+  if(length GREATER 60000)
+    message(FATAL_ERROR "${file} is over 60,000 characters: one string literal may not hold it")
+  endif()
+  file(WRITE ${out}.tmp "// Generated from ${file} by cmake/embed_text.cmake.\nnamespace bedrock {\nconst char* ${function}() {\n  return R\"embedded(${content})embedded\";\n}\n}  // namespace bedrock\n")
+  configure_file(${out}.tmp ${out} COPYONLY)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${file})
+  target_sources(${target} PRIVATE ${out})
+endfunction()

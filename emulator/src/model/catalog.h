@@ -1,0 +1,64 @@
+// The model catalog (emulator/data/models.json, compiled into the binary) and model-id
+// resolution as Bedrock does it. Accepted forms:
+//   anthropic.claude-3-5-haiku-20241022-v1:0                         bare foundation-model id
+//   us.anthropic.claude-3-5-haiku-20241022-v1:0                      cross-region profile id
+//     (prefixes us, eu, apac, global, ... as the catalog lists them per model)
+//   arn:aws:bedrock:REGION::foundation-model/ID
+//   arn:aws:bedrock:REGION:ACCOUNT:inference-profile/PROFILE-ID
+//   arn:aws:bedrock:REGION:ACCOUNT:application-inference-profile/ID
+//   arn:aws:bedrock:REGION:ACCOUNT:provisioned-model/ID
+//   arn:aws:bedrock:REGION:ACCOUNT:custom-model/...
+//   arn:aws:bedrock:REGION:ACCOUNT:custom-model-deployment/ID
+//   arn:aws:bedrock:REGION:ACCOUNT:imported-model/ID
+//     (these five stand for the model the catalog's "resourceDefaults" names for their kind:
+//     the emulator cannot know what a user's own resource holds)
+// Errors use the real texts: an unknown id is "The provided model identifier is invalid.", a
+// profile-only model called by its bare id gets the on-demand message (real-behaviour.md §1.1).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "model/model_info.h"
+
+namespace bedrock {
+
+const char* embedded_model_catalog();
+
+struct ResolvedModel {
+  const ModelInfo* model = nullptr;
+  std::string requested_id;  // as the client sent it
+  bool via_profile = false;  // a cross-region or application inference profile
+  // The foundation-model ARN in the caller's region: what GetAsyncInvoke reports as modelArn.
+  std::string model_arn;
+};
+
+class ModelCatalog {
+ public:
+  static const ModelCatalog& instance();
+  // Parses a catalog document; for tests and the embedded catalog alike.
+  explicit ModelCatalog(const std::string& json_text);
+
+  const ModelInfo* find(std::string_view foundation_model_id) const;
+  const std::vector<ModelInfo>& models() const { return models_; }
+
+  Result<ResolvedModel> resolve(const std::string& model_id, const std::string& region) const;
+
+ private:
+  std::vector<ModelInfo> models_;
+  std::map<std::string, size_t, std::less<>> by_id_;
+  std::map<std::string, std::string> resource_defaults_;
+};
+
+// Shorthand for operations.
+Result<ResolvedModel> resolve_model(const std::string& model_id, const std::string& region);
+
+// Messages for capability checks, shared by every operation that needs them.
+ApiError invalid_model_identifier();
+ApiError unsupported_action_for_model();
+ApiError streaming_unsupported();
+
+}  // namespace bedrock

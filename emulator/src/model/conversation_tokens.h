@@ -1,0 +1,17 @@
+// Input-token counting for Converse-shaped requests, shared by Converse, ConverseStream and
+// CountTokens so the three always agree. Text is counted by count_tokens(); structured parts by
+// their compact JSON text; each image, document, video or audio block counts a flat
+// kMediaBlockTokens (real models price media by size; the emulator does not decode them).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace bedrock {
+
+constexpr size_t kMediaBlockTokens = 1000;
+
+size_t count_content_block_tokens(const nlohmann::json& block);
+size_t count_conversation_tokens(const nlohmann::json& messages, const nlohmann::json& system,
+                                 const nlohmann::json& tool_config);
+
+}  // namespace bedrock

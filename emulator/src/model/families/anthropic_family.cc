@@ -1,0 +1,220 @@
+// Anthropic Claude, Messages API body (anthropic_version "bedrock-2023-05-31").
+// Errors: real-behaviour.md §1.4 (confirmed wording); response and stream: §2.3.
+#include "model/families/family_util.h"
+
+namespace bedrock {
+
+namespace {
+
+using family_util::Field;
+using family_util::Kind;
+using family_util::Violations;
+using json = nlohmann::json;
+
+constexpr const char* kAnthropicVersion = "bedrock-2023-05-31";
+// Confirmed (continuedev/continue#10804).
+constexpr const char* kEmptyTextBlock = "messages: text content blocks must be non-empty";
+
+// Text of a content value: the string, or its text blocks and tool results, one per line.
+std::string content_text(const json& content) {
+  if (content.is_string()) return content.get<std::string>();
+  std::string text;
+  if (!content.is_array()) return text;
+  for (const auto& block : content) {
+    if (!block.is_object()) continue;
+    std::string type = family_util::string_at(block, "type");
+    if (type == "text" && block.contains("text") && block["text"].is_string()) {
+      family_util::append_line(text, block["text"].get<std::string>());
+    } else if (type == "tool_result" && block.contains("content")) {
+      family_util::append_line(text, content_text(block["content"]));
+    }
+  }
+  return text;
+}
+
+// Any text block with an empty text (schema-valid, refused by the model itself).
+bool has_empty_text_block(const json& content) {
+  if (!content.is_array()) return false;
+  for (const auto& block : content) {
+    if (block.is_object() && family_util::string_at(block, "type") == "text" &&
+        block.contains("text") && block["text"].is_string() &&
+        block["text"].get<std::string>().empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void check_block(const json& block, const std::string& pointer, Violations& v) {
+  // Block types carry different members (image source, tool_use input, ...): only the common
+  // part is checked here.
+  v.check_object(block, pointer, {Field("type", Kind::kString)}, {"type"}, true);
+  if (block.is_object() && family_util::string_at(block, "type") == "text") {
+    v.check_object(block, pointer, {Field("text", Kind::kString)}, {"text"}, true);
+  }
+}
+
+void check_content(const json& content, const std::string& pointer, Violations& v) {
+  if (content.is_array()) v.check_items(content, pointer, Kind::kObject, check_block);
+}
+
+void check_message(const json& message, const std::string& pointer, Violations& v) {
+  v.check_object(message, pointer,
+                 {Field("role", Kind::kString).one_of({"user", "assistant"}),
+                  Field("content", Kind::kStringOrArray).with(check_content)},
+                 {"role", "content"});
+}
+
+const std::vector<Field>& body_fields() {
+  static const std::vector<Field> fields = [] {
+    std::vector<Field> f;
+    f.push_back(Field("anthropic_version", Kind::kString).one_of({kAnthropicVersion}));
+    f.push_back(Field("anthropic_beta", Kind::kArray)
+                    .with([](const json& value, const std::string& pointer, Violations& v) {
+                      v.check_items(value, pointer, Kind::kString);
+                    }));
+    f.push_back(Field("max_tokens", Kind::kInteger).at_least(1));
+    f.push_back(Field("messages", Kind::kArray)
+                    .with([](const json& value, const std::string& pointer, Violations& v) {
+                      v.check_items(value, pointer, Kind::kObject, check_message, 1);
+                    }));
+    f.push_back(Field("system", Kind::kStringOrArray).with(check_content));
+    f.push_back(Field("stop_sequences", Kind::kArray)
+                    .with([](const json& value, const std::string& pointer, Violations& v) {
+                      v.check_items(value, pointer, Kind::kString);
+                    }));
+    f.push_back(Field("temperature", Kind::kNumber).range(0, 1));
+    f.push_back(Field("top_p", Kind::kNumber).range(0, 1));
+    f.push_back(Field("top_k", Kind::kInteger).at_least(0));
+    f.push_back(Field("tools", Kind::kArray));
+    f.push_back(Field("tool_choice", Kind::kObject));
+    f.push_back(Field("thinking", Kind::kObject));
+    return f;
+  }();
+  return fields;
+}
+
+// "anthropic.claude-3-5-haiku-20241022-v1:0" -> "claude-3-5-haiku-20241022": the name Anthropic
+// itself uses, which is what the body's "model" carries.
+std::string anthropic_model_name(const std::string& id) {
+  std::string name = id;
+  size_t at = name.find("anthropic.");
+  if (at != std::string::npos) name = name.substr(at + 10);
+  size_t dash_v = name.rfind("-v");
+  if (dash_v != std::string::npos && dash_v >= 9) {
+    std::string before = name.substr(0, dash_v);
+    std::string date = before.substr(before.size() - 8);
+    bool dated = before[before.size() - 9] == '-' &&
+                 date.find_first_not_of("0123456789") == std::string::npos;
+    if (dated) name = before;
+  }
+  return name;
+}
+
+class AnthropicFamily final : public TextFamily {
+ public:
+  Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
+    (void)model;
+    Violations violations;
+    violations.check_object(body, "#", body_fields(),
+                            {"messages", "max_tokens", "anthropic_version"});
+    if (!violations.empty()) return violations.error(family_util::ErrorStyle::kAnthropic);
+
+    const json& messages = body["messages"];
+    const json system = body.value("system", json(""));
+    if (has_empty_text_block(system)) {
+      return validation_error("system: text content blocks must be non-empty");
+    }
+    for (const auto& message : messages) {
+      if (has_empty_text_block(message["content"])) return validation_error(kEmptyTextBlock);
+    }
+
+    TextPrompt prompt;
+    prompt.max_tokens = family_util::int_or(body, "max_tokens", 0);
+    prompt.stop_sequences = family_util::strings_of(body, "stop_sequences");
+    prompt.input_tokens = count_tokens(content_text(system));
+    for (const auto& message : messages) {
+      prompt.input_tokens += count_tokens(content_text(message["content"]));
+    }
+    for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+      if ((*it)["role"] == "user") {
+        prompt.last_user_text = content_text((*it)["content"]);
+        break;
+      }
+    }
+    prompt.conversation_digest = json{
+        {"system", system},
+        {"messages", messages},
+        {"max_tokens", prompt.max_tokens},
+        {"stop_sequences",
+         prompt.stop_sequences}}.dump();
+    return prompt;
+  }
+
+  json response_body(const TextCompletion& completion, const ModelInfo& model) const override {
+    const Generation& g = completion.generation;
+    json body = message_head(completion, model);
+    body["content"] = json::array({{{"type", "text"}, {"text", g.text}}});
+    body["stop_reason"] = g.stop_reason;
+    body["stop_sequence"] = stop_sequence(g);
+    body["usage"] = {{"input_tokens", completion.input_tokens}, {"output_tokens", g.output_tokens}};
+    return body;
+  }
+
+  std::vector<json> stream_chunks(const TextCompletion& completion,
+                                  const ModelInfo& model) const override {
+    const Generation& g = completion.generation;
+    std::vector<json> chunks;
+    json start = message_head(completion, model);
+    start["content"] = json::array();
+    start["stop_reason"] = nullptr;
+    start["stop_sequence"] = nullptr;
+    start["usage"] = {{"input_tokens", completion.input_tokens}, {"output_tokens", 1}};
+    chunks.push_back({{"type", "message_start"}, {"message", start}});
+    chunks.push_back({{"type", "content_block_start"},
+                      {"index", 0},
+                      {"content_block", {{"type", "text"}, {"text", ""}}}});
+    for (const auto& piece : family_util::stream_pieces(g.text)) {
+      if (piece.empty()) continue;
+      chunks.push_back({{"type", "content_block_delta"},
+                        {"index", 0},
+                        {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+    }
+    chunks.push_back({{"type", "content_block_stop"}, {"index", 0}});
+    chunks.push_back(
+        {{"type", "message_delta"},
+         {"delta", {{"stop_reason", g.stop_reason}, {"stop_sequence", stop_sequence(g)}}},
+         {"usage", {{"output_tokens", g.output_tokens}}}});
+    chunks.push_back({{"type", "message_stop"}});
+    return chunks;
+  }
+
+ private:
+  static json stop_sequence(const Generation& g) {
+    if (g.stop_reason == "stop_sequence") return g.stop_sequence;
+    return nullptr;
+  }
+
+  // id, type, role, model: the members every message (and message_start) opens with.
+  static json message_head(const TextCompletion& completion, const ModelInfo& model) {
+    // "msg_bdrk_" + 24 base62 characters, the first two "01" like every captured id.
+    std::string id = family_util::given_or(
+        completion, "msg_bdrk_",
+        "msg_bdrk_01" +
+            family_util::random_chars(family_util::completion_seed(completion, model, "anthropic"),
+                                      22, family_util::kBase62));
+    return {{"id", id},
+            {"type", "message"},
+            {"role", "assistant"},
+            {"model", anthropic_model_name(model.id)}};
+  }
+};
+
+}  // namespace
+
+const TextFamily& anthropic_family() {
+  static const AnthropicFamily family;
+  return family;
+}
+
+}  // namespace bedrock

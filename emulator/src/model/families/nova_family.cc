@@ -1,0 +1,169 @@
+// Amazon Nova understanding models (Micro, Lite, Pro, Premier): the "messages-v1" body.
+// The top level tolerates unknown keys (a Titan-style body gets only "required key [messages]
+// not found", real-behaviour.md §1.4); nested objects do not ("extraneous key [maxTokenCount]").
+#include "model/families/family_util.h"
+
+namespace bedrock {
+
+namespace {
+
+using family_util::Field;
+using family_util::Kind;
+using family_util::Violations;
+using json = nlohmann::json;
+
+// Text of a content array: its text blocks and tool results, one per line.
+std::string content_text(const json& content) {
+  std::string text;
+  if (!content.is_array()) return text;
+  for (const auto& block : content) {
+    if (!block.is_object()) continue;
+    auto t = block.find("text");
+    if (t != block.end() && t->is_string()) family_util::append_line(text, t->get<std::string>());
+    auto result = block.find("toolResult");
+    if (result != block.end() && result->is_object()) {
+      family_util::append_line(text, content_text(result->value("content", json::array())));
+    }
+  }
+  return text;
+}
+
+void check_block(const json& block, const std::string& pointer, Violations& v) {
+  v.check_object(block, pointer,
+                 {Field("text", Kind::kString), Field("image", Kind::kObject),
+                  Field("video", Kind::kObject), Field("document", Kind::kObject),
+                  Field("toolUse", Kind::kObject), Field("toolResult", Kind::kObject),
+                  Field("reasoningContent", Kind::kObject), Field("cachePoint", Kind::kObject)},
+                 {});
+}
+
+void check_blocks(const json& value, const std::string& pointer, Violations& v) {
+  v.check_items(value, pointer, Kind::kObject, check_block);
+}
+
+void check_message(const json& message, const std::string& pointer, Violations& v) {
+  v.check_object(message, pointer,
+                 {Field("role", Kind::kString).one_of({"user", "assistant"}),
+                  Field("content", Kind::kArray).with(check_blocks)},
+                 {"role", "content"});
+}
+
+void check_inference(const json& config, const std::string& pointer, Violations& v) {
+  v.check_object(
+      config, pointer,
+      {Field("maxTokens", Kind::kInteger).at_least(1),
+       Field("max_new_tokens", Kind::kInteger).at_least(1),
+       Field("temperature", Kind::kNumber).range(0, 1), Field("topP", Kind::kNumber).range(0, 1),
+       Field("top_p", Kind::kNumber).range(0, 1), Field("topK", Kind::kInteger).range(0, 128),
+       Field("top_k", Kind::kInteger).range(0, 128),
+       Field("stopSequences", Kind::kArray)
+           .with([](const json& value, const std::string& p, Violations& w) {
+             w.check_items(value, p, Kind::kString);
+           }),
+       Field("reasoningConfig", Kind::kObject)},
+      {});
+}
+
+const std::vector<Field>& body_fields() {
+  static const std::vector<Field> fields = [] {
+    std::vector<Field> f;
+    f.push_back(Field("schemaVersion", Kind::kString).one_of({"messages-v1"}));
+    f.push_back(Field("messages", Kind::kArray)
+                    .with([](const json& value, const std::string& pointer, Violations& v) {
+                      v.check_items(value, pointer, Kind::kObject, check_message, 1);
+                    }));
+    f.push_back(Field("system", Kind::kArray).with(check_blocks));
+    f.push_back(Field("inferenceConfig", Kind::kObject).with(check_inference));
+    f.push_back(Field("toolConfig", Kind::kObject));
+    return f;
+  }();
+  return fields;
+}
+
+json usage_of(const TextCompletion& completion) {
+  size_t output = completion.generation.output_tokens;
+  return {{"inputTokens", completion.input_tokens},
+          {"outputTokens", output},
+          {"totalTokens", completion.input_tokens + output},
+          // shape: from the family's public docs (Nova user guide examples carry these two at
+          // 0); not confirmed on captured output
+          {"cacheReadInputTokenCount", 0},
+          {"cacheWriteInputTokenCount", 0}};
+}
+
+class NovaFamily final : public TextFamily {
+ public:
+  Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
+    Violations violations;
+    violations.check_object(body, "#", body_fields(), {"messages"}, true);
+    if (!violations.empty()) return violations.error(family_util::ErrorStyle::kPointer);
+
+    const json& messages = body["messages"];
+    const json system = body.value("system", json::array());
+    const json inference = body.value("inferenceConfig", json::object());
+
+    TextPrompt prompt;
+    prompt.max_tokens = family_util::int_or(inference, "maxTokens", 0);
+    if (prompt.max_tokens == 0)
+      prompt.max_tokens = family_util::int_or(inference, "max_new_tokens", 0);
+    if (prompt.max_tokens == 0) prompt.max_tokens = model.max_output_tokens;
+    prompt.stop_sequences = family_util::strings_of(inference, "stopSequences");
+    prompt.input_tokens = count_tokens(content_text(system));
+    for (const auto& message : messages) {
+      prompt.input_tokens += count_tokens(content_text(message["content"]));
+    }
+    for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+      if ((*it)["role"] == "user") {
+        prompt.last_user_text = content_text((*it)["content"]);
+        break;
+      }
+    }
+    prompt.conversation_digest = json{
+        {"system", system},
+        {"messages", messages},
+        {"max_tokens", prompt.max_tokens},
+        {"stop_sequences",
+         prompt.stop_sequences}}.dump();
+    return prompt;
+  }
+
+  json response_body(const TextCompletion& completion, const ModelInfo& model) const override {
+    (void)model;
+    const Generation& g = completion.generation;
+    return {
+        {"output",
+         {{"message", {{"role", "assistant"}, {"content", json::array({{{"text", g.text}}})}}}}},
+        {"stopReason", g.stop_reason},
+        {"usage", usage_of(completion)}};
+  }
+
+  std::vector<json> stream_chunks(const TextCompletion& completion,
+                                  const ModelInfo& model) const override {
+    (void)model;
+    const Generation& g = completion.generation;
+    std::vector<json> chunks;
+    chunks.push_back({{"messageStart", {{"role", "assistant"}}}});
+    for (const auto& piece : family_util::stream_pieces(g.text)) {
+      if (piece.empty()) continue;
+      chunks.push_back(
+          {{"contentBlockDelta", {{"delta", {{"text", piece}}}, {"contentBlockIndex", 0}}}});
+    }
+    chunks.push_back({{"contentBlockStop", {{"contentBlockIndex", 0}}}});
+    chunks.push_back({{"messageStop", {{"stopReason", g.stop_reason}}}});
+    chunks.push_back(
+        {{"metadata",
+          {{"usage", {{"inputTokens", completion.input_tokens}, {"outputTokens", g.output_tokens}}},
+           {"metrics", json::object()},
+           {"trace", json::object()}}}});
+    return chunks;
+  }
+};
+
+}  // namespace
+
+const TextFamily& nova_family() {
+  static const NovaFamily family;
+  return family;
+}
+
+}  // namespace bedrock

@@ -1,0 +1,29 @@
+// Tool calls the default generator makes: which tool the model "decides" to call, and an input
+// that satisfies the tool's JSON Schema, both derived deterministically from the conversation.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bedrock {
+
+struct ToolDescription {
+  std::string name;
+  std::string description;
+  nlohmann::json input_schema = nlohmann::json::object();
+};
+
+// With toolChoice auto: the tool whose name or description shares the most words with the
+// user's text, or none when no tool shares a word (the model then answers in text).
+std::optional<size_t> pick_tool_for(const std::vector<ToolDescription>& tools,
+                                    const std::string& user_text);
+
+// A value that validates against `schema` (JSON Schema: type object/string/number/integer/
+// boolean/array, properties, required, enum, minimum, maximum, items). Strings borrow a word
+// of the user's text when one fits, so "weather in Paris" fills a city with "Paris".
+nlohmann::json input_for_schema(const nlohmann::json& schema, const std::string& user_text,
+                                uint64_t seed);
+
+}  // namespace bedrock

@@ -1,0 +1,402 @@
+#include "operations/conversation.h"
+
+#include <set>
+
+#include "model/conversation_tokens.h"
+#include "model/default_generator.h"
+#include "model/prompt_cache.h"
+#include "model/token_counter.h"
+#include "model/tool_input.h"
+
+namespace bedrock {
+
+namespace {
+
+using nlohmann::json;
+
+// Real texts, confirmed unless marked (real-behaviour.md §1.2 and §1.3).
+constexpr const char* kMustStartWithUser =
+    "A conversation must start with a user message. Try again with a conversation that starts "
+    "with a user message.";
+constexpr const char* kMustAlternate =
+    "A conversation must alternate between user and assistant roles. Make sure the conversation "
+    "alternates between user and assistant roles and try again.";
+constexpr const char* kToolConfigRequired =
+    "The toolConfig field must be defined when using toolUse and toolResult content blocks.";
+constexpr const char* kNoToolUse = "This model doesn't support tool use.";
+constexpr const char* kNoStreamingToolUse =
+    "This model doesn't support tool use in streaming mode.";
+// Tag S: one third-party fixture.
+constexpr const char* kNoSystemPrompt =
+    "This model doesn't support system messages. Try again without a system message or use a "
+    "model that supports system messages.";
+constexpr const char* kInputTooLong = "Input is too long for requested model.";
+// Anthropic counts a prefix as cacheable from this many tokens; shorter prefixes are not cached.
+constexpr size_t kMinCacheableTokens = 1024;
+
+std::string at(size_t message, size_t block) {
+  return "messages." + std::to_string(message) + ".content." + std::to_string(block);
+}
+
+bool is_blank(const std::string& text) {
+  return text.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+const json& content_of(const json& message) {
+  static const json kEmpty = json::array();
+  auto it = message.find("content");
+  return it == message.end() ? kEmpty : *it;
+}
+
+std::string text_of(const json& message) {
+  std::string text;
+  for (const auto& block : content_of(message)) {
+    std::string piece;
+    if (block.contains("text")) {
+      piece = block["text"].get<std::string>();
+    } else if (block.contains("toolResult")) {
+      for (const auto& part : block["toolResult"].value("content", json::array())) {
+        piece += part.contains("json") ? part["json"].dump() : part.value("text", "");
+      }
+    }
+    if (piece.empty()) continue;
+    if (!text.empty()) text += "\n";
+    text += piece;
+  }
+  return text;
+}
+
+bool has_block(const json& message, const char* kind) {
+  for (const auto& block : content_of(message)) {
+    if (block.contains(kind)) return true;
+  }
+  return false;
+}
+
+// Base62 text of `length` characters drawn from a hash: deterministic ids and signatures.
+std::string base62(uint64_t seed, size_t length) {
+  static const char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  uint64_t state = seed;
+  for (size_t i = 0; i < length; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    out.push_back(kAlphabet[(state >> 33) % 62]);
+  }
+  return out;
+}
+
+Result<bool> check_messages(const json& messages, bool has_tool_config) {
+  if (messages.empty()) return validation_error(kMustStartWithUser);
+  std::string previous_role;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const json& message = messages[i];
+    const std::string& role = message["role"].get_ref<const std::string&>();
+    if (i == 0 && role != "user") return validation_error(kMustStartWithUser);
+    if (role == previous_role) return validation_error(kMustAlternate);
+    previous_role = role;
+    const json& content = content_of(message);
+    for (size_t j = 0; j < content.size(); ++j) {
+      const json& block = content[j];
+      if (block.contains("text") && is_blank(block["text"].get<std::string>())) {
+        return validation_error("The text field in the ContentBlock object at " + at(i, j) +
+                                " is blank. Add text to the text field, and try again.");
+      }
+      if ((block.contains("toolUse") || block.contains("toolResult")) && !has_tool_config) {
+        return validation_error(kToolConfigRequired);
+      }
+      if (auto result = block.find("toolResult"); result != block.end()) {
+        const json& parts = (*result)["content"];
+        if (parts.empty() && result->value("status", "") == "error") {
+          return validation_error("The content field at messages." + std::to_string(i) +
+                                  ".content." + std::to_string(j) +
+                                  ".toolResult cannot be empty when status value is error.");
+        }
+        for (size_t k = 0; k < parts.size(); ++k) {
+          if (parts[k].contains("json") && !parts[k]["json"].is_object()) {
+            return validation_error("The format of the value at " + at(i, j) +
+                                    ".toolResult.content." + std::to_string(k) +
+                                    ".json is invalid. Provide a json object for the field and "
+                                    "try again.");
+          }
+        }
+      }
+    }
+    // Every toolUse of an assistant turn must be answered by a toolResult in the next turn.
+    if (role == "assistant" && i + 1 < messages.size()) {
+      std::vector<std::string> expected;
+      for (const auto& block : content) {
+        if (block.contains("toolUse")) expected.push_back(block["toolUse"]["toolUseId"]);
+      }
+      std::set<std::string> answered;
+      for (const auto& block : content_of(messages[i + 1])) {
+        if (block.contains("toolResult")) answered.insert(block["toolResult"]["toolUseId"]);
+      }
+      std::string missing;
+      for (const auto& id : expected) {
+        if (!answered.count(id)) missing += (missing.empty() ? "" : ", ") + id;
+      }
+      if (!missing.empty()) {
+        return validation_error("Expected toolResult blocks at messages." + std::to_string(i + 1) +
+                                ".content for the following Ids: " + missing);
+      }
+      for (const auto& id : answered) {
+        bool known = false;
+        for (const auto& e : expected) known = known || e == id;
+        if (!known) {
+          // Anthropic's own text, passed through by Bedrock with its prefix.
+          return validation_error(
+              "The model returned the following errors: messages." + std::to_string(i + 1) +
+              ".content: unexpected `tool_use_id` found in `tool_result` blocks: " + id +
+              ". Each `tool_result` block must have a corresponding `tool_use` block in the "
+              "previous message.");
+        }
+      }
+    }
+  }
+  return true;
+}
+
+Result<bool> check_capabilities(const json& input, const ModelInfo& model, bool streaming) {
+  if (input.contains("system") && !input["system"].empty() &&
+      !model.supports(ModelFeature::kSystemPrompt)) {
+    return validation_error(kNoSystemPrompt);
+  }
+  if (input.contains("toolConfig")) {
+    if (!model.supports(ModelFeature::kToolUse)) return validation_error(kNoToolUse);
+    if (streaming && !model.supports(ModelFeature::kStreamingToolUse)) {
+      return validation_error(kNoStreamingToolUse);
+    }
+    const json choice = input["toolConfig"].value("toolChoice", json::object());
+    for (const char* kind : {"any", "tool"}) {
+      if (choice.contains(kind) && !model.supports(ModelFeature::kToolChoiceAny)) {
+        return validation_error(
+            std::string("This model doesn't support the toolConfig.toolChoice.") + kind +
+            " field. Remove toolConfig.toolChoice." + kind + " and try again.");
+      }
+    }
+  }
+  const json inference = input.value("inferenceConfig", json::object());
+  if (inference.contains("maxTokens") &&
+      inference["maxTokens"].get<long long>() > model.max_output_tokens) {
+    std::string limit = std::to_string(model.max_output_tokens);
+    return validation_error("The maximum tokens you requested exceeds the model limit of " + limit +
+                            ". Try again with a maximum tokens value that is lower than " + limit +
+                            ".");
+  }
+  return true;
+}
+
+std::vector<ToolDescription> tools_of(const json& input) {
+  std::vector<ToolDescription> tools;
+  if (!input.contains("toolConfig")) return tools;
+  for (const auto& tool : input["toolConfig"]["tools"]) {
+    if (!tool.contains("toolSpec")) continue;
+    const json& spec = tool["toolSpec"];
+    tools.push_back({spec["name"].get<std::string>(), spec.value("description", ""),
+                     spec["inputSchema"].value("json", json::object())});
+  }
+  return tools;
+}
+
+bool wants_reasoning(const json& input, const ModelInfo& model) {
+  if (!model.supports(ModelFeature::kReasoning)) return false;
+  if (model.family == "deepseek" || model.family == "openai") return true;  // always reason
+  const json extra = input.value("additionalModelRequestFields", json::object());
+  if (!extra.is_object()) return false;
+  auto enabled = [](const json& config) {
+    return config.is_object() && config.value("type", "") == "enabled";
+  };
+  return enabled(extra.value("thinking", json::object())) ||
+         enabled(extra.value("reasoningConfig", json::object())) ||
+         enabled(extra.value("reasoning_config", json::object()));
+}
+
+// The cacheable prefix: tools, then system, then messages (Anthropic's cache order), up to the
+// last cachePoint. Returns its token count and a hash of its text.
+std::pair<size_t, uint64_t> cached_prefix(const json& input, bool& has_cache_point) {
+  std::vector<json> sequence;
+  if (input.contains("toolConfig")) {
+    for (const auto& tool : input["toolConfig"]["tools"]) sequence.push_back(tool);
+  }
+  for (const auto& block : input.value("system", json::array())) sequence.push_back(block);
+  for (const auto& message : input.value("messages", json::array())) {
+    for (const auto& block : content_of(message)) sequence.push_back(block);
+  }
+  size_t last = std::string::npos;
+  for (size_t i = 0; i < sequence.size(); ++i) {
+    if (sequence[i].contains("cachePoint")) last = i;
+  }
+  has_cache_point = last != std::string::npos;
+  if (!has_cache_point) return {0, 0};
+  size_t tokens = 0;
+  std::string text;
+  for (size_t i = 0; i < last; ++i) {
+    if (sequence[i].contains("toolSpec")) {
+      const json& spec = sequence[i]["toolSpec"];
+      tokens += count_tokens(spec.value("name", "")) + count_tokens(spec.value("description", "")) +
+                count_tokens(spec.value("inputSchema", json::object()).dump());
+    } else {
+      tokens += count_content_block_tokens(sequence[i]);
+    }
+    text += sequence[i].dump();
+  }
+  return {tokens, fnv1a64(text)};
+}
+
+json additional_fields(const json& paths, const Generation& generation) {
+  if (!paths.is_array() || paths.empty()) return nullptr;
+  json stop = generation.stop_reason == "stop_sequence" ? json(generation.stop_sequence) : json();
+  // What a native Anthropic-style answer would carry beside the text.
+  json native = {{"stop_sequence", stop}, {"delta", {{"stop_sequence", stop}}}};
+  json out = json::object();
+  for (const auto& path : paths) {
+    std::string pointer = path.get<std::string>();
+    try {
+      json::json_pointer p(pointer);
+      if (native.contains(p)) out[p] = native[p];
+    } catch (const json::exception&) {
+      // Not a JSON pointer: nothing to return for it.
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+json ConverseAnswer::usage() const {
+  json out = {
+      {"inputTokens", input_tokens},
+      {"outputTokens", output_tokens},
+      {"totalTokens", input_tokens + output_tokens + cache_read_tokens + cache_write_tokens}};
+  if (uses_cache) {
+    out["cacheReadInputTokens"] = cache_read_tokens;
+    out["cacheWriteInputTokens"] = cache_write_tokens;
+  }
+  return out;
+}
+
+Result<ConverseAnswer> answer_converse(const Request& request, const Config& config,
+                                       bool streaming) {
+  const json& input = request.input;
+  Result<ResolvedModel> resolved =
+      resolve_model(input["modelId"].get<std::string>(), config.region);
+  if (!resolved.ok()) return resolved.error();
+  const ModelInfo& model = *resolved->model;
+  if (!model.supports(ModelFeature::kConverse)) return unsupported_action_for_model();
+  if (streaming && !model.supports(ModelFeature::kStreaming)) return streaming_unsupported();
+
+  const json messages = input.value("messages", json::array());
+  if (auto checked = check_messages(messages, input.contains("toolConfig")); !checked.ok()) {
+    return checked.error();
+  }
+  if (auto checked = check_capabilities(input, model, streaming); !checked.ok()) {
+    return checked.error();
+  }
+
+  ConverseAnswer answer;
+  answer.model = &model;
+  size_t all_input = count_conversation_tokens(messages, input.value("system", json::array()),
+                                               input.value("toolConfig", json()));
+  if (all_input > static_cast<size_t>(model.context_window)) {
+    return validation_error(kInputTooLong);
+  }
+  auto [prefix_tokens, prefix_hash] = cached_prefix(input, answer.uses_cache);
+  if (answer.uses_cache && prefix_tokens >= kMinCacheableTokens) {
+    CacheOutcome outcome = PromptCache::instance().use(fnv1a64(model.id) ^ prefix_hash);
+    (outcome == CacheOutcome::kRead ? answer.cache_read_tokens : answer.cache_write_tokens) =
+        prefix_tokens;
+  }
+  answer.input_tokens = all_input - answer.cache_read_tokens - answer.cache_write_tokens;
+
+  // What shapes the answer: everything the model reads and the settings that bound it.
+  GenerationRequest generation_request;
+  generation_request.model_id = model.id;
+  json digest = {{"messages", messages},
+                 {"system", input.value("system", json::array())},
+                 {"toolConfig", input.value("toolConfig", json())},
+                 {"inferenceConfig", input.value("inferenceConfig", json::object())}};
+  generation_request.conversation_digest = digest.dump();
+  const json* last_user = nullptr;
+  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+    if ((*it)["role"] == "user") {
+      last_user = &*it;
+      break;
+    }
+  }
+  if (last_user) generation_request.last_user_text = text_of(*last_user);
+  const json inference = input.value("inferenceConfig", json::object());
+  generation_request.max_tokens = inference.value("maxTokens", 0);
+  for (const auto& stop : inference.value("stopSequences", json::array())) {
+    generation_request.stop_sequences.push_back(stop.get<std::string>());
+  }
+  const uint64_t seed = fnv1a64(model.id + '\n' + generation_request.conversation_digest);
+
+  if (wants_reasoning(input, model)) {
+    GenerationRequest thinking = generation_request;
+    thinking.conversation_digest += "\nreasoning";
+    thinking.stop_sequences.clear();
+    thinking.max_tokens = 0;
+    thinking.opening = "Let me think about how to answer";
+    AnswerPart part;
+    part.kind = AnswerPart::Kind::kReasoning;
+    // Amazon Nova returns its reasoning text redacted (Nova user guide).
+    part.text = model.family == "nova" ? "[REDACTED]" : generate(thinking).text;
+    if (model.family == "anthropic") part.signature = base62(seed ^ 0x5157, 64);
+    answer.output_tokens += count_tokens(part.text);
+    answer.parts.push_back(std::move(part));
+  }
+
+  // A tool call when the tool choice demands one, or (auto) when the user's latest turn is not
+  // a tool result and a tool matches what the user asked.
+  std::vector<ToolDescription> tools = tools_of(input);
+  std::optional<size_t> tool_index;
+  if (!tools.empty()) {
+    const json choice = input["toolConfig"].value("toolChoice", json::object());
+    bool answering_tool_result = last_user && has_block(*last_user, "toolResult");
+    if (choice.contains("tool")) {
+      std::string wanted = choice["tool"].value("name", "");
+      for (size_t i = 0; i < tools.size(); ++i) {
+        if (tools[i].name == wanted) tool_index = i;
+      }
+      if (!tool_index) {
+        // Tag U: the real text is not known.
+        return validation_error("The tool " + wanted +
+                                " named in toolConfig.toolChoice.tool is not in toolConfig.tools.");
+      }
+    } else if (choice.contains("any")) {
+      tool_index =
+          pick_tool_for(tools, generation_request.last_user_text).value_or(seed % tools.size());
+    } else if (!answering_tool_result) {
+      tool_index = pick_tool_for(tools, generation_request.last_user_text);
+    }
+  }
+
+  Generation generation;
+  if (tool_index) {
+    AnswerPart part;
+    part.kind = AnswerPart::Kind::kToolUse;
+    part.tool_use_id = "tooluse_" + base62(seed ^ 0x7001, 22);
+    part.tool_name = tools[*tool_index].name;
+    part.tool_input =
+        input_for_schema(tools[*tool_index].input_schema, generation_request.last_user_text, seed);
+    answer.output_tokens += count_tokens(part.tool_name) + count_tokens(part.tool_input.dump());
+    answer.parts.push_back(std::move(part));
+    answer.stop_reason = "tool_use";
+  } else {
+    generation = generate(generation_request);
+    AnswerPart part;
+    part.kind = AnswerPart::Kind::kText;
+    part.text = generation.text;
+    answer.output_tokens += generation.output_tokens;
+    answer.parts.push_back(std::move(part));
+    answer.stop_reason = generation.stop_reason;
+  }
+
+  answer.additional_response_fields =
+      additional_fields(input.value("additionalModelResponseFieldPaths", json()), generation);
+  if (input.contains("performanceConfig")) answer.performance_config = input["performanceConfig"];
+  if (input.contains("serviceTier")) answer.service_tier = input["serviceTier"];
+  return answer;
+}
+
+}  // namespace bedrock

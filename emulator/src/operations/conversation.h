@@ -1,0 +1,46 @@
+// What Converse and ConverseStream share: checking a conversation the way Bedrock does (the
+// model, its capabilities, message order, tool blocks, limits) and producing the answer (text,
+// a tool call, reasoning, usage) that each then writes in its own wire form.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/request.h"
+#include "core/result.h"
+#include "model/catalog.h"
+#include "service/config.h"
+
+namespace bedrock {
+
+struct AnswerPart {
+  enum class Kind { kReasoning, kText, kToolUse };
+  Kind kind = Kind::kText;
+  std::string text;         // reasoning or answer text
+  std::string signature;    // reasoning signature (Anthropic)
+  std::string tool_use_id;  // "tooluse_" + 22 base62 characters
+  std::string tool_name;
+  nlohmann::json tool_input;  // a JSON object
+};
+
+struct ConverseAnswer {
+  const ModelInfo* model = nullptr;
+  std::vector<AnswerPart> parts;
+  std::string stop_reason;
+  size_t input_tokens = 0;  // not counting cached tokens, as Bedrock reports it
+  size_t output_tokens = 0;
+  size_t cache_read_tokens = 0;
+  size_t cache_write_tokens = 0;
+  bool uses_cache = false;  // the request had a cachePoint: usage reports the cache fields
+  nlohmann::json additional_response_fields;  // null unless paths were requested
+  nlohmann::json performance_config;          // echoed when requested
+  nlohmann::json service_tier;                // echoed when requested
+
+  nlohmann::json usage() const;
+};
+
+Result<ConverseAnswer> answer_converse(const Request& request, const Config& config,
+                                       bool streaming);
+
+}  // namespace bedrock

@@ -1,0 +1,29 @@
+// What InvokeModel and InvokeModelWithResponseStream share: the model resolved through the
+// catalog, the native body read by the model's family, and the answer computed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/request.h"
+#include "core/result.h"
+#include "model/catalog.h"
+#include "service/config.h"
+
+namespace bedrock {
+
+struct Invocation {
+  const ModelInfo* model = nullptr;
+  nlohmann::json body;                 // the InvokeModel response body
+  std::vector<nlohmann::json> chunks;  // the stream's decoded chunk payloads (text models)
+  size_t input_tokens = 0;
+  size_t output_tokens = 0;
+};
+
+Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming);
+
+// Response headers both operations echo from the request (performance tier, service tier).
+void add_tier_headers(const Request& request, Headers& headers);
+
+}  // namespace bedrock

@@ -1,0 +1,47 @@
+// InvokeModelWithResponseStream: POST /model/{modelId}/invoke-with-response-stream.
+// Each native chunk of the family travels as a `chunk` event whose payload is
+// {"bytes": base64(chunk JSON), "p": padding}; the last chunk carries
+// "amazon-bedrock-invocationMetrics" (inputTokenCount, outputTokenCount, invocationLatency,
+// firstByteLatency), as real Bedrock sends it and LangChain reads it.
+// LIMITATIONS: as InvokeModel (invoke_model.cc).
+#include "model/families/base64.h"
+#include "operations/invocation.h"
+#include "operations/operations.h"
+#include "protocol/event_stream_writer.h"
+#include "protocol/stream_padding.h"
+
+namespace bedrock {
+
+Result<Response> invoke_model_stream(const Request& request, Context& context) {
+  Result<Invocation> invocation = invoke_native(request, context.config, true);
+  if (!invocation.ok()) return invocation.error();
+
+  Response response;
+  response.headers.add("Content-Type", "application/vnd.amazon.eventstream");
+  response.headers.add("X-Amzn-Bedrock-Content-Type", "application/json");
+  add_tier_headers(request, response.headers);
+  auto started = context.received_at;
+  response.stream_producer = [invocation = std::move(invocation.value()),
+                              started](EventSink& sink) {
+    EventStreamWriter out(sink);
+    auto elapsed = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - started)
+          .count();
+    };
+    long long first_byte = elapsed();
+    for (size_t i = 0; i < invocation.chunks.size(); ++i) {
+      nlohmann::json chunk = invocation.chunks[i];
+      if (i + 1 == invocation.chunks.size()) {
+        chunk["amazon-bedrock-invocationMetrics"] = {{"inputTokenCount", invocation.input_tokens},
+                                                     {"outputTokenCount", invocation.output_tokens},
+                                                     {"invocationLatency", elapsed()},
+                                                     {"firstByteLatency", first_byte}};
+      }
+      if (!out.event("chunk", with_padding({{"bytes", base64_encode(chunk.dump())}}))) return;
+    }
+  };
+  return response;
+}
+
+}  // namespace bedrock
