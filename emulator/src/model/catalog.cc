@@ -115,8 +115,8 @@ const ModelInfo* ModelCatalog::find(std::string_view foundation_model_id) const 
   return it == by_id_.end() ? nullptr : &models_[it->second];
 }
 
-Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id,
-                                            const std::string& region) const {
+Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, const std::string& region,
+                                            Use use) const {
   ResolvedModel resolved;
   resolved.requested_id = model_id;
   std::string id = model_id;
@@ -157,7 +157,8 @@ Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id,
     }
   }
   if (!model) return invalid_model_identifier();
-  if (!via_profile && !model->on_demand) {
+  if (use == Use::kCountTokens && via_profile) return invalid_model_identifier();
+  if (use == Use::kInvoke && !via_profile && !model->on_demand) {
     // Confirmed text, with its typographic apostrophe (real-behaviour.md §1.1).
     return validation_error("Invocation of model ID " + model->id +
                             " with on-demand throughput isn\u2019t supported. Retry your request "
@@ -169,8 +170,9 @@ Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id,
   return resolved;
 }
 
-Result<ResolvedModel> resolve_model(const std::string& model_id, const std::string& region) {
-  return ModelCatalog::instance().resolve(model_id, region);
+Result<ResolvedModel> resolve_model(const std::string& model_id, const std::string& region,
+                                    ModelCatalog::Use use) {
+  return ModelCatalog::instance().resolve(model_id, region, use);
 }
 
 }  // namespace bedrock

@@ -45,7 +45,11 @@ class ModelCatalog {
   const ModelInfo* find(std::string_view foundation_model_id) const;
   const std::vector<ModelInfo>& models() const { return models_; }
 
-  Result<ResolvedModel> resolve(const std::string& model_id, const std::string& region) const;
+  // kCountTokens: CountTokens takes foundation-model ids only (a profile id is refused, and a
+  // profile-only model is counted by its bare id).
+  enum class Use { kInvoke, kCountTokens };
+  Result<ResolvedModel> resolve(const std::string& model_id, const std::string& region,
+                                Use use = Use::kInvoke) const;
 
  private:
   std::vector<ModelInfo> models_;
@@ -54,7 +58,8 @@ class ModelCatalog {
 };
 
 // Shorthand for operations.
-Result<ResolvedModel> resolve_model(const std::string& model_id, const std::string& region);
+Result<ResolvedModel> resolve_model(const std::string& model_id, const std::string& region,
+                                    ModelCatalog::Use use = ModelCatalog::Use::kInvoke);
 
 // Messages for capability checks, shared by every operation that needs them.
 ApiError invalid_model_identifier();

@@ -85,7 +85,9 @@ std::string base62(uint64_t seed, size_t length) {
   return out;
 }
 
-Result<bool> check_messages(const json& messages, bool has_tool_config) {
+}  // namespace
+
+Result<bool> check_conversation(const json& messages, bool has_tool_config) {
   if (messages.empty()) return validation_error(kMustStartWithUser);
   std::string previous_role;
   for (size_t i = 0; i < messages.size(); ++i) {
@@ -155,6 +157,8 @@ Result<bool> check_messages(const json& messages, bool has_tool_config) {
   }
   return true;
 }
+
+namespace {
 
 Result<bool> check_capabilities(const json& input, const ModelInfo& model, bool streaming) {
   if (input.contains("system") && !input["system"].empty() &&
@@ -286,7 +290,7 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
   if (streaming && !model.supports(ModelFeature::kStreaming)) return streaming_unsupported();
 
   const json messages = input.value("messages", json::array());
-  if (auto checked = check_messages(messages, input.contains("toolConfig")); !checked.ok()) {
+  if (auto checked = check_conversation(messages, input.contains("toolConfig")); !checked.ok()) {
     return checked.error();
   }
   if (auto checked = check_capabilities(input, model, streaming); !checked.ok()) {

@@ -40,6 +40,9 @@ struct ConverseAnswer {
   nlohmann::json usage() const;
 };
 
+// Message order, roles, blank text and tool-block pairing, with Bedrock's messages.
+Result<bool> check_conversation(const nlohmann::json& messages, bool has_tool_config);
+
 Result<ConverseAnswer> answer_converse(const Request& request, const Config& config,
                                        bool streaming);
 

@@ -16,6 +16,7 @@ Result<Response> converse(const Request& request, Context& context);
 Result<Response> converse_stream(const Request& request, Context& context);
 Result<Response> invoke_model(const Request& request, Context& context);
 Result<Response> invoke_model_stream(const Request& request, Context& context);
+Result<Response> count_tokens(const Request& request, Context& context);
 Result<Response> not_yet_implemented(const Request& request, Context& context);
 
 }  // namespace bedrock

@@ -10,10 +10,11 @@ Result<Response> run_operation(OperationId operation, const Request& request, Co
       return converse_stream(request, context);
     case OperationId::kInvokeModel:
       return invoke_model(request, context);
+    case OperationId::kCountTokens:
+      return count_tokens(request, context);
     case OperationId::kInvokeModelWithResponseStream:
       return invoke_model_stream(request, context);
     case OperationId::kApplyGuardrail:
-    case OperationId::kCountTokens:
     case OperationId::kGetAsyncInvoke:
     case OperationId::kInvokeGuardrailChecks:
     case OperationId::kInvokeModelWithBidirectionalStream:
