@@ -11,6 +11,7 @@
 #include "service/cli.h"
 #include "service/dispatcher.h"
 #include "service/log.h"
+#include "service/services.h"
 
 int main(int argc, char** argv) {
   using namespace bedrock;
@@ -49,7 +50,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  Dispatcher dispatcher(config);
+  Services services(config);
+  Dispatcher dispatcher(services);
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;

@@ -3,17 +3,20 @@
 #include <array>
 #include <functional>
 
+#include "model/prompt_cache.h"
 #include "protocol/rest_json.h"
+#include "protocol/router.h"
+#include "scenario/scenario_parser.h"
 
 namespace bedrock {
 
 namespace {
 
-using AdminHandler = std::function<Response(const Request&, const Config&)>;
+using AdminHandler = std::function<Response(const Request&, Services&, const std::string& tail)>;
 
 struct AdminRoute {
   std::string_view method;
-  std::string_view path;
+  std::string_view path;  // a trailing '*' takes the rest of the path as `tail`
   AdminHandler handler;
 };
 
@@ -21,29 +24,108 @@ Response admin_error(int status, std::string message) {
   return json_response({{"message", std::move(message)}}, status);
 }
 
-Response health(const Request&, const Config& config) {
+Response health(const Request&, Services& services, const std::string&) {
   return json_response({{"status", "ok"},
                         {"service", "bedrock-runtime"},
                         {"version", BEDROCK_EMULATOR_VERSION},
-                        {"region", config.region}});
+                        {"region", services.config.region}});
+}
+
+Response load_scenario(const Request& request, Services& services, const std::string&) {
+  Scenario scenario;
+  std::vector<ScenarioIssue> issues;
+  if (!parse_scenario_text(request.body, scenario, issues)) {
+    nlohmann::json details = nlohmann::json::array();
+    for (const auto& i : issues) details.push_back({{"path", i.pointer}, {"message", i.message}});
+    std::string first =
+        issues.empty()
+            ? "invalid scenario"
+            : (issues[0].pointer.empty() ? "" : issues[0].pointer + ": ") + issues[0].message;
+    return json_response({{"message", "Invalid scenario: " + first}, {"errors", details}}, 400);
+  }
+  scenario.source = "admin";
+  std::string name = scenario.name;
+  services.scenarios.load(std::move(scenario), true);
+  return json_response({{"name", name}, {"loaded", true}});
+}
+
+Response list_scenarios(const Request&, Services& services, const std::string&) {
+  return json_response({{"scenarios", services.scenarios.list()}});
+}
+
+Response delete_scenario(const Request&, Services& services, const std::string& tail) {
+  std::string name;
+  if (!percent_decode(tail, name) || name.empty())
+    return admin_error(400, "Name a scenario to delete.");
+  if (!services.scenarios.remove(name))
+    return admin_error(404, "No scenario named \"" + name + "\".");
+  return json_response({{"name", name}, {"deleted", true}});
+}
+
+Response delete_scenarios(const Request&, Services& services, const std::string&) {
+  services.scenarios.remove_all();
+  return json_response({{"deleted", true}});
+}
+
+Response reset(const Request&, Services& services, const std::string&) {
+  services.scenarios.reset();
+  services.journal.clear();
+  PromptCache::instance().clear();
+  return json_response({{"reset", true}});
+}
+
+Response list_requests(const Request& request, Services& services, const std::string&) {
+  auto get = [&](const char* key) {
+    auto it = request.query.find(key);
+    return it == request.query.end() ? std::string() : it->second;
+  };
+  return json_response({{"requests", services.journal.list(get("operation"), get("modelId"))}});
+}
+
+Response clear_requests(const Request&, Services& services, const std::string&) {
+  services.journal.clear();
+  return json_response({{"deleted", true}});
 }
 
 // The admin routing table: one line per route.
-const std::array<AdminRoute, 1>& admin_routes() {
-  static const std::array<AdminRoute, 1> routes{{
+const std::vector<AdminRoute>& admin_routes() {
+  static const std::vector<AdminRoute> routes{
       {"GET", "/_emulator/health", health},
-  }};
+      {"POST", "/_emulator/scenarios", load_scenario},
+      {"GET", "/_emulator/scenarios", list_scenarios},
+      {"DELETE", "/_emulator/scenarios", delete_scenarios},
+      {"DELETE", "/_emulator/scenarios/*", delete_scenario},
+      {"POST", "/_emulator/reset", reset},
+      {"GET", "/_emulator/requests", list_requests},
+      {"DELETE", "/_emulator/requests", clear_requests},
+  };
   return routes;
+}
+
+bool path_matches(std::string_view pattern, std::string_view path, std::string& tail) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    pattern.remove_suffix(1);
+    if (path.substr(0, pattern.size()) != pattern) return false;
+    tail = std::string(path.substr(pattern.size()));
+    return tail.find('/') == std::string::npos;
+  }
+  return pattern == path;
 }
 
 }  // namespace
 
-Response handle_admin(const Request& request, const Config& config) {
+Response handle_admin(const Request& request, Services& services) {
+  Request routed = request;
+  size_t query_start = request.target.find('?');
+  if (query_start != std::string::npos) {
+    routed.query = parse_query(std::string_view(request.target).substr(query_start + 1));
+  }
   bool path_known = false;
   for (const auto& r : admin_routes()) {
-    if (r.path != request.path) continue;
+    std::string tail;
+    if (!path_matches(r.path, request.path, tail)) continue;
     path_known = true;
-    if (r.method == request.method) return r.handler(request, config);
+    if (r.method == request.method) return r.handler(routed, services, tail);
   }
   if (path_known) {
     return admin_error(405, "Method " + request.method + " is not allowed on " + request.path);

@@ -8,6 +8,16 @@
 
 namespace bedrock {
 
+// Ways to break a connection on purpose (scenario faults). Each transport implements each one:
+// HTTP/1.1 on the socket, HTTP/2 on the stream or the connection.
+enum class TransportFault {
+  kNone,
+  kReset,     // HTTP/1.1: TCP reset; HTTP/2: RST_STREAM (INTERNAL_ERROR)
+  kEmpty,     // the connection closes with no (further) response bytes
+  kGarbage,   // bytes that are not HTTP, then close
+  kTruncate,  // unary only: the head and half the body, then the connection ends
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
@@ -16,6 +26,8 @@ class EventSink {
   virtual bool write(std::string_view bytes) = 0;
   // Waits up to `duration`, returning early with false if the client goes away meanwhile.
   virtual bool wait_for(std::chrono::milliseconds duration) = 0;
+  // Breaks the response here; nothing more is sent.
+  virtual void abort(TransportFault fault) = 0;
 };
 
 }  // namespace bedrock

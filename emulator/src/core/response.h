@@ -19,6 +19,9 @@ struct Response {
   // writes encoded frames to the sink until it returns. The stream ends when it returns.
   std::function<void(EventSink&)> stream_producer;
 
+  // Set by a scenario fault: the transport breaks the exchange instead of answering.
+  TransportFault fault = TransportFault::kNone;
+
   bool is_streaming() const { return static_cast<bool>(stream_producer); }
 };
 

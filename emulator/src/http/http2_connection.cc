@@ -68,12 +68,31 @@ class StreamChannel final : public EventSink {
     cv_.notify_all();
   }
 
+  void abort(TransportFault fault) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (fault_ == TransportFault::kNone) fault_ = fault;
+      finished_ = true;
+    }
+    wake();
+  }
+
+  // A fault the producer asked for, once every byte queued before it has been sent.
+  TransportFault due_fault() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queued_.size() == offset_ ? fault_ : TransportFault::kNone;
+  }
+
   // Copies up to `length` queued bytes; sets `eof` once everything has been taken after
   // finish(). Returns -1 when nothing is queued yet.
   ssize_t take(uint8_t* buf, size_t length, bool& eof) {
     std::lock_guard<std::mutex> lock(mutex_);
     size_t available = queued_.size() - offset_;
     if (available == 0) {
+      if (fault_ != TransportFault::kNone) {
+        wake();  // everything before the fault is out: the connection loop breaks the stream
+        return -1;
+      }
       if (finished_) {
         eof = true;
         return 0;
@@ -106,6 +125,7 @@ class StreamChannel final : public EventSink {
   size_t offset_ = 0;
   bool finished_ = false;
   bool cancelled_ = false;
+  TransportFault fault_ = TransportFault::kNone;
 };
 
 struct StreamState {
@@ -113,6 +133,7 @@ struct StreamState {
   bool request_too_large = false;
   std::string response_body;  // unary answers
   size_t response_offset = 0;
+  bool truncate_body = false;  // TransportFault::kTruncate: half the body, then RST_STREAM
   std::shared_ptr<StreamChannel> channel;  // event streams
   bool deferred = false;
 };
@@ -138,7 +159,7 @@ class Connection {
     if (wake_fd_ < 0 || !start_session()) return;
     std::vector<uint8_t> input(64 * 1024);
     int idle_ms = 0;
-    while (!stopping_.load()) {
+    while (!stopping_.load() && !connection_broken_) {
       if (!flush()) return;
       if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) return;
       pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -151,6 +172,7 @@ class Connection {
       }
       idle_ms = 0;
       if (fds[1].revents & POLLIN) resume_deferred_streams();
+      if (connection_broken_) return;
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         ssize_t n;
         do n = ::recv(fd_, input.data(), input.size(), 0);
@@ -219,12 +241,33 @@ class Connection {
     uint64_t count;
     while (::read(wake_fd_, &count, sizeof(count)) > 0) {
     }
+    std::vector<std::pair<int32_t, TransportFault>> faults;
     for (auto& [id, stream] : streams_) {
+      if (stream->channel) {
+        TransportFault fault = stream->channel->due_fault();
+        if (fault != TransportFault::kNone) {
+          faults.emplace_back(id, fault);
+          continue;
+        }
+      }
       if (stream->deferred) {
         stream->deferred = false;
         nghttp2_session_resume_data(session_, id);
       }
     }
+    for (auto [id, fault] : faults) break_stream(id, fault);
+  }
+
+  // Scenario faults on HTTP/2: a reset or truncation ends the one stream; empty and garbage
+  // end the whole connection, as they would over HTTP/1.1.
+  void break_stream(int32_t id, TransportFault fault) {
+    if (fault == TransportFault::kReset || fault == TransportFault::kTruncate) {
+      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
+    flush();
+    apply_fault_to_socket(fd_, fault);
+    connection_broken_ = true;
   }
 
   StreamState* stream(int32_t id) {
@@ -243,6 +286,11 @@ class Connection {
     auto query_start = request.target.find('?');
     request.path = request.target.substr(0, query_start);
     Response response = handler_(request);
+    if (response.fault != TransportFault::kNone && response.fault != TransportFault::kTruncate) {
+      break_stream(id, response.fault);
+      return;
+    }
+    state.truncate_body = response.fault == TransportFault::kTruncate;
 
     std::vector<std::string> storage;  // lower-cased names must outlive the submit call
     storage.reserve(response.headers.entries().size() * 2 + 4);
@@ -282,8 +330,8 @@ class Connection {
     nghttp2_submit_response(session_, id, nva.data(), nva.size(), has_body ? &provider : nullptr);
   }
 
-  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
-                           nghttp2_data_source* source, void*) {
+  static ssize_t read_body(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length,
+                           uint32_t* flags, nghttp2_data_source* source, void*) {
     auto* state = static_cast<StreamState*>(source->ptr);
     if (state->channel) {
       bool eof = false;
@@ -296,6 +344,14 @@ class Connection {
       return n;
     }
     size_t remaining = state->response_body.size() - state->response_offset;
+    if (state->truncate_body) {
+      size_t half = state->response_body.size() / 2;
+      if (state->response_offset >= half) {
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_INTERNAL_ERROR);
+        return NGHTTP2_ERR_DEFERRED;
+      }
+      remaining = half - state->response_offset;
+    }
     size_t count = std::min(length, remaining);
     std::memcpy(buf, state->response_body.data() + state->response_offset, count);
     state->response_offset += count;
@@ -364,6 +420,7 @@ class Connection {
   int idle_timeout_ms_;
   int wake_fd_ = -1;
   nghttp2_session* session_ = nullptr;
+  bool connection_broken_ = false;
   std::map<int32_t, std::unique_ptr<StreamState>> streams_;
   std::vector<std::thread> producers_;
 };

@@ -85,7 +85,18 @@ void copy_request(const httplib::Request& in, Request& out) {
   for (const auto& [name, value] : in.headers) out.headers.add(name, value);
 }
 
+// The stream of the request this thread is serving (a thread serves one connection), so a
+// handler can break it on purpose.
+thread_local SocketStream* t_current_stream = nullptr;
+
 void copy_response(Response&& in, httplib::Response& out) {
+  if (in.fault != TransportFault::kNone && t_current_stream) {
+    t_current_stream->set_fault(in.fault);
+    if (in.fault != TransportFault::kTruncate) {
+      out.status = 500;  // never sent: the stream refuses every write
+      return;
+    }
+  }
   out.status = in.status;
   std::string content_type = "application/json";
   for (const auto& [name, value] : in.headers.entries()) {
@@ -111,6 +122,10 @@ void copy_response(Response&& in, httplib::Response& out) {
           bool wait_for(std::chrono::milliseconds duration) override {
             std::this_thread::sleep_for(duration);
             return !gone && sink.is_writable();
+          }
+          void abort(TransportFault fault) override {
+            if (t_current_stream) t_current_stream->set_fault(fault);
+            gone = true;
           }
           httplib::DataSink& sink;
           bool gone = false;
@@ -196,6 +211,10 @@ class Server::Impl final : public httplib::Server {
 
   void serve_http1_connection(int sock) {
     SocketStream stream(sock, kReadTimeoutMs, kWriteTimeoutMs);
+    t_current_stream = &stream;
+    struct Clear {
+      ~Clear() { t_current_stream = nullptr; }
+    } clear;
     bool connection_closed = false;
     const int idle_limit_ms = options_.idle_timeout_seconds * 1000;
     while (!connection_closed && !stopping_.load()) {
@@ -204,7 +223,12 @@ class Server::Impl final : public httplib::Server {
         idle_ms += kPollSliceMs;
         if (stopping_.load() || idle_ms >= idle_limit_ms) return;
       }
-      if (!process_request(stream, false, connection_closed, nullptr)) return;
+      bool ok = process_request(stream, false, connection_closed, nullptr);
+      if (stream.fault() != TransportFault::kNone) {
+        apply_fault_to_socket(sock, stream.fault());
+        return;
+      }
+      if (!ok) return;
     }
   }
 

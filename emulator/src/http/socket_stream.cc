@@ -77,6 +77,19 @@ ssize_t SocketStream::read(char* ptr, size_t size) {
 }
 
 ssize_t SocketStream::write(const char* ptr, size_t size) {
+  if (fault_ != TransportFault::kNone) {
+    if (writes_before_fault_ > 0) {
+      --writes_before_fault_;  // the response head goes out whole
+    } else if (fault_ == TransportFault::kTruncate && size > 1) {
+      size = size / 2;  // half the body, then nothing more
+      fault_ = TransportFault::kEmpty;
+      writes_before_fault_ = 0;
+      SocketStream::write(ptr, size);
+      return -1;
+    } else {
+      return -1;
+    }
+  }
   size_t sent = 0;
   while (sent < size) {
     ssize_t n = ::send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
@@ -91,6 +104,27 @@ ssize_t SocketStream::write(const char* ptr, size_t size) {
     sent += static_cast<size_t>(n);
   }
   return static_cast<ssize_t>(size);
+}
+
+void apply_fault_to_socket(int fd, TransportFault fault) {
+  switch (fault) {
+    case TransportFault::kReset: {
+      // A zero linger time makes close() send RST instead of FIN.
+      linger hard{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+      break;
+    }
+    case TransportFault::kGarbage: {
+      // Fixed bytes that no HTTP or event-stream parser accepts.
+      static const char kGarbage[] = "\x17\xfe\x00\x42GARBAGE\r\n\xff\x00\x13\x37not-http\x01\x02";
+      ::send(fd, kGarbage, sizeof(kGarbage) - 1, MSG_NOSIGNAL);
+      break;
+    }
+    case TransportFault::kNone:
+    case TransportFault::kEmpty:
+    case TransportFault::kTruncate:
+      break;
+  }
 }
 
 void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {

@@ -7,6 +7,8 @@
 
 #include <array>
 
+#include "core/event_sink.h"
+
 namespace bedrock::http {
 
 class SocketStream final : public httplib::Stream {
@@ -21,6 +23,14 @@ class SocketStream final : public httplib::Stream {
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return fd_; }
 
+  // A scenario fault for the response being written: writes stop (kTruncate lets the head and
+  // half of the body through first); the connection loop then breaks the connection.
+  void set_fault(TransportFault fault) {
+    fault_ = fault;
+    writes_before_fault_ = fault == TransportFault::kTruncate ? 1 : 0;
+  }
+  TransportFault fault() const { return fault_; }
+
   // True when a request's first byte is buffered or arrives within `timeout_ms`.
   bool wait_readable(int timeout_ms) const;
   bool has_buffered_data() const { return read_pos_ < read_end_; }
@@ -32,7 +42,12 @@ class SocketStream final : public httplib::Stream {
   std::array<char, 16 * 1024> buffer_{};
   size_t read_pos_ = 0;
   size_t read_end_ = 0;
+  TransportFault fault_ = TransportFault::kNone;
+  int writes_before_fault_ = 0;
 };
+
+// Breaks the connection as the fault says (the caller closes the socket afterwards).
+void apply_fault_to_socket(int fd, TransportFault fault);
 
 // poll() for one event on one descriptor; true when it is ready within the timeout.
 bool wait_for_socket(int fd, short events, int timeout_ms);

@@ -1,5 +1,6 @@
 #include "operations/conversation.h"
 
+#include <algorithm>
 #include <set>
 
 #include "model/conversation_tokens.h"
@@ -279,8 +280,69 @@ json ConverseAnswer::usage() const {
   return out;
 }
 
-Result<ConverseAnswer> answer_converse(const Request& request, const Config& config,
-                                       bool streaming) {
+namespace {
+
+size_t part_tokens(const AnswerPart& part) {
+  if (part.kind == AnswerPart::Kind::kToolUse) {
+    return count_tokens(part.tool_name) + count_tokens(part.tool_input.dump());
+  }
+  return count_tokens(part.text);
+}
+
+void apply_script(const ScriptedResponse& scripted, uint64_t seed, ConverseAnswer& answer) {
+  using Kind = AnswerPart::Kind;
+  auto find = [&](Kind kind) -> AnswerPart* {
+    for (auto& p : answer.parts) {
+      if (p.kind == kind) return &p;
+    }
+    return nullptr;
+  };
+  if (scripted.reasoning) {
+    AnswerPart* reasoning = find(Kind::kReasoning);
+    if (!reasoning) {
+      answer.parts.insert(answer.parts.begin(), AnswerPart::of(Kind::kReasoning));
+      reasoning = &answer.parts.front();
+      reasoning->signature = base62(seed ^ 0x5157, 64);
+    }
+    reasoning->text = *scripted.reasoning;
+  }
+  if (scripted.tool_use) {
+    answer.parts.erase(
+        std::remove_if(answer.parts.begin(), answer.parts.end(),
+                       [](const AnswerPart& p) { return p.kind != Kind::kReasoning; }),
+        answer.parts.end());
+    AnswerPart call = AnswerPart::of(Kind::kToolUse);
+    call.tool_name = scripted.tool_use->value("name", "");
+    call.tool_input = scripted.tool_use->value("input", json::object());
+    call.tool_use_id =
+        scripted.tool_use->value("toolUseId", "tooluse_" + base62(seed ^ 0x7001, 22));
+    if (scripted.text) answer.parts.push_back(AnswerPart::of(Kind::kText, *scripted.text));
+    answer.parts.push_back(std::move(call));
+    answer.stop_reason = "tool_use";
+  } else if (scripted.text) {
+    answer.parts.erase(std::remove_if(answer.parts.begin(), answer.parts.end(),
+                                      [](const AnswerPart& p) { return p.kind == Kind::kToolUse; }),
+                       answer.parts.end());
+    if (AnswerPart* text = find(Kind::kText)) {
+      text->text = *scripted.text;
+    } else {
+      answer.parts.push_back(AnswerPart::of(Kind::kText, *scripted.text));
+    }
+    answer.stop_reason = "end_turn";
+  }
+  if (scripted.stop_reason) answer.stop_reason = *scripted.stop_reason;
+  answer.output_tokens = 0;
+  for (const auto& p : answer.parts) answer.output_tokens += part_tokens(p);
+  if (scripted.usage) {
+    answer.input_tokens = scripted.usage->value("inputTokens", answer.input_tokens);
+    answer.output_tokens = scripted.usage->value("outputTokens", answer.output_tokens);
+  }
+}
+
+}  // namespace
+
+Result<ConverseAnswer> answer_converse(const Request& request, const Config& config, bool streaming,
+                                       const ScriptedResponse* scripted) {
   const json& input = request.input;
   Result<ResolvedModel> resolved =
       resolve_model(input["modelId"].get<std::string>(), config.region);
@@ -396,6 +458,7 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
     answer.stop_reason = generation.stop_reason;
   }
 
+  if (scripted) apply_script(*scripted, seed, answer);
   answer.additional_response_fields =
       additional_fields(input.value("additionalModelResponseFieldPaths", json()), generation);
   if (input.contains("performanceConfig")) answer.performance_config = input["performanceConfig"];

@@ -10,6 +10,7 @@
 #include "core/request.h"
 #include "core/result.h"
 #include "model/catalog.h"
+#include "scenario/scenario.h"
 #include "service/config.h"
 
 namespace bedrock {
@@ -22,6 +23,13 @@ struct AnswerPart {
   std::string tool_use_id;  // "tooluse_" + 22 base62 characters
   std::string tool_name;
   nlohmann::json tool_input;  // a JSON object
+
+  static AnswerPart of(Kind kind, std::string text = "") {
+    AnswerPart part;
+    part.kind = kind;
+    part.text = std::move(text);
+    return part;
+  }
 };
 
 struct ConverseAnswer {
@@ -43,7 +51,9 @@ struct ConverseAnswer {
 // Message order, roles, blank text and tool-block pairing, with Bedrock's messages.
 Result<bool> check_conversation(const nlohmann::json& messages, bool has_tool_config);
 
-Result<ConverseAnswer> answer_converse(const Request& request, const Config& config,
-                                       bool streaming);
+// `scripted` (from a scenario rule) replaces parts of the generated answer: text, tool call,
+// reasoning, stop reason, usage.
+Result<ConverseAnswer> answer_converse(const Request& request, const Config& config, bool streaming,
+                                       const ScriptedResponse* scripted = nullptr);
 
 }  // namespace bedrock

@@ -33,7 +33,8 @@ nlohmann::json content_block(const AnswerPart& part) {
 }  // namespace
 
 Result<Response> converse(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer = answer_converse(request, context.config, false);
+  Result<ConverseAnswer> answer =
+      answer_converse(request, context.config, false, context.scripted());
   if (!answer.ok()) return answer.error();
   nlohmann::json content = nlohmann::json::array();
   for (const auto& part : answer->parts) content.push_back(content_block(part));

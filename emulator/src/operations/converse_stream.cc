@@ -19,9 +19,22 @@ namespace {
 constexpr size_t kTokensPerDelta = 3;
 constexpr size_t kToolInputCharsPerDelta = 16;
 
-std::vector<std::string> text_deltas(const std::string& text) {
-  auto pieces = split_tokens(text);
+std::vector<std::string> text_deltas(const std::string& text, int chunk_chars) {
   std::vector<std::string> deltas;
+  if (chunk_chars > 0) {  // a scenario's chunkSize: characters per delta, whole UTF-8 characters
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = pos;
+      for (int n = 0; n < chunk_chars && end < text.size(); ++n) {
+        ++end;
+        while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+      }
+      deltas.push_back(text.substr(pos, end - pos));
+      pos = end;
+    }
+    return deltas;
+  }
+  auto pieces = split_tokens(text);
   for (size_t i = 0; i < pieces.size(); i += kTokensPerDelta) {
     std::string delta;
     for (size_t j = i; j < std::min(pieces.size(), i + kTokensPerDelta); ++j) delta += pieces[j];
@@ -30,19 +43,19 @@ std::vector<std::string> text_deltas(const std::string& text) {
   return deltas;
 }
 
-bool write_part(EventStreamWriter& out, const AnswerPart& part, int index) {
+bool write_part(EventStreamWriter& out, const AnswerPart& part, int index, int chunk_chars) {
   auto event = [&](const char* type, nlohmann::json payload) {
     payload["contentBlockIndex"] = index;
     return out.event(type, with_padding(std::move(payload)));
   };
   switch (part.kind) {
     case AnswerPart::Kind::kText:
-      for (const auto& delta : text_deltas(part.text)) {
+      for (const auto& delta : text_deltas(part.text, chunk_chars)) {
         if (!event("contentBlockDelta", {{"delta", {{"text", delta}}}})) return false;
       }
       break;
     case AnswerPart::Kind::kReasoning:
-      for (const auto& delta : text_deltas(part.text)) {
+      for (const auto& delta : text_deltas(part.text, chunk_chars)) {
         if (!event("contentBlockDelta", {{"delta", {{"reasoningContent", {{"text", delta}}}}}})) {
           return false;
         }
@@ -76,23 +89,26 @@ bool write_part(EventStreamWriter& out, const AnswerPart& part, int index) {
 }  // namespace
 
 Result<Response> converse_stream(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer = answer_converse(request, context.config, true);
+  Result<ConverseAnswer> answer =
+      answer_converse(request, context.config, true, context.scripted());
   if (!answer.ok()) return answer.error();
 
   Response response;
   response.headers.add("Content-Type", "application/vnd.amazon.eventstream");
   auto started = context.received_at;
-  response.stream_producer = [answer = std::move(answer.value()), started](EventSink& sink) {
-    EventStreamWriter out(sink);
+  int chunk_chars = context.scripted() ? context.scripted()->chunk_size.value_or(0) : 0;
+  response.stream_producer = [answer = std::move(answer.value()), started, chunk_chars,
+                              script = context.script](EventSink& sink) {
+    EventStreamWriter out(sink, script);
     if (!out.event("messageStart", with_padding({{"role", "assistant"}}))) return;
     for (size_t i = 0; i < answer.parts.size(); ++i) {
-      if (!write_part(out, answer.parts[i], static_cast<int>(i))) return;
+      if (!write_part(out, answer.parts[i], static_cast<int>(i), chunk_chars)) return;
     }
     nlohmann::json stop = {{"stopReason", answer.stop_reason}};
     if (!answer.additional_response_fields.is_null()) {
       stop["additionalModelResponseFields"] = answer.additional_response_fields;
     }
-    if (!out.event("messageStop", with_padding(std::move(stop)))) return;
+    if (!out.closing() || !out.event("messageStop", with_padding(std::move(stop)))) return;
     long long latency = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();

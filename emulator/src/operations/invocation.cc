@@ -3,6 +3,7 @@
 #include "model/default_generator.h"
 #include "model/families/single_shot_family.h"
 #include "model/families/text_family.h"
+#include "model/token_counter.h"
 
 namespace bedrock {
 
@@ -15,7 +16,8 @@ constexpr const char* kMalformedBody =
 
 }  // namespace
 
-Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming) {
+Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming,
+                                 const ScriptedResponse* scripted) {
   Result<ResolvedModel> resolved =
       resolve_model(request.input["modelId"].get<std::string>(), config.region);
   if (!resolved.ok()) return resolved.error();
@@ -31,6 +33,23 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
 
   Invocation invocation;
   invocation.model = &model;
+  auto scripted_usage = [&] {
+    if (scripted && scripted->usage) {
+      invocation.input_tokens = scripted->usage->value("inputTokens", invocation.input_tokens);
+      invocation.output_tokens = scripted->usage->value("outputTokens", invocation.output_tokens);
+    }
+  };
+  // Raw answers from a scenario are sent as given, whatever the family.
+  if (scripted && !streaming && scripted->body) {
+    invocation.body = *scripted->body;
+    scripted_usage();
+    return invocation;
+  }
+  if (scripted && streaming && scripted->chunks) {
+    for (const auto& chunk : *scripted->chunks) invocation.chunks.push_back(chunk);
+    scripted_usage();
+    return invocation;
+  }
   if (single) {
     Result<SingleShotResult> result = single->invoke(body, model);
     if (!result.ok()) return result.error();
@@ -53,10 +72,23 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   generation_request.stop_sequences = prompt->stop_sequences;
   TextCompletion completion;
   completion.generation = generate(generation_request);
+  if (scripted && scripted->text) {
+    completion.generation.text = *scripted->text;
+    completion.generation.stop_reason = "end_turn";
+    completion.generation.stop_sequence.clear();
+    completion.generation.output_tokens = count_tokens(*scripted->text);
+  }
+  if (scripted && scripted->stop_reason) {
+    const std::string& stop = *scripted->stop_reason;
+    // The families speak in the generator's three reasons.
+    completion.generation.stop_reason =
+        stop == "max_tokens" || stop == "stop_sequence" ? stop : std::string("end_turn");
+  }
   completion.input_tokens = prompt->input_tokens;
   completion.response_id = std::to_string(fnv1a64(model.id + prompt->conversation_digest));
   invocation.input_tokens = completion.input_tokens;
   invocation.output_tokens = completion.generation.output_tokens;
+  scripted_usage();
   if (streaming) {
     invocation.chunks = text->stream_chunks(completion, model);
   } else {

@@ -9,6 +9,7 @@
 #include "core/request.h"
 #include "core/result.h"
 #include "model/catalog.h"
+#include "scenario/scenario.h"
 #include "service/config.h"
 
 namespace bedrock {
@@ -21,7 +22,10 @@ struct Invocation {
   size_t output_tokens = 0;
 };
 
-Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming);
+// `scripted` (from a scenario rule) may give a raw body, raw chunks, or text and usage that the
+// family then wraps in its own shape.
+Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming,
+                                 const ScriptedResponse* scripted = nullptr);
 
 // Response headers both operations echo from the request (performance tier, service tier).
 void add_tier_headers(const Request& request, Headers& headers);

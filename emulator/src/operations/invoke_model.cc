@@ -9,7 +9,7 @@
 namespace bedrock {
 
 Result<Response> invoke_model(const Request& request, Context& context) {
-  Result<Invocation> invocation = invoke_native(request, context.config, false);
+  Result<Invocation> invocation = invoke_native(request, context.config, false, context.scripted());
   if (!invocation.ok()) return invocation.error();
   Response response;
   response.headers.add("Content-Type", "application/json");

@@ -13,7 +13,7 @@
 namespace bedrock {
 
 Result<Response> invoke_model_stream(const Request& request, Context& context) {
-  Result<Invocation> invocation = invoke_native(request, context.config, true);
+  Result<Invocation> invocation = invoke_native(request, context.config, true, context.scripted());
   if (!invocation.ok()) return invocation.error();
 
   Response response;
@@ -21,9 +21,9 @@ Result<Response> invoke_model_stream(const Request& request, Context& context) {
   response.headers.add("X-Amzn-Bedrock-Content-Type", "application/json");
   add_tier_headers(request, response.headers);
   auto started = context.received_at;
-  response.stream_producer = [invocation = std::move(invocation.value()),
-                              started](EventSink& sink) {
-    EventStreamWriter out(sink);
+  response.stream_producer = [invocation = std::move(invocation.value()), started,
+                              script = context.script](EventSink& sink) {
+    EventStreamWriter out(sink, script);
     auto elapsed = [&] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::steady_clock::now() - started)
@@ -33,6 +33,7 @@ Result<Response> invoke_model_stream(const Request& request, Context& context) {
     for (size_t i = 0; i < invocation.chunks.size(); ++i) {
       nlohmann::json chunk = invocation.chunks[i];
       if (i + 1 == invocation.chunks.size()) {
+        if (!out.closing()) return;
         chunk["amazon-bedrock-invocationMetrics"] = {{"inputTokenCount", invocation.input_tokens},
                                                      {"outputTokenCount", invocation.output_tokens},
                                                      {"invocationLatency", elapsed()},

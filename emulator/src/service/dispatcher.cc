@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <random>
+#include <thread>
 
 #include "admin/admin_api.h"
 #include "operations/operations.h"
+#include "operations/prompt_text.h"
 #include "protocol/input_reader.h"
 #include "protocol/rest_json.h"
 #include "protocol/router.h"
@@ -12,6 +14,31 @@
 #include "service/log.h"
 
 namespace bedrock {
+
+namespace {
+
+bool is_streaming(OperationId operation) {
+  return operation == OperationId::kConverseStream ||
+         operation == OperationId::kInvokeModelWithResponseStream ||
+         operation == OperationId::kInvokeModelWithBidirectionalStream;
+}
+
+TransportFault unary_fault(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kReset:
+      return TransportFault::kReset;
+    case FaultKind::kEmpty:
+      return TransportFault::kEmpty;
+    case FaultKind::kGarbage:
+      return TransportFault::kGarbage;
+    case FaultKind::kTruncate:
+      return TransportFault::kTruncate;
+    default:
+      return TransportFault::kNone;  // frame faults need frames
+  }
+}
+
+}  // namespace
 
 std::string new_request_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -27,14 +54,20 @@ std::string new_request_id() {
 }
 
 Response Dispatcher::handle(Request& request) const {
-  const std::string request_id = new_request_id();
+  auto entry = std::make_shared<JournalEntry>();
+  entry->time = iso8601_now();
+  entry->request_id = new_request_id();
+  entry->method = request.method;
+  entry->path = request.path;
+  entry->http_version = request.http_version;
+  entry->invocation_id = request.headers.get("amz-sdk-invocation-id");
+  entry->attempt = request.headers.get("amz-sdk-request");
+  const bool admin = is_admin_path(request.path);
+  auto started = std::chrono::steady_clock::now();
+
   Response response;
   try {
-    if (is_admin_path(request.path)) {
-      response = handle_admin(request, config_);
-    } else {
-      response = handle_bedrock(request, request_id);
-    }
+    response = admin ? handle_admin(request, services_) : handle_bedrock(request, *entry);
   } catch (const std::exception& e) {
     log_error("unexpected failure on " + request.method + " " + request.target + ": " + e.what());
     response = error_response(internal_error());
@@ -42,27 +75,96 @@ Response Dispatcher::handle(Request& request) const {
     log_error("unexpected failure on " + request.method + " " + request.target);
     response = error_response(internal_error());
   }
-  response.headers.set("x-amzn-RequestId", request_id);
+  response.headers.set("x-amzn-RequestId", entry->request_id);
   log_debug(request.http_version + " " + request.method + " " + request.target + " -> " +
             std::to_string(response.status));
+  if (!admin) {
+    // A broken connection answered nothing: the journal shows no status.
+    bool answered =
+        response.fault == TransportFault::kNone || response.fault == TransportFault::kTruncate;
+    entry->status = answered ? response.status : 0;
+    if (const std::string* type = response.headers.find("x-amzn-ErrorType")) {
+      entry->exception = type->substr(0, type->find(':'));
+    }
+    entry->duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+    services_.journal.record(entry);
+  }
   return response;
 }
 
-Response Dispatcher::handle_bedrock(Request& request, const std::string& request_id) const {
+Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const {
   RouteResult routed = route(request.method, request.path);
   if (!routed.match) return error_response(unknown_route_error(request, routed.miss));
+  const OperationId operation = routed.match->operation;
+  entry.operation = std::string(operation_name(operation));
   request.labels = std::move(routed.match->labels);
   size_t query_start = request.target.find('?');
   if (query_start != std::string::npos) {
     request.query = parse_query(std::string_view(request.target).substr(query_start + 1));
   }
-  Result<nlohmann::json> input = read_operation_input(routed.match->operation, request);
+  Result<nlohmann::json> input = read_operation_input(operation, request);
   if (!input.ok()) return error_response(input.error());
   request.input = std::move(input.value());
-  Context context{config_, request_id};
-  Result<Response> result = run_operation(routed.match->operation, request, context);
+  if (request.input.contains("modelId")) entry.model_id = request.input["modelId"];
+
+  // What the scenarios say about this request.
+  const Config& config = services_.config;
+  nlohmann::json body_json = nlohmann::json::parse(request.body, nullptr, false);
+  MatchInput match;
+  match.operation = entry.operation;
+  match.model_id = entry.model_id;
+  match.prompt_text = [&] { return prompt_text_for(operation, request, config); };
+  match.body = body_json.is_discarded() ? &request.input : &body_json;
+  match.headers = &request.headers;
+  match.estimated_tokens = estimated_tokens_for(operation, request, config);
+  Context context{config, entry.request_id};
+  context.decision = services_.scenarios.decide(match);
+  const Decision& decision = context.decision;
+  entry.scenario = decision.scenario;
+  entry.rule = decision.rule_index;
+  entry.rule_name = decision.rule_name;
+  if (decision.fault) entry.fault = fault_name(decision.fault->kind);
+
+  if (decision.fault && decision.fault->kind == FaultKind::kHang) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(decision.fault->timeout_ms));
+    return error_response(
+        make_error(ErrorType::kModelTimeout,
+                   "Model has timed out in processing the request. Try your request again."));
+  }
+  const bool streaming = is_streaming(operation);
+  if (decision.latency) context.script.latency = *decision.latency;
+  context.script.jitter_seed = decision.jitter_seed;
+  context.script.stream_error = decision.stream_error;
+  if (decision.error || !streaming) {
+    // Unary answers and HTTP errors wait for the first byte here; streams wait in the writer.
+    int wait = decision.latency ? decision.latency->first_byte_ms : 0;
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+  }
+  if (decision.error) return error_response(*decision.error);
+  if (decision.fault) {
+    if (!streaming) {
+      Response broken;
+      broken.fault = unary_fault(decision.fault->kind);
+      if (broken.fault != TransportFault::kNone) {
+        if (broken.fault != TransportFault::kTruncate) return broken;
+        // Truncate: the real answer, cut half-way by the transport.
+        Result<Response> result = run_operation(operation, request, context);
+        Response answer = result.ok() ? std::move(result.value()) : error_response(result.error());
+        answer.fault = TransportFault::kTruncate;
+        return answer;
+      }
+    } else {
+      context.script.fault = decision.fault;
+    }
+  }
+
+  Result<Response> result = run_operation(operation, request, context);
   if (!result.ok()) return error_response(result.error());
-  return std::move(result.value());
+  Response response = std::move(result.value());
+  if (response.is_streaming()) entry.stream = context.script.telemetry;
+  return response;
 }
 
 }  // namespace bedrock

@@ -1,22 +1,24 @@
-// The edge between transports and operations: routes a neutral Request, runs the operation,
-// turns every failure into an AWS error and stamps x-amzn-RequestId. It never throws.
+// The edge between transports and operations: routes a neutral Request, reads its input
+// against the service model, asks the scenario engine what to do, runs the operation, turns
+// every failure into an AWS error, stamps x-amzn-RequestId and records the request in the
+// journal. It never throws.
 #pragma once
 
 #include "core/request.h"
 #include "core/response.h"
-#include "service/config.h"
+#include "service/services.h"
 
 namespace bedrock {
 
 class Dispatcher {
  public:
-  explicit Dispatcher(const Config& config) : config_(config) {}
+  explicit Dispatcher(Services& services) : services_(services) {}
   Response handle(Request& request) const;
 
  private:
-  Response handle_bedrock(Request& request, const std::string& request_id) const;
+  Response handle_bedrock(Request& request, JournalEntry& entry) const;
 
-  const Config& config_;
+  Services& services_;
 };
 
 // A fresh request id in the form real Bedrock uses (a lower-case UUID v4).

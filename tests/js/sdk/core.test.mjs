@@ -32,6 +32,14 @@ const START_WITH_USER =
 const ALTERNATE =
   "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
 
+const INVOKE_BODY = {
+  anthropic_version: "bedrock-2023-05-31",
+  max_tokens: 10,
+  messages: [{ role: "user", content: "hi" }],
+};
+// Raw requests name a real catalog model, percent-encoded as the SDKs send it.
+const M = `/model/${encodeURIComponent(MODEL)}`;
+
 const textOf = (response) => response.output.message.content.map((block) => block.text).join("");
 const utf8 = (text) => new TextEncoder().encode(text);
 
@@ -130,25 +138,30 @@ for (const kind of CLIENT_KINDS) {
     });
 
     test("model ids with ':' and inference-profile ARNs with '/' arrive intact", async () => {
-      for (const [modelId, shortened] of [
-        [MODEL, MODEL.split(":")[0]],
+      // Each id with another form of the same model: the answer depends on the resolved model,
+      // not on how its id is spelled.
+      const sonnet = PROFILE_ARN.split("/").at(-1).split(".").slice(1).join(".");
+      const messages = [user("Which model?")];
+      const textFor = async (modelId) => textOf(await client.send(new ConverseCommand({ modelId, messages })));
+      for (const [modelId, sameModel] of [
+        [MODEL, `arn:aws:bedrock:us-east-1::foundation-model/${MODEL}`],
+        [PROFILE_ARN, sonnet],
         [PROFILE_ARN, PROFILE_ARN.split("/").at(-1)],
       ]) {
-        const messages = [user("Which model?")];
         const viaSdk = await client.send(new ConverseCommand({ modelId, messages }));
         assert.equal(viaSdk.$metadata.httpStatusCode, 200);
-        // The answer depends on the model id: the fully encoded id over raw HTTP gives the same
-        // text, a shortened id another one.
+        // The fully encoded id over raw HTTP gives the same text.
         const raw = await http1Request(server.port, "POST", `/model/${encodeURIComponent(modelId)}/converse`, { messages });
         assert.equal(raw.status, 200);
         assert.equal(textOf(JSON.parse(raw.body)), textOf(viaSdk));
-        const other = await client.send(new ConverseCommand({ modelId: shortened, messages }));
-        assert.notEqual(textOf(other), textOf(viaSdk));
+        assert.equal(await textFor(sameModel), textOf(viaSdk), `${modelId} vs ${sameModel}`);
         const stream = await client.send(new ConverseStreamCommand({ modelId, messages }));
         let count = 0;
         for await (const _ of stream.stream) count++;
         assert.ok(count >= 5);
       }
+      // Two different catalog models answer differently.
+      assert.notEqual(await textFor(MODEL), await textFor(sonnet));
     });
 
     test("invalid conversations raise ValidationException", async () => {
@@ -169,7 +182,7 @@ for (const kind of CLIENT_KINDS) {
     });
 
     test("every other operation answers or fails as a well-formed service error", async () => {
-      const body = utf8(JSON.stringify({ prompt: "hi", max_tokens: 10 }));
+      const body = utf8(JSON.stringify(INVOKE_BODY));
       const commands = [
         new InvokeModelCommand({ modelId: MODEL, body, contentType: "application/json" }),
         new InvokeModelWithResponseStreamCommand({ modelId: MODEL, body, contentType: "application/json" }),
@@ -189,11 +202,13 @@ for (const kind of CLIENT_KINDS) {
         new ListAsyncInvokesCommand({}),
         new GetAsyncInvokeCommand({ invocationArn: "arn:aws:bedrock:us-east-1:123456789012:async-invoke/abc" }),
       ];
+      const invoked = [];
       for (const command of commands) {
         const name = command.constructor.name;
         try {
           const response = await client.send(command);
           assert.equal(response.$metadata.httpStatusCode, 200, name);
+          if (name.startsWith("InvokeModel")) invoked.push(name);
           if (response.body?.[Symbol.asyncIterator]) for await (const _ of response.body);
         } catch (error) {
           assert.ok(error instanceof BedrockRuntimeServiceException, `${name}: not a service error: ${error.stack}`);
@@ -203,6 +218,8 @@ for (const kind of CLIENT_KINDS) {
           assert.ok(error.$metadata.requestId, `${name}: requestId`);
         }
       }
+      // InvokeModel and its stream answer a valid native body.
+      assert.deepEqual(invoked, ["InvokeModelCommand", "InvokeModelWithResponseStreamCommand"]);
       const health = await http1Request(server.port, "GET", "/_emulator/health");
       assert.equal(health.status, 200);
     });
@@ -223,7 +240,7 @@ describe("raw HTTP/2 (h2c prior knowledge)", () => {
   }
 
   test("ConverseStream answers 200 with an event stream", async () => {
-    const response = await http2Request(server.port, "POST", "/model/m/converse-stream", {
+    const response = await http2Request(server.port, "POST", M + "/converse-stream", {
       messages: [user("Hello over h2")],
     });
     assert.equal(response.status, 200);
@@ -237,12 +254,12 @@ describe("raw HTTP/2 (h2c prior knowledge)", () => {
   test("every route answers well-formed, or as a well-formed AWS error", async () => {
     const converseBody = { messages: [user("hi")] };
     for (const [method, path, body] of [
-      ["POST", "/model/m/converse", converseBody],
-      ["POST", "/model/m/converse-stream", converseBody],
-      ["POST", "/model/m/invoke", { prompt: "hi", max_tokens: 10 }],
-      ["POST", "/model/m/invoke-with-response-stream", { prompt: "hi", max_tokens: 10 }],
-      ["POST", "/model/m/invoke-with-bidirectional-stream", {}],
-      ["POST", "/model/m/count-tokens", { input: { converse: converseBody } }],
+      ["POST", M + "/converse", converseBody],
+      ["POST", M + "/converse-stream", converseBody],
+      ["POST", M + "/invoke", INVOKE_BODY],
+      ["POST", M + "/invoke-with-response-stream", INVOKE_BODY],
+      ["POST", M + "/invoke-with-bidirectional-stream", {}],
+      ["POST", M + "/count-tokens", { input: { converse: converseBody } }],
       ["POST", "/guardrail/g1/version/1/apply", { source: "INPUT", content: [{ text: { text: "hi" } }] }],
       ["POST", "/guardrail-checks/invoke", {}],
       ["POST", "/async-invoke", {}],
@@ -262,7 +279,9 @@ describe("raw HTTP/2 (h2c prior knowledge)", () => {
         assert.ok(response.headers["x-amzn-errortype"], `${route}: x-amzn-ErrorType`);
         assert.equal(typeof JSON.parse(response.body).message, "string", route);
       }
-      if (path.includes("/converse")) assert.equal(response.status, 200, route);
+      if (path.startsWith(M) && /\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.test(path)) {
+        assert.equal(response.status, 200, route);
+      }
     }
     const health = await http2Request(server.port, "GET", "/_emulator/health");
     assert.equal(health.status, 200);
@@ -271,8 +290,8 @@ describe("raw HTTP/2 (h2c prior knowledge)", () => {
   test("unknown route is a 404 UnknownOperationException", async () => {
     for (const [method, path] of [
       ["GET", "/nope"],
-      ["GET", "/model/m/converse"],
-      ["POST", "/model/m/unknown-operation"],
+      ["GET", M + "/converse"],
+      ["POST", M + "/unknown-operation"],
     ]) {
       const response = await http2Request(server.port, method, path, method === "POST" ? {} : undefined);
       assert.equal(response.status, 404, `${method} ${path}`);
@@ -283,7 +302,7 @@ describe("raw HTTP/2 (h2c prior knowledge)", () => {
   });
 
   test("malformed JSON is a SerializationException and the server stays up", async () => {
-    const response = await http2Request(server.port, "POST", "/model/m/converse", "{not json");
+    const response = await http2Request(server.port, "POST", M + "/converse", "{not json");
     assert.equal(response.status, 400);
     assert.match(response.headers["x-amzn-errortype"], /^SerializationException/);
     assert.equal(typeof JSON.parse(response.body).message, "string");

@@ -1,7 +1,7 @@
 // Starts/stops a bedrock-emulator process and builds AWS SDK clients pointed at it.
 // The binary comes from $BEDROCK_EMULATOR_BIN, default <repo>/build/bedrock-emulator.
 import { spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
@@ -119,6 +119,28 @@ export function http2Request(port, method, path, body) {
     stream.on("error", (error) => (session.destroy(), reject(error)));
     stream.end(payload);
   });
+}
+
+// The model catalog the emulator embeds: its list of model entries (id, family, features, ...).
+export const CATALOG_PATH = join(REPO, "emulator/data/models.json");
+export const loadCatalog = () => JSON.parse(readFileSync(CATALOG_PATH, "utf8")).models;
+
+// The id a client calls a catalog model by: the bare id, or its first inference profile.
+export const invocableId = (model) => (model.onDemand ? model.id : `${model.profiles[0]}.${model.id}`);
+
+// Adds a middleware to `command` that copies the raw HTTP response headers (lower-case names)
+// into the returned object: the SDK does not model X-Amzn-Bedrock-*-Token-Count.
+export function captureHeaders(command) {
+  const headers = {};
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      for (const [name, value] of Object.entries(result.response?.headers ?? {})) headers[name.toLowerCase()] = value;
+      return result;
+    },
+    { step: "deserialize", name: "captureRawHeaders" },
+  );
+  return headers;
 }
 
 export const user = (text) => ({ role: "user", content: [{ text }] });

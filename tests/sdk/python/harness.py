@@ -18,6 +18,7 @@ from botocore.config import Config
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BINARY = os.environ.get("BEDROCK_EMULATOR_BIN", os.path.join(REPO, "build", "bedrock-emulator"))
+CATALOG_PATH = os.path.join(REPO, "emulator", "data", "models.json")
 BANNER = re.compile(r"^bedrock-emulator \S+ listening on http://127\.0\.0\.1:(\d+) \(HTTP/1\.1 and HTTP/2\)$")
 
 # Dummy credentials, and no reading of the developer's own AWS configuration.
@@ -127,6 +128,17 @@ class Emulator:
             config=Config(retries={"max_attempts": 1, "mode": "standard"},
                           connect_timeout=5, read_timeout=30),
         )
+
+
+def load_catalog():
+    """The model catalog the emulator embeds: a list of model entries (id, family, features, ...)."""
+    with open(CATALOG_PATH, encoding="utf-8") as f:
+        return json.load(f)["models"]
+
+
+def invocable_id(model):
+    """The id a client calls a catalog model by: the bare id, or its first inference profile."""
+    return model["id"] if model["onDemand"] else f'{model["profiles"][0]}.{model["id"]}'
 
 
 def user(text):

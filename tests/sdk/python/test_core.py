@@ -16,16 +16,20 @@ START_WITH_USER = ("A conversation must start with a user message. "
 ALTERNATE = ("A conversation must alternate between user and assistant roles. "
              "Make sure the conversation alternates between user and assistant roles and try again.")
 CONVERSE_BODY = {"messages": [user("Hello there")]}
+INVOKE_BODY = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10,
+               "messages": [{"role": "user", "content": "hi"}]}
+# Raw requests name a real catalog model, percent-encoded as the SDKs send it.
+M = "/model/" + urllib.parse.quote(MODEL, safe="")
 
 # Every operation of the API, with a plausible request. Some are not implemented yet: for those
 # only "well-formed answer or well-formed AWS error" is required.
 ROUTES = [
-    ("POST", "/model/m/converse", CONVERSE_BODY),
-    ("POST", "/model/m/converse-stream", CONVERSE_BODY),
-    ("POST", "/model/m/invoke", {"prompt": "hi", "max_tokens": 10}),
-    ("POST", "/model/m/invoke-with-response-stream", {"prompt": "hi", "max_tokens": 10}),
-    ("POST", "/model/m/invoke-with-bidirectional-stream", {}),
-    ("POST", "/model/m/count-tokens", {"input": {"converse": CONVERSE_BODY}}),
+    ("POST", M + "/converse", CONVERSE_BODY),
+    ("POST", M + "/converse-stream", CONVERSE_BODY),
+    ("POST", M + "/invoke", INVOKE_BODY),
+    ("POST", M + "/invoke-with-response-stream", INVOKE_BODY),
+    ("POST", M + "/invoke-with-bidirectional-stream", {}),
+    ("POST", M + "/count-tokens", {"input": {"converse": CONVERSE_BODY}}),
     ("POST", "/guardrail/g1/version/1/apply", {"source": "INPUT", "content": [{"text": {"text": "hi"}}]}),
     ("POST", "/guardrail-checks/invoke", {}),
     ("POST", "/async-invoke", {"modelId": "amazon.nova-reel-v1:0", "modelInput": {},
@@ -155,20 +159,24 @@ class CoreTest(unittest.TestCase):
 
     # -- model identifiers -----------------------------------------------------------------
     def test_model_ids_arrive_intact(self):
-        for model_id, truncated in [(MODEL, MODEL.split(":")[0]), (PROFILE_ARN, PROFILE_ARN.split("/")[-1])]:
-            with self.subTest(model_id=model_id):
+        # Each id with the form of the same model it must resolve to: ':' in a model id and '/' in
+        # an ARN survive the path, and the answer depends on the resolved model, not the spelling.
+        sonnet = PROFILE_ARN.split("/")[-1].split(".", 1)[1]
+        for model_id, same_model in [(MODEL, "arn:aws:bedrock:us-east-1::foundation-model/" + MODEL),
+                                     (PROFILE_ARN, sonnet), (PROFILE_ARN, PROFILE_ARN.split("/")[-1])]:
+            with self.subTest(model_id=model_id, same_model=same_model):
                 via_sdk = self.converse([user("Which model?")], model=model_id)
                 self.assertEqual(via_sdk["ResponseMetadata"]["HTTPStatusCode"], 200)
-                # The answer depends on the model id: a raw request with the fully encoded id must
-                # give the same text, a shortened id a different one.
                 path = "/model/%s/converse" % urllib.parse.quote(model_id, safe="")
                 status, _, body = self.emulator.request("POST", path, {"messages": [user("Which model?")]})
                 self.assertEqual(status, 200)
                 self.assertEqual(text_of(json.loads(body)), text_of(via_sdk))
-                shortened = self.converse([user("Which model?")], model=truncated)
-                self.assertNotEqual(text_of(shortened), text_of(via_sdk))
+                self.assertEqual(text_of(self.converse([user("Which model?")], model=same_model)), text_of(via_sdk))
                 stream = self.stream_events([user("Which model?")], model=model_id)
                 self.assertEqual(next(iter(stream[-1])), "metadata")
+        # Two different catalog models answer differently.
+        self.assertNotEqual(text_of(self.converse([user("Which model?")], model=MODEL)),
+                            text_of(self.converse([user("Which model?")], model=sonnet)))
 
     # -- validation errors -----------------------------------------------------------------
     def test_validation_errors(self):
@@ -190,12 +198,13 @@ class CoreTest(unittest.TestCase):
             with self.subTest(route=f"{method} {path}"):
                 status, headers, raw = self.emulator.request(method, path, body)
                 self.assert_well_formed(status, headers, raw)
-                if "/converse" in path:
+                if path.startswith(M) and path.endswith(("/converse", "/converse-stream", "/invoke",
+                                                         "/invoke-with-response-stream")):
                     self.assertEqual(status, 200)
                 self.assert_healthy()
 
     def test_malformed_json_is_serialization_exception(self):
-        for path in ("/model/m/converse", "/model/m/converse-stream"):
+        for path in (M + "/converse", M + "/converse-stream"):
             with self.subTest(path=path):
                 status, headers, body = self.emulator.request(
                     "POST", path, b"{not json", {"Content-Type": "application/json"})
@@ -203,8 +212,8 @@ class CoreTest(unittest.TestCase):
                 self.assert_healthy()
 
     def test_unknown_route_or_method_is_404(self):
-        for method, path in [("GET", "/nope"), ("POST", "/model/m/unknown-operation"),
-                             ("GET", "/model/m/converse"), ("DELETE", "/model/m/converse-stream"),
+        for method, path in [("GET", "/nope"), ("POST", M + "/unknown-operation"),
+                             ("GET", M + "/converse"), ("DELETE", M + "/converse-stream"),
                              ("PUT", "/async-invoke")]:
             with self.subTest(route=f"{method} {path}"):
                 status, headers, body = self.emulator.request(method, path, b"{}")
@@ -212,8 +221,8 @@ class CoreTest(unittest.TestCase):
 
     def test_request_id_on_every_response(self):
         requests = [("GET", "/_emulator/health", None), ("GET", "/nope", None),
-                    ("POST", "/model/m/converse", b"{bad"),
-                    ("POST", "/model/m/converse", {"messages": [assistant("x")]})] + ROUTES
+                    ("POST", M + "/converse", b"{bad"),
+                    ("POST", M + "/converse", {"messages": [assistant("x")]})] + ROUTES
         seen = set()
         for method, path, body in requests:
             with self.subTest(route=f"{method} {path}"):
@@ -229,7 +238,7 @@ class CoreTest(unittest.TestCase):
             body = json.dumps(CONVERSE_BODY)
             texts = []
             for i in range(2):
-                conn.request("POST", "/model/m/converse", body=body, headers={"Content-Type": "application/json"})
+                conn.request("POST", M + "/converse", body=body, headers={"Content-Type": "application/json"})
                 if i == 0:
                     first_socket = conn.sock
                 resp = conn.getresponse()

@@ -1,0 +1,252 @@
+#include "scenario/engine.h"
+
+#include <algorithm>
+
+namespace bedrock {
+
+namespace {
+
+uint64_t next_random(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+bool matches(const RuleMatch& m, const MatchInput& in) {
+  if (!m.operations.empty() &&
+      std::find(m.operations.begin(), m.operations.end(), in.operation) == m.operations.end()) {
+    return false;
+  }
+  if (!m.model_ids.empty()) {
+    bool any = false;
+    for (const auto& pattern : m.model_ids) any = any || glob_match(pattern, in.model_id);
+    if (!any) return false;
+  }
+  if (!m.headers.empty()) {
+    if (!in.headers) return false;
+    for (auto it = m.headers.begin(); it != m.headers.end(); ++it) {
+      const std::string* value = in.headers->find(it.key());
+      if (!value || !glob_match(it->get<std::string>(), *value)) return false;
+    }
+  }
+  if (!m.body.empty()) {
+    if (!in.body) return false;
+    for (auto it = m.body.begin(); it != m.body.end(); ++it) {
+      try {
+        nlohmann::json::json_pointer pointer(it.key());
+        if (!in.body->contains(pointer) || (*in.body)[pointer] != *it) return false;
+      } catch (const nlohmann::json::exception&) {
+        return false;
+      }
+    }
+  }
+  if (m.text || m.text_regex) {
+    std::string text = in.prompt_text ? in.prompt_text() : "";
+    if (m.text && text.find(*m.text) == std::string::npos) return false;
+    if (m.text_regex && !std::regex_search(text, *m.text_regex)) return false;
+  }
+  return true;
+}
+
+ApiError throttled(const char* message) { return make_error(ErrorType::kThrottling, message); }
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative matcher for '*' and '?', with one backtrack point.
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+ScenarioEngine::ScenarioEngine() = default;
+
+void ScenarioEngine::restart(Loaded& loaded) const {
+  loaded.state = "Started";
+  loaded.rng = loaded.scenario.seed;
+  loaded.applied.assign(loaded.scenario.rules.size(), 0);
+  loaded.warmups.clear();
+  loaded.buckets.clear();
+}
+
+void ScenarioEngine::load(Scenario scenario, bool from_admin) {
+  auto loaded = std::make_unique<Loaded>();
+  loaded->scenario = std::move(scenario);
+  loaded->from_admin = from_admin;
+  restart(*loaded);
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& existing : scenarios_) {
+    if (existing->scenario.name == loaded->scenario.name) {
+      existing = std::move(loaded);
+      return;
+    }
+  }
+  scenarios_.push_back(std::move(loaded));
+}
+
+bool ScenarioEngine::remove(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = std::remove_if(scenarios_.begin(), scenarios_.end(),
+                           [&](const auto& s) { return s->scenario.name == name; });
+  bool found = it != scenarios_.end();
+  scenarios_.erase(it, scenarios_.end());
+  return found;
+}
+
+void ScenarioEngine::remove_all() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  scenarios_.clear();
+}
+
+void ScenarioEngine::replace_file_scenarios(std::vector<Scenario> scenarios) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  scenarios_.erase(std::remove_if(scenarios_.begin(), scenarios_.end(),
+                                  [](const auto& s) { return !s->from_admin; }),
+                   scenarios_.end());
+  for (auto& scenario : scenarios) {
+    bool shadowed = false;
+    for (const auto& s : scenarios_) shadowed = shadowed || s->scenario.name == scenario.name;
+    if (shadowed) continue;  // an admin-loaded scenario of the same name wins
+    auto loaded = std::make_unique<Loaded>();
+    loaded->scenario = std::move(scenario);
+    restart(*loaded);
+    scenarios_.push_back(std::move(loaded));
+  }
+}
+
+std::vector<ScenarioEngine::Loaded*> ScenarioEngine::ordered() {
+  std::vector<Loaded*> out;
+  for (auto& s : scenarios_) out.push_back(s.get());
+  std::stable_sort(out.begin(), out.end(), [](const Loaded* a, const Loaded* b) {
+    if (a->from_admin != b->from_admin) return a->from_admin;
+    return a->scenario.name < b->scenario.name;
+  });
+  return out;
+}
+
+std::vector<const ScenarioEngine::Loaded*> ScenarioEngine::ordered() const {
+  auto out = const_cast<ScenarioEngine*>(this)->ordered();
+  return {out.begin(), out.end()};
+}
+
+nlohmann::json ScenarioEngine::list() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  nlohmann::json out = nlohmann::json::array();
+  for (const Loaded* s : ordered()) {
+    nlohmann::json applied = nlohmann::json::array();
+    for (int n : s->applied) applied.push_back(n);
+    out.push_back({{"name", s->scenario.name},
+                   {"source", s->scenario.source},
+                   {"state", s->state},
+                   {"rulesApplied", applied},
+                   {"definition", s->scenario.definition}});
+  }
+  return out;
+}
+
+std::vector<nlohmann::json> ScenarioEngine::guardrails() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<nlohmann::json> out;
+  for (const Loaded* s : ordered()) {
+    for (const auto& g : s->scenario.guardrails) out.push_back(g);
+  }
+  return out;
+}
+
+void ScenarioEngine::reset() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  scenarios_.erase(std::remove_if(scenarios_.begin(), scenarios_.end(),
+                                  [](const auto& s) { return s->from_admin; }),
+                   scenarios_.end());
+  for (auto& s : scenarios_) restart(*s);
+}
+
+Decision ScenarioEngine::decide(const MatchInput& input) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  for (Loaded* loaded : ordered()) {
+    const Scenario& scenario = loaded->scenario;
+    for (size_t i = 0; i < scenario.rules.size(); ++i) {
+      const Rule& rule = scenario.rules[i];
+      if (rule.state && *rule.state != loaded->state) continue;
+      if (!matches(rule.match, input)) continue;
+      if (rule.times && loaded->applied[i] >= *rule.times) continue;
+      if (rule.probability) {
+        double draw = static_cast<double>(next_random(loaded->rng) >> 11) / 9007199254740992.0;
+        if (draw >= *rule.probability) continue;
+      }
+
+      Decision decision;
+      const auto key = std::make_pair(static_cast<int>(i), input.model_id);
+      if (rule.model_not_ready) {
+        auto [it, inserted] = loaded->warmups.try_emplace(key, now, 0);
+        int calls = ++it->second.second;
+        double seconds = std::chrono::duration<double>(now - it->second.first).count();
+        bool cold = (rule.model_not_ready->calls && calls <= *rule.model_not_ready->calls) ||
+                    (rule.model_not_ready->seconds && seconds < *rule.model_not_ready->seconds);
+        if (!cold) continue;
+        // Tag U: the real text is not known; this follows the exception's documentation.
+        decision.error = make_error(ErrorType::kModelNotReady,
+                                    "The model is not ready to serve inference requests. Try your "
+                                    "request again later.");
+      } else if (rule.quota) {
+        auto& bucket = loaded->buckets[key];
+        const double rpm = rule.quota->requests_per_minute.value_or(0);
+        const double tpm = rule.quota->tokens_per_minute.value_or(0);
+        if (!bucket.started) {
+          bucket = {rpm, tpm, now, true};
+        } else {
+          double minutes = std::chrono::duration<double>(now - bucket.refreshed).count() / 60.0;
+          bucket.requests = std::min(rpm, bucket.requests + rpm * minutes);
+          bucket.tokens = std::min(tpm, bucket.tokens + tpm * minutes);
+          bucket.refreshed = now;
+        }
+        const double tokens = static_cast<double>(input.estimated_tokens);
+        if (rpm > 0 && bucket.requests < 1) {
+          decision.error = throttled("Too many requests, please wait before trying again.");
+        } else if (tpm > 0 && bucket.tokens < tokens) {
+          decision.error = throttled("Too many tokens, please wait before trying again.");
+        } else {
+          if (rpm > 0) bucket.requests -= 1;
+          if (tpm > 0) bucket.tokens -= tokens;
+          continue;  // within quota: the request goes on
+        }
+      }
+
+      ++loaded->applied[i];
+      if (rule.new_state) loaded->state = *rule.new_state;
+      decision.scenario = scenario.name;
+      decision.rule_index = static_cast<int>(i);
+      decision.rule_name = rule.name;
+      if (rule.error) {
+        ErrorType type =
+            error_type_from_name(rule.error->type).value_or(ErrorType::kInternalServer);
+        decision.error = make_error(type, rule.error->message, rule.error->extra);
+      }
+      decision.response = rule.response;
+      decision.latency = rule.latency;
+      decision.stream_error = rule.stream_error;
+      decision.fault = rule.fault;
+      decision.jitter_seed = next_random(loaded->rng);
+      return decision;
+    }
+  }
+  return {};
+}
+
+}  // namespace bedrock

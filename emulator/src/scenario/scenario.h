@@ -1,0 +1,111 @@
+// A scenario: a name, an optional seed and ordered rules. A rule is a matcher and an outcome.
+// The file format (JSON with comments) is documented in scenarios/README.md and
+// scenarios/schema.json; scenario_parser.h reads it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace bedrock {
+
+struct RuleMatch {
+  std::vector<std::string> operations;  // empty: any operation
+  std::vector<std::string> model_ids;   // exact ids or globs (* and ?); empty: any
+  std::optional<std::string> text;      // substring of the prompt text
+  std::optional<std::string> text_regex_source;
+  std::optional<std::regex> text_regex;
+  nlohmann::json body = nlohmann::json::object();     // JSON pointer -> expected value
+  nlohmann::json headers = nlohmann::json::object();  // name -> expected value (glob)
+};
+
+struct ScriptedLatency {
+  int first_byte_ms = 0;
+  int between_events_ms = 0;
+  int jitter_ms = 0;
+};
+
+struct ScriptedResponse {
+  std::optional<std::string> text;
+  std::optional<nlohmann::json> tool_use;  // {"name": ..., "input": {...}}
+  std::optional<std::string> reasoning;
+  std::optional<std::string> stop_reason;
+  std::optional<nlohmann::json> usage;   // {"inputTokens": n, "outputTokens": n}
+  std::optional<nlohmann::json> body;    // raw InvokeModel body
+  std::optional<nlohmann::json> chunks;  // raw InvokeModelWithResponseStream chunk payloads
+  std::optional<int> chunk_size;         // characters per text delta
+};
+
+struct ScriptedError {
+  std::string type;  // a modelled exception name, e.g. "ThrottlingException"
+  std::string message;
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+struct ScriptedStreamError {
+  int after_events = 0;
+  std::string type;  // lowerCamel union member, or "error" for an unmodelled error frame
+  std::string message;
+  std::string error_code;  // with type "error"
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+// The closed set of faults. Each has one meaning and one implementation per transport.
+enum class FaultKind {
+  kReset,              // connection reset (HTTP/2: RST_STREAM)
+  kEmpty,              // connection closed with no response
+  kGarbage,            // random bytes, then close
+  kTruncate,           // the stream ends without its closing events
+  kCorruptPreludeCrc,  // one frame with a wrong prelude CRC
+  kCorruptMessageCrc,  // one frame with a wrong message CRC
+  kSplitFrames,        // frames written in tiny pieces
+  kHang,               // nothing, then ModelTimeoutException after timeoutMs
+};
+
+std::optional<FaultKind> fault_from_name(const std::string& name);
+const char* fault_name(FaultKind kind);
+
+struct ScriptedFault {
+  FaultKind kind;
+  int after_events = 0;    // stream faults: events sent first
+  int timeout_ms = 10000;  // hang
+};
+
+struct WarmUp {
+  std::optional<int> calls;
+  std::optional<double> seconds;
+};
+
+struct Quota {
+  std::optional<double> requests_per_minute;
+  std::optional<double> tokens_per_minute;
+};
+
+struct Rule {
+  std::string name;  // optional label, for the journal
+  RuleMatch match;
+  std::optional<int> times;
+  std::optional<double> probability;
+  std::optional<std::string> state;
+  std::optional<std::string> new_state;
+  std::optional<ScriptedResponse> response;
+  std::optional<ScriptedLatency> latency;
+  std::optional<ScriptedError> error;
+  std::optional<ScriptedStreamError> stream_error;
+  std::optional<ScriptedFault> fault;
+  std::optional<WarmUp> model_not_ready;
+  std::optional<Quota> quota;
+};
+
+struct Scenario {
+  std::string name;
+  uint64_t seed = 0;
+  std::vector<Rule> rules;
+  nlohmann::json guardrails = nlohmann::json::array();
+  std::string source;         // file path, or "admin"
+  nlohmann::json definition;  // as loaded, for GET /_emulator/scenarios
+};
+
+}  // namespace bedrock

@@ -1,0 +1,18 @@
+// The long-lived parts every request may use, owned by main and shared by the dispatcher and
+// the admin API.
+#pragma once
+
+#include "journal/request_journal.h"
+#include "scenario/engine.h"
+#include "service/config.h"
+
+namespace bedrock {
+
+struct Services {
+  explicit Services(const Config& c) : config(c) {}
+  const Config& config;
+  ScenarioEngine scenarios;
+  RequestJournal journal;
+};
+
+}  // namespace bedrock
