@@ -15,12 +15,17 @@ Result<Response> run_operation(OperationId operation, const Request& request, Co
     case OperationId::kInvokeModelWithResponseStream:
       return invoke_model_stream(request, context);
     case OperationId::kApplyGuardrail:
-    case OperationId::kGetAsyncInvoke:
+      return apply_guardrail(request, context);
     case OperationId::kInvokeGuardrailChecks:
-    case OperationId::kInvokeModelWithBidirectionalStream:
-    case OperationId::kListAsyncInvokes:
+      return invoke_guardrail_checks(request, context);
     case OperationId::kStartAsyncInvoke:
-      return not_yet_implemented(request, context);
+      return start_async_invoke(request, context);
+    case OperationId::kGetAsyncInvoke:
+      return get_async_invoke(request, context);
+    case OperationId::kListAsyncInvokes:
+      return list_async_invokes(request, context);
+    case OperationId::kInvokeModelWithBidirectionalStream:
+      return invoke_bidirectional_stream(request, context);
   }
   return not_yet_implemented(request, context);
 }

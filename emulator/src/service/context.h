@@ -11,9 +11,13 @@
 
 namespace bedrock {
 
-struct Context {
-  Context(const Config& c, std::string id) : config(c), request_id(std::move(id)) {}
+struct Services;
 
+struct Context {
+  Context(Services& s, const Config& c, std::string id)
+      : services(s), config(c), request_id(std::move(id)) {}
+
+  Services& services;  // scenarios, journal, stores: the long-lived parts
   const Config& config;
   std::string request_id;
   std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();

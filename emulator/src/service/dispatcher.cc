@@ -119,7 +119,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   match.body = body_json.is_discarded() ? &request.input : &body_json;
   match.headers = &request.headers;
   match.estimated_tokens = estimated_tokens_for(operation, request, config);
-  Context context{config, entry.request_id};
+  Context context{services_, config, entry.request_id};
   context.decision = services_.scenarios.decide(match);
   const Decision& decision = context.decision;
   entry.scenario = decision.scenario;
