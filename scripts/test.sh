@@ -48,11 +48,14 @@ export EVENTSTREAM_TOOL="$root/build/tests/eventstream_tool"
 export NODE_NO_WARNINGS=1
 
 suite "clang-format" format_check
+suite "model catalog doc in sync" python3 tools/gen_models_doc.py --check
 suite "build (Release)" build build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=ON
 suite "unit tests (ctest)" ctest --test-dir build --output-on-failure
 suite "boto3 tests" python3 tests/sdk/python/run_all.py -q
 suite "JS SDK tests" bash -c 'cd tests/js && node --test sdk/'
 suite "event-stream cross-check (@smithy/eventstream-codec)" bash -c 'cd tests/js && node --test wire/'
+suite "third-party clients (Vercel AI SDK, LangChain, Anthropic Bedrock SDK)" \
+  bash -c 'cd tests/js && node --test clients/'
 suite "build (ASan+UBSan)" build build-sanitize -DCMAKE_BUILD_TYPE=Debug \
   -DBEDROCK_EMULATOR_SANITIZE=ON -DBEDROCK_EMULATOR_TESTS=ON
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1

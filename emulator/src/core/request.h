@@ -3,9 +3,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/body_stream.h"
 #include "core/headers.h"
 
 namespace bedrock {
@@ -17,6 +19,9 @@ struct Request {
   std::string http_version;  // "HTTP/1.1" or "HTTP/2"
   Headers headers;
   std::string body;
+  // Set instead of `body` when the body is an event stream that keeps arriving while the answer
+  // is written (content-type application/vnd.amazon.eventstream on a request).
+  std::shared_ptr<BodyStream> body_stream;
 
   // Filled by the router after matching: path labels, percent-decoded one segment at a time,
   // and query parameters, decoded. Repeated query keys keep the first value.
@@ -28,6 +33,9 @@ struct Request {
   nlohmann::json input = nlohmann::json::object();
 
   const std::string& label(const std::string& name) const;
+
+  // Whether a transport should hand this request over before its body has ended.
+  bool wants_streamed_body() const;
 };
 
 }  // namespace bedrock

@@ -130,6 +130,8 @@ class StreamChannel final : public EventSink {
 
 struct StreamState {
   Request request;
+  std::shared_ptr<BodyChannel> body_channel;  // a request body streamed to the operation
+  bool dispatched = false;
   bool request_too_large = false;
   std::string response_body;  // unary answers
   size_t response_offset = 0;
@@ -149,6 +151,7 @@ class Connection {
   ~Connection() {
     for (auto& [id, stream] : streams_) {
       if (stream->channel) stream->channel->cancel();
+      if (stream->body_channel) stream->body_channel->finish(/*gone=*/true);
     }
     for (auto& t : producers_) t.join();
     if (session_) nghttp2_session_del(session_);
@@ -162,11 +165,13 @@ class Connection {
     while (!stopping_.load() && !connection_broken_) {
       if (!flush()) return;
       if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) return;
+      int timeout_ms = delayed_.empty() ? kPollSliceMs : submit_due_responses();
+      if (!flush()) return;
       pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-      int rc = ::poll(fds, 2, kPollSliceMs);
+      int rc = ::poll(fds, 2, timeout_ms);
       if (rc < 0 && errno != EINTR) return;
       if (rc <= 0) {
-        idle_ms += kPollSliceMs;
+        idle_ms += timeout_ms;
         if (streams_.empty() && idle_ms >= idle_timeout_ms_) return;
         continue;
       }
@@ -276,6 +281,7 @@ class Connection {
   }
 
   void dispatch(int32_t id, StreamState& state) {
+    state.dispatched = true;
     Request& request = state.request;
     request.http_version = "HTTP/2";
     if (!request.headers.has("host")) {
@@ -286,6 +292,35 @@ class Connection {
     auto query_start = request.target.find('?');
     request.path = request.target.substr(0, query_start);
     Response response = handler_(request);
+    if (response.delay.count() > 0) {
+      // Held without blocking the connection: run() submits it when it is due.
+      auto due = std::chrono::steady_clock::now() + response.delay;
+      response.delay = std::chrono::milliseconds(0);
+      delayed_.push_back({due, id, std::move(response)});
+      return;
+    }
+    submit(id, state, std::move(response));
+  }
+
+  // Submits answers whose scripted delay is over; returns how long until the next one is due.
+  int submit_due_responses() {
+    auto now = std::chrono::steady_clock::now();
+    int next_ms = kPollSliceMs;
+    for (size_t i = 0; i < delayed_.size();) {
+      if (delayed_[i].due <= now) {
+        Delayed d = std::move(delayed_[i]);
+        delayed_.erase(delayed_.begin() + static_cast<long>(i));
+        if (StreamState* state = stream(d.id)) submit(d.id, *state, std::move(d.response));
+        continue;
+      }
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(delayed_[i].due - now);
+      next_ms = std::min(next_ms, static_cast<int>(wait.count()) + 1);
+      ++i;
+    }
+    return next_ms;
+  }
+
+  void submit(int32_t id, StreamState& state, Response response) {
     if (response.fault != TransportFault::kNone && response.fault != TransportFault::kTruncate) {
       break_stream(id, response.fault);
       return;
@@ -388,17 +423,33 @@ class Connection {
                            size_t len, void* user) {
     auto* self = static_cast<Connection*>(user);
     if (StreamState* state = self->stream(stream_id)) {
-      state->request.body.append(reinterpret_cast<const char*>(data), len);
+      if (state->body_channel) {
+        state->body_channel->push(std::string(reinterpret_cast<const char*>(data), len));
+      } else {
+        state->request.body.append(reinterpret_cast<const char*>(data), len);
+      }
     }
     return 0;
   }
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<Connection*>(user);
-    bool request_complete = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
-                            (frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
-    if (!request_complete) return 0;
-    if (StreamState* state = self->stream(frame->hd.stream_id)) {
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+    StreamState* state = self->stream(frame->hd.stream_id);
+    if (!state) return 0;
+    bool body_ended = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    if (frame->hd.type == NGHTTP2_HEADERS && !body_ended && !state->dispatched &&
+        state->request.wants_streamed_body()) {
+      // Full duplex: the operation starts now and reads the body as it arrives.
+      state->body_channel = std::make_shared<BodyChannel>();
+      state->request.body_stream = state->body_channel;
+      self->dispatch(frame->hd.stream_id, *state);
+      return 0;
+    }
+    if (!body_ended) return 0;
+    if (state->dispatched) {
+      if (state->body_channel) state->body_channel->finish();
+    } else {
       self->dispatch(frame->hd.stream_id, *state);
     }
     return 0;
@@ -409,6 +460,7 @@ class Connection {
     auto it = self->streams_.find(stream_id);
     if (it != self->streams_.end()) {
       if (it->second->channel) it->second->channel->cancel();
+      if (it->second->body_channel) it->second->body_channel->finish(/*gone=*/true);
       self->streams_.erase(it);
     }
     return 0;
@@ -421,6 +473,12 @@ class Connection {
   int wake_fd_ = -1;
   nghttp2_session* session_ = nullptr;
   bool connection_broken_ = false;
+  struct Delayed {
+    std::chrono::steady_clock::time_point due;
+    int32_t id;
+    Response response;
+  };
+  std::vector<Delayed> delayed_;
   std::map<int32_t, std::unique_ptr<StreamState>> streams_;
   std::vector<std::thread> producers_;
 };

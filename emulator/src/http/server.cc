@@ -90,6 +90,8 @@ void copy_request(const httplib::Request& in, Request& out) {
 thread_local SocketStream* t_current_stream = nullptr;
 
 void copy_response(Response&& in, httplib::Response& out) {
+  // This thread serves only this connection: waiting here delays nothing else.
+  if (in.delay.count() > 0) std::this_thread::sleep_for(in.delay);
   if (in.fault != TransportFault::kNone && t_current_stream) {
     t_current_stream->set_fault(in.fault);
     if (in.fault != TransportFault::kTruncate) {
@@ -157,6 +159,10 @@ class Server::Impl final : public httplib::Server {
                                      const httplib::ContentReader& reader) {
       Request request;
       copy_request(req, request);
+      if (request.wants_streamed_body() && t_current_stream) {
+        serve_full_duplex(request, reader, res);
+        return;
+      }
       reader([&](const char* data, size_t length) {
         request.body.append(data, length);
         return true;
@@ -207,6 +213,40 @@ class Server::Impl final : public httplib::Server {
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
     return true;
+  }
+
+  // Full duplex over HTTP/1.1 (chunked request body): a reader thread feeds the body to the
+  // operation while this thread writes the chunked answer. The reader uses the same stream
+  // objects as this request, which live until process_request returns, after the answer; the
+  // connection closes after the exchange.
+  void serve_full_duplex(Request& request, const httplib::ContentReader& reader,
+                         httplib::Response& res) {
+    auto channel = std::make_shared<BodyChannel>();
+    request.body_stream = channel;
+    auto reader_thread = std::make_shared<std::thread>([channel, reader] {
+      bool ok = reader([&](const char* data, size_t length) {
+        channel->push(std::string(data, length));
+        return true;
+      });
+      channel->finish(!ok);
+    });
+    int fd = t_current_stream->socket();
+    Response response = handler_(request);
+    res.set_header("Connection", "close");
+    if (!response.is_streaming()) {
+      ::shutdown(fd, SHUT_RD);  // stop reading a body nobody will consume
+      reader_thread->join();
+      copy_response(std::move(response), res);
+      return;
+    }
+    auto producer = std::move(response.stream_producer);
+    response.stream_producer = [producer = std::move(producer), reader_thread,
+                                fd](EventSink& sink) {
+      producer(sink);
+      ::shutdown(fd, SHUT_RD);
+      reader_thread->join();
+    };
+    copy_response(std::move(response), res);
   }
 
   void serve_http1_connection(int sock) {

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <random>
-#include <thread>
 
 #include "admin/admin_api.h"
 #include "operations/operations.h"
@@ -99,6 +98,17 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   if (!routed.match) return error_response(unknown_route_error(request, routed.miss));
   const OperationId operation = routed.match->operation;
   entry.operation = std::string(operation_name(operation));
+  if (request.body_stream && operation != OperationId::kInvokeModelWithBidirectionalStream) {
+    // Only the full-duplex operation reads its body as it arrives; others get it whole.
+    std::string piece;
+    BodyRead read;
+    while ((read = request.body_stream->read(piece, std::chrono::seconds(30))) == BodyRead::kData) {
+      request.body += piece;
+    }
+    request.body_stream.reset();
+    if (read != BodyRead::kEnd)
+      return error_response(validation_error("The request body did not arrive."));
+  }
   request.labels = std::move(routed.match->labels);
   size_t query_start = request.target.find('?');
   if (query_start != std::string::npos) {
@@ -137,12 +147,15 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   if (decision.latency) context.script.latency = *decision.latency;
   context.script.jitter_seed = decision.jitter_seed;
   context.script.stream_error = decision.stream_error;
-  if (decision.error || !streaming) {
-    // Unary answers and HTTP errors wait for the first byte here; streams wait in the writer.
-    int wait = decision.latency ? decision.latency->first_byte_ms : 0;
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+  // Unary answers and HTTP errors wait for their first byte in the transport; streams wait in
+  // the writer.
+  const std::chrono::milliseconds first_byte(decision.latency ? decision.latency->first_byte_ms
+                                                              : 0);
+  if (decision.error) {
+    Response error = error_response(*decision.error);
+    error.delay = first_byte;
+    return error;
   }
-  if (decision.error) return error_response(*decision.error);
   if (decision.fault) {
     if (!streaming) {
       Response broken;
@@ -161,9 +174,12 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   }
 
   Result<Response> result = run_operation(operation, request, context);
-  if (!result.ok()) return error_response(result.error());
-  Response response = std::move(result.value());
-  if (response.is_streaming()) entry.stream = context.script.telemetry;
+  Response response = result.ok() ? std::move(result.value()) : error_response(result.error());
+  if (response.is_streaming()) {
+    entry.stream = context.script.telemetry;
+  } else {
+    response.delay = first_byte;
+  }
   return response;
 }
 
