@@ -106,7 +106,8 @@ class StreamChannel final : public EventSink {
       queued_.clear();
       offset_ = 0;
     }
-    eof = finished_ && offset_ == queued_.size();
+    // A pending fault is not an end: the connection loop breaks the stream once the rest is out.
+    eof = finished_ && fault_ == TransportFault::kNone && offset_ == queued_.size();
     cv_.notify_all();
     return static_cast<ssize_t>(count);
   }

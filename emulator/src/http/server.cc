@@ -191,7 +191,14 @@ class Server::Impl final : public httplib::Server {
     int port = options_.port == 0
                    ? bind_to_any_port(options_.host)
                    : (bind_to_port(options_.host, options_.port) ? options_.port : -1);
-    if (port < 0) error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
+    if (port < 0) {
+      error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
+    } else {
+      // Debian's cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed when
+      // the library was built): bursts of new connections overflow it. A second listen() on the
+      // bound socket raises it.
+      ::listen(svr_sock_, SOMAXCONN);
+    }
     return port;
   }
 

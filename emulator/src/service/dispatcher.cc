@@ -138,10 +138,11 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   if (decision.fault) entry.fault = fault_name(decision.fault->kind);
 
   if (decision.fault && decision.fault->kind == FaultKind::kHang) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(decision.fault->timeout_ms));
-    return error_response(
+    Response timeout = error_response(
         make_error(ErrorType::kModelTimeout,
                    "Model has timed out in processing the request. Try your request again."));
+    timeout.delay = std::chrono::milliseconds(decision.fault->timeout_ms);
+    return timeout;
   }
   const bool streaming = is_streaming(operation);
   if (decision.latency) context.script.latency = *decision.latency;
