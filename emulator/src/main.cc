@@ -8,6 +8,8 @@
 
 #include "http/server.h"
 #include "model/catalog.h"
+#include "scenario/scenario_files.h"
+#include "scenario/validate_command.h"
 #include "service/cli.h"
 #include "service/dispatcher.h"
 #include "service/log.h"
@@ -15,6 +17,10 @@
 
 int main(int argc, char** argv) {
   using namespace bedrock;
+  // `bedrock-emulator validate FILE...` checks scenario files (scenario/validate_command.h).
+  if (argc > 1 && std::string(argv[1]) == "validate") {
+    return run_validate_command(std::vector<std::string>(argv + 2, argv + argc));
+  }
   Config config;
   CliResult cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc), config);
   switch (cli.action) {
@@ -51,6 +57,15 @@ int main(int argc, char** argv) {
   }
 
   Services services(config);
+  // Scenario files: a bad one is reported and skipped; the watcher reloads on change.
+  ScenarioWatcher scenario_watcher(config.scenarios_path, services.scenarios);
+  if (!config.scenarios_path.empty()) {
+    ScenarioFiles loaded = scenario_watcher.load();
+    for (const auto& line : loaded.diagnostics) std::fprintf(stderr, "%s\n", line.c_str());
+    log_info("loaded " + std::to_string(loaded.scenarios.size()) + " scenario(s) from " +
+             config.scenarios_path);
+    scenario_watcher.start();
+  }
   Dispatcher dispatcher(services);
   http::ServerOptions options;
   options.host = config.host;
@@ -79,6 +94,7 @@ int main(int argc, char** argv) {
   // run() also returns if the listener fails; wake the waiter so it can be joined.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
+  scenario_watcher.stop();
   log_info("stopped");
   return 0;
 }

@@ -22,6 +22,9 @@ TextPosition position_of_offset(std::string_view text, size_t offset);
 // pointer names something that is not there (a missing member, an index past the end), the
 // position of the deepest value on its path that is there: for a missing member, its parent
 // object. Text that is not valid JSON gives the deepest value reached before the error, or 1:1.
-TextPosition locate_json_pointer(std::string_view text, const std::string& pointer);
+// With `at_key`, a pointer to an object member that is there gives the position of its key
+// instead (for messages about the key itself, such as an unknown key).
+TextPosition locate_json_pointer(std::string_view text, const std::string& pointer,
+                                 bool at_key = false);
 
 }  // namespace bedrock

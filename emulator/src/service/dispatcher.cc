@@ -85,8 +85,10 @@ Response Dispatcher::handle(Request& request) const {
     if (const std::string* type = response.headers.find("x-amzn-ErrorType")) {
       entry->exception = type->substr(0, type->find(':'));
     }
+    // Scripted delays are served by the transport after this returns; they are part of the
+    // duration a client sees.
     entry->duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started)
+                             std::chrono::steady_clock::now() - started + response.delay)
                              .count();
     services_.journal.record(entry);
   }
