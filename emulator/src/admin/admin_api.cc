@@ -71,6 +71,7 @@ Response reset(const Request&, Services& services, const std::string&) {
   services.scenarios.reset();
   services.journal.clear();
   PromptCache::instance().clear();
+  services.async_invocations.reset();
   return json_response({{"reset", true}});
 }
 

@@ -26,6 +26,7 @@ std::string cli_help() {
   return R"(bedrock-emulator: a local Amazon Bedrock Runtime (bedrock-runtime 2023-09-30).
 
 Usage: bedrock-emulator [flags]
+       bedrock-emulator validate FILE...   check scenario files, print FILE:LINE:COL: problems
 
   --host HOST          address to listen on (default 127.0.0.1)
   --port PORT          port for HTTP/1.1 and HTTP/2 alike (default 4599; 0 picks a free port;
@@ -35,6 +36,8 @@ Usage: bedrock-emulator [flags]
   --region REGION      region used in ARNs (default us-east-1)
   --account-id ID      account used in ARNs (default 123456789012)
   --log-level LEVEL    debug, info, warn, error or off (default info)
+  --async-complete-after-ms MS
+                       how long an async invocation stays InProgress (default 2000)
   --help               this text
   --version            the version
 
@@ -62,8 +65,9 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
     }
     if (flag == "--help" || flag == "-h") return {CliAction::kHelp, ""};
     if (flag == "--version") return {CliAction::kVersion, ""};
-    static const char* kValued[] = {"--host",   "--port",       "--data-dir", "--scenarios",
-                                    "--region", "--account-id", "--log-level"};
+    static const char* kValued[] = {
+        "--host",   "--port",       "--data-dir",  "--scenarios",
+        "--region", "--account-id", "--log-level", "--async-complete-after-ms"};
     bool valued = false;
     for (const char* name : kValued) valued = valued || flag == name;
     if (!valued) return {CliAction::kError, "unknown flag: " + args[i]};
@@ -91,6 +95,15 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
       LogLevel level;
       if (!parse_log_level(value, level)) return {CliAction::kError, "unknown log level: " + value};
       config.log_level = value;
+    } else if (flag == "--async-complete-after-ms") {
+      if (value.empty() || value.size() > 12 ||
+          value.find_first_not_of("0123456789") != std::string::npos) {
+        CliResult bad;
+        bad.action = CliAction::kError;
+        bad.error = "invalid --async-complete-after-ms: " + value;
+        return bad;
+      }
+      config.async_complete_after_ms = std::stoll(value);
     }
   }
   (void)port_given;

@@ -13,6 +13,8 @@ struct Config {
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   std::string log_level = "info";
+  // How long an async invocation stays InProgress (--async-complete-after-ms).
+  long long async_complete_after_ms = 2000;
 };
 
 }  // namespace bedrock

@@ -5,6 +5,7 @@
 #include "journal/request_journal.h"
 #include "scenario/engine.h"
 #include "service/config.h"
+#include "store/async_invocations.h"
 
 namespace bedrock {
 
@@ -13,6 +14,7 @@ struct Services {
   const Config& config;
   ScenarioEngine scenarios;
   RequestJournal journal;
+  AsyncInvocations async_invocations{config};  // opens {data-dir}/bedrock-emulator.db
 };
 
 }  // namespace bedrock

@@ -1,0 +1,437 @@
+#include "store/async_invocations.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "model/catalog.h"
+#include "model/families/embedding_vector.h"
+#include "service/log.h"
+
+namespace bedrock {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr int kSettleBatch = 256;
+constexpr int64_t kIdleWakeMs = 60000;
+constexpr size_t kMaxTextSegments = 1900;  // Nova embeddings: at most 1,900 text segments
+
+std::string new_invocation_id() {
+  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string id;
+  for (int i = 0; i < 12; ++i) id.push_back(kAlphabet[rng() % 36]);
+  return id;
+}
+
+// "s3://bucket/a/b/" -> bucket "bucket", key segments {"a", "b"}.
+void split_s3_uri(const std::string& uri, std::string& bucket, std::vector<std::string>& keys) {
+  std::string rest = uri.rfind("s3://", 0) == 0 ? uri.substr(5) : uri;
+  size_t slash = rest.find('/');
+  bucket = rest.substr(0, slash);
+  keys.clear();
+  if (slash == std::string::npos) return;
+  std::string path = rest.substr(slash + 1);
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) keys.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+// A key segment as a file name that stays inside its folder: "." and ".." (legal in S3 keys)
+// and NUL are escaped, and '%' so the escaping reads back unambiguously.
+std::string safe_segment(const std::string& segment) {
+  if (segment == ".") return "%2E";
+  if (segment == "..") return "%2E%2E";
+  std::string out;
+  for (char c : segment) {
+    if (c == '%') {
+      out += "%25";
+    } else if (c == '\0') {
+      out += "%00";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Writes `content` to `path` through a temporary file and a rename, so a reader sees the whole
+// file or none of it.
+bool write_file(const fs::path& path, const std::string& content, std::string& error) {
+  static std::atomic<uint64_t> counter{0};
+  fs::path temp = path;
+  temp += ".tmp-" + std::to_string(counter.fetch_add(1));
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      error = "cannot write " + temp.string();
+      return false;
+    }
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out) {
+      error = "cannot write " + temp.string();
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) {
+    error = "cannot rename " + temp.string() + ": " + ec.message();
+    fs::remove(temp, ec);
+    return false;
+  }
+  return true;
+}
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 255));
+}
+
+// A tiny ISO BMFF file: an ftyp box (so tools see an MP4) and a free box naming the invocation.
+std::string placeholder_mp4(const std::string& invocation_arn) {
+  std::string out;
+  put_u32(out, 28);
+  out += "ftyp";
+  out += "isom";
+  put_u32(out, 0x200);
+  out += "isomiso2mp41";
+  std::string note = "bedrock-emulator placeholder video for " + invocation_arn;
+  put_u32(out, static_cast<uint32_t>(8 + note.size()));
+  out += "free";
+  out += note;
+  return out;
+}
+
+const json* find_object(const json& parent, const char* key) {
+  auto it = parent.find(key);
+  return it != parent.end() && it->is_object() ? &*it : nullptr;
+}
+
+// The Nova embeddings async outputs: a result summary plus one file of segments.
+std::vector<std::pair<std::string, std::string>> embedding_outputs(
+    const store::AsyncInvokeRecord& record, const ModelInfo* model, const json& input,
+    const std::string& base_uri) {
+  const json* params = find_object(input, "segmentedEmbeddingParams");
+  if (!params) params = find_object(input, "singleEmbeddingParams");
+  static const json kEmpty = json::object();
+  if (!params) params = &kEmpty;
+  size_t dimension = 3072;
+  if (model && !model->embedding_dimensions.empty()) {
+    dimension = static_cast<size_t>(model->embedding_dimensions.front());
+  }
+  if (auto it = params->find("embeddingDimension"); it != params->end() && it->is_number()) {
+    int requested = it->get<int>();
+    if (requested > 0 && requested <= 8192) dimension = static_cast<size_t>(requested);
+  }
+  static const std::vector<std::pair<const char*, const char*>> kModalities{
+      {"text", "TEXT"}, {"image", "IMAGE"}, {"video", "VIDEO"}, {"audio", "AUDIO"}};
+  std::string modality = "text", type = "TEXT";
+  for (const auto& [key, name] : kModalities) {
+    if (params->contains(key)) {
+      modality = key;
+      type = name;
+      break;
+    }
+  }
+  const json* part = find_object(*params, modality.c_str());
+  if (!part) part = &kEmpty;
+  std::string source_uri;
+  if (const json* source = find_object(*part, "source")) {
+    if (const json* location = find_object(*source, "s3Location")) {
+      source_uri = location->value("uri", "");
+    }
+  }
+  const json* segmentation = find_object(*part, "segmentationConfig");
+
+  std::string lines;
+  auto add_line = [&](const std::string& seed, json metadata) {
+    json line = {{"embedding", json_array(embedding_vector(record.model_id, seed, dimension,
+                                                           /*normalize=*/true))},
+                 {"segmentMetadata", std::move(metadata)},
+                 {"status", "SUCCESS"}};
+    lines += line.dump() + "\n";
+  };
+  if (modality == "text") {
+    std::string text = part->value("value", "");
+    if (text.empty()) text = source_uri;
+    size_t max_chars = text.size() ? text.size() : 1;
+    if (segmentation && segmentation->contains("maxLengthChars") &&
+        (*segmentation)["maxLengthChars"].is_number_integer()) {
+      max_chars = std::max<int64_t>(1, (*segmentation)["maxLengthChars"].get<int64_t>());
+    }
+    size_t index = 0;
+    for (size_t start = 0; index == 0 || (start < text.size() && index < kMaxTextSegments);
+         start += max_chars, ++index) {
+      size_t end = std::min(text.size(), start + max_chars);
+      add_line(text.substr(start, end - start), {{"segmentIndex", index},
+                                                 {"segmentStartCharPosition", start},
+                                                 {"segmentEndCharPosition", end}});
+      if (end >= text.size()) break;
+    }
+  } else {
+    double seconds = 5;
+    if (segmentation && segmentation->contains("durationSeconds") &&
+        (*segmentation)["durationSeconds"].is_number()) {
+      seconds = (*segmentation)["durationSeconds"].get<double>();
+    }
+    json metadata = {{"segmentIndex", 0}};
+    if (modality != "image") {
+      metadata["segmentStartSeconds"] = 0;
+      metadata["segmentEndSeconds"] = seconds;
+    }
+    add_line(source_uri.empty() ? record.id : source_uri, std::move(metadata));
+  }
+  std::string file =
+      modality == "image" ? "embedding-image.json" : "embedding-" + modality + ".jsonl";
+  json result = {{"embeddingDimension", dimension},
+                 {"embeddingResults", json::array({{{"embeddingType", type},
+                                                    {"status", "SUCCESS"},
+                                                    {"outputFileUri", base_uri + "/" + file}}})}};
+  if (!source_uri.empty()) result["sourceFileUri"] = source_uri;
+  return {{"segmented-embedding-result.json", result.dump(2)}, {file, lines}};
+}
+
+}  // namespace
+
+const char* const kFailInvocationMessage =
+    "The invocation failed because its modelInput set \"failInvocation\": true "
+    "(bedrock-emulator).";
+
+AsyncPlan default_async_plan(int64_t complete_after_ms, const std::string&,
+                             const nlohmann::json& model_input) {
+  AsyncPlan plan;
+  plan.duration_ms = complete_after_ms;
+  auto it = model_input.find("failInvocation");
+  if (it != model_input.end() && it->is_boolean() && it->get<bool>()) {
+    plan.fail = true;
+    plan.failure_message = kFailInvocationMessage;
+  }
+  return plan;
+}
+
+AsyncInvocations::AsyncInvocations(const Config& config)
+    : config_(config), data_dir_(config.data_dir) {
+  std::error_code ec;
+  fs::create_directories(data_dir_, ec);
+  if (ec) {
+    log_error("async invocations are unavailable: cannot create data dir " + data_dir_ + ": " +
+              ec.message());
+    return;
+  }
+  store::AsyncStoreOptions options;
+  options.path = (fs::path(data_dir_) / "bedrock-emulator.db").string();
+  store::DbResult<std::unique_ptr<store::AsyncStore>> opened = store::open_async_store(options);
+  if (!opened.ok()) {
+    log_error("async invocations are unavailable: " + opened.error().message);
+    return;
+  }
+  store::DbResult<std::string> key = opened.value()->secret("page-token-key");
+  if (!key.ok()) {
+    log_error("async invocations are unavailable: " + key.error().message);
+    return;
+  }
+  token_key_ = std::move(key.value());
+  store_ = std::move(opened.value());
+  completer_ = std::thread([this] { run_completer(); });
+}
+
+AsyncInvocations::~AsyncInvocations() {
+  stop_requested_ = true;
+  {
+    std::lock_guard<std::mutex> lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (completer_.joinable()) completer_.join();
+}
+
+int64_t AsyncInvocations::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void AsyncInvocations::set_planner(AsyncPlanner planner) {
+  std::lock_guard<std::mutex> lock(planner_mutex_);
+  planner_ = std::move(planner);
+}
+
+AsyncPlan AsyncInvocations::plan(const std::string& model_id, const json& model_input) const {
+  {
+    std::lock_guard<std::mutex> lock(planner_mutex_);
+    if (planner_) return planner_(model_id, model_input);
+  }
+  return default_async_plan(config_.async_complete_after_ms, model_id, model_input);
+}
+
+store::DbResult<store::InsertResult> AsyncInvocations::submit(store::AsyncInvokeRecord record,
+                                                              const json& model_input) {
+  if (!store_) return store::DbError{-1, "the store is not open"};
+  AsyncPlan planned = plan(record.model_id, model_input);
+  record.status = "InProgress";
+  record.planned_status = planned.fail ? "Failed" : "Completed";
+  record.failure_message.reset();
+  if (planned.fail) record.failure_message = planned.failure_message;
+  record.submit_time_ms = now_ms();
+  record.last_modified_time_ms = record.submit_time_ms;
+  record.end_time_ms.reset();
+  record.due_time_ms = record.submit_time_ms + std::max<int64_t>(0, planned.duration_ms);
+  store::DbResult<store::InsertResult> result = store::DbError{};
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    record.id = new_invocation_id();
+    record.invocation_arn = "arn:aws:bedrock:" + config_.region + ":" + config_.account_id +
+                            ":async-invoke/" + record.id;
+    result = store_->insert(record);
+    // A (most unlikely) id collision: draw another id.
+    bool id_taken =
+        !result.ok() && result.error().message.find("async_invokes.id") != std::string::npos;
+    if (!id_taken) break;
+  }
+  if (result.ok() && result->outcome == store::InsertOutcome::kInserted) {
+    std::lock_guard<std::mutex> lock(wake_mutex_);
+    if (record.due_time_ms < next_wake_ms_) {
+      woken_ = true;
+      wake_.notify_one();
+    }
+  }
+  return result;
+}
+
+store::DbResult<std::optional<store::AsyncInvokeRecord>> AsyncInvocations::find(
+    const std::string& id) {
+  if (!store_) return store::DbError{-1, "the store is not open"};
+  store::DbResult<std::optional<store::AsyncInvokeRecord>> found = store_->find(id);
+  if (!found.ok() || !found.value()) return found;
+  int64_t now = now_ms();
+  if (found.value()->status == "InProgress" && found.value()->due_time_ms <= now) {
+    // Due but not settled yet: settle it now, so its files exist once it reads as ended.
+    std::lock_guard<std::mutex> lock(settle_mutex_);
+    store::DbResult<std::optional<store::AsyncInvokeRecord>> again = store_->find(id);
+    if (!again.ok() || !again.value()) return again;
+    if (again.value()->status == "InProgress") settle(*again.value());
+    found = std::move(again);
+  }
+  return std::optional<store::AsyncInvokeRecord>(found.value()->as_of(now));
+}
+
+store::DbResult<std::vector<store::AsyncInvokeRecord>> AsyncInvocations::list(
+    store::ListQuery query) {
+  if (!store_) return store::DbError{-1, "the store is not open"};
+  query.now_ms = now_ms();
+  return store_->list(query);
+}
+
+void AsyncInvocations::reset() {
+  if (!store_) return;
+  store::DbResult<store::Done> cleared = store_->clear();
+  if (!cleared.ok()) log_error("async invocations: reset: " + cleared.error().message);
+}
+
+std::string AsyncInvocations::output_uri(const store::AsyncInvokeRecord& record) {
+  std::string base = record.s3_uri;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/" + record.id;
+}
+
+std::string AsyncInvocations::output_folder(const store::AsyncInvokeRecord& record) const {
+  std::string bucket;
+  std::vector<std::string> keys;
+  split_s3_uri(record.s3_uri, bucket, keys);
+  fs::path folder = fs::path(data_dir_) / "s3" / safe_segment(bucket);
+  for (const auto& key : keys) folder /= safe_segment(key);
+  folder /= record.id;
+  return folder.string();
+}
+
+void AsyncInvocations::settle(const store::AsyncInvokeRecord& stored) {
+  const store::AsyncInvokeRecord record = stored.as_of(stored.due_time_ms);
+  const std::string base_uri = output_uri(record);
+  const fs::path folder = output_folder(record);
+  std::vector<std::pair<std::string, std::string>> files;
+  if (record.status == "Completed") {
+    const ModelInfo* model = ModelCatalog::instance().find(record.model_id);
+    const std::string family = model ? model->family : "";
+    json input = json::parse(record.model_input_json, nullptr, false);
+    if (input.is_discarded()) input = json::object();
+    if (family == "nova-reel") {
+      files.emplace_back("output.mp4", placeholder_mp4(record.invocation_arn));
+    } else if (model && model->supports(ModelFeature::kEmbeddings)) {
+      files = embedding_outputs(record, model, input, base_uri);
+    } else {
+      files.emplace_back("output.json", json{{"invocationArn", record.invocation_arn},
+                                             {"modelArn", record.model_arn},
+                                             {"output", "bedrock-emulator placeholder output"}}
+                                            .dump(2));
+    }
+  }
+  json manifest = {{"invocationArn", record.invocation_arn},
+                   {"status", record.status},
+                   {"outputs", json::array()}};
+  for (const auto& file : files) manifest["outputs"].push_back(base_uri + "/" + file.first);
+  if (record.failure_message) manifest["failureMessage"] = *record.failure_message;
+  files.emplace_back("manifest.json", manifest.dump(2));
+
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  std::string error;
+  if (ec) error = "cannot create " + folder.string() + ": " + ec.message();
+  for (const auto& [name, content] : files) {
+    if (!error.empty()) break;
+    write_file(folder / name, content, error);
+  }
+  if (!error.empty()) log_error("async invocation " + record.id + ": " + error);
+  // The end is stored even if the files could not be written: retrying forever helps no one.
+  store::DbResult<bool> finished = store_->finish(record.id);
+  if (!finished.ok()) log_error("async invocation " + record.id + ": " + finished.error().message);
+}
+
+void AsyncInvocations::settle_due() {
+  for (;;) {
+    std::lock_guard<std::mutex> lock(settle_mutex_);
+    store::DbResult<std::vector<store::AsyncInvokeRecord>> due =
+        store_->due(now_ms(), kSettleBatch);
+    if (!due.ok()) {
+      log_error("async invocations: " + due.error().message);
+      return;
+    }
+    for (const auto& record : due.value()) settle(record);
+    if (static_cast<int>(due.value().size()) < kSettleBatch) return;
+    if (stop_requested_) return;  // a backlog must not hold up a shutdown; the rest after restart
+  }
+}
+
+void AsyncInvocations::run_completer() {
+  for (;;) {
+    settle_due();
+    std::unique_lock<std::mutex> lock(wake_mutex_);
+    if (stopping_) return;
+    // The next due time is read under wake_mutex_: a submit that committed before this read
+    // is seen by it, and one that commits after it takes the lock after next_wake_ms_ is set
+    // and wakes this thread if its invocation is due earlier (submit()).
+    store::DbResult<std::optional<int64_t>> next = store_->next_due_time();
+    if (!next.ok()) log_error("async invocations: " + next.error().message);
+    int64_t now = now_ms();
+    int64_t wake_at = now + kIdleWakeMs;
+    if (next.ok() && next.value()) wake_at = std::min(wake_at, *next.value());
+    if (!woken_ && wake_at > now) {
+      next_wake_ms_ = wake_at;
+      wake_.wait_for(lock, std::chrono::milliseconds(wake_at - now),
+                     [this] { return stopping_ || woken_; });
+    }
+    woken_ = false;
+    next_wake_ms_ = 0;  // settling: rows committed meanwhile are found by the next read
+    if (stopping_) return;
+  }
+}
+
+}  // namespace bedrock

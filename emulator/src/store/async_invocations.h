@@ -1,0 +1,118 @@
+// What the async operations (operations/async_invoke.cc) stand on: the store, the lifecycle of
+// an invocation (how long it runs, how it ends), its output files, and a background completer.
+//
+// Lifecycle: StartAsyncInvoke stores an invocation InProgress with a due time (now + the plan's
+// duration) and the outcome it will have. At the due time it becomes Completed (or Failed with
+// a failure message): its output files are written under the data directory, mirroring the S3
+// URI, and the stored row is updated. A background thread does that for every due invocation,
+// so files appear even if nobody asks; GetAsyncInvoke settles a due invocation itself before
+// answering, and every read computes the status at the time of the request, so answers are
+// exact to the millisecond. Invocations pending when the emulator stopped complete after it
+// starts again.
+//
+// Output layout, for s3Uri s3://BUCKET/PREFIX and invocation ID:
+//   {data-dir}/s3/BUCKET/PREFIX/ID/manifest.json  {"invocationArn","status","outputs":[uris]}
+//   Nova Reel:               .../ID/output.mp4 (a tiny deterministic placeholder)
+//   Nova embeddings:         .../ID/segmented-embedding-result.json, embedding-<modality>.jsonl
+//                            (embedding-image.json for images)
+//   any other async model:   .../ID/output.json
+// A Failed invocation writes only manifest.json (status Failed, failureMessage, no outputs).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "service/config.h"
+#include "store/async_store.h"
+
+namespace bedrock {
+
+// How one invocation runs: how long, and how it ends.
+struct AsyncPlan {
+  int64_t duration_ms = 0;
+  bool fail = false;
+  std::string failure_message;
+};
+
+// The hook for per-model or per-input timing (a scenario rule, later): given the foundation
+// model id and the modelInput document, how the invocation runs.
+using AsyncPlanner =
+    std::function<AsyncPlan(const std::string& model_id, const nlohmann::json& model_input)>;
+
+// The default plan: `complete_after_ms` (--async-complete-after-ms), ending Completed, unless
+// modelInput has "failInvocation": true, which makes it end Failed.
+AsyncPlan default_async_plan(int64_t complete_after_ms, const std::string& model_id,
+                             const nlohmann::json& model_input);
+
+// The failure message of an invocation failed by "failInvocation": true.
+extern const char* const kFailInvocationMessage;
+
+class AsyncInvocations {
+ public:
+  // Opens {data-dir}/bedrock-emulator.db (creating the data dir) and starts the completer. If
+  // that fails, the error is logged and available() is false.
+  explicit AsyncInvocations(const Config& config);
+  ~AsyncInvocations();
+  AsyncInvocations(const AsyncInvocations&) = delete;
+  AsyncInvocations& operator=(const AsyncInvocations&) = delete;
+
+  bool available() const { return store_ != nullptr; }
+
+  void set_planner(AsyncPlanner planner);
+  AsyncPlan plan(const std::string& model_id, const nlohmann::json& model_input) const;
+
+  // Fills in the id, ARN, times and planned outcome of `record` (model, token, fingerprint,
+  // output settings, tags and input come from the caller) and stores it; returns once it is
+  // committed. An existing invocation with the same client token is returned as kExisting or
+  // kConflict (InsertOutcome).
+  store::DbResult<store::InsertResult> submit(store::AsyncInvokeRecord record,
+                                              const nlohmann::json& model_input);
+  // The invocation as it is now (settled first if it is due), or nullopt.
+  store::DbResult<std::optional<store::AsyncInvokeRecord>> find(const std::string& id);
+  // query.now_ms is set here.
+  store::DbResult<std::vector<store::AsyncInvokeRecord>> list(store::ListQuery query);
+  // Forgets every invocation (POST /_emulator/reset). Output files stay.
+  void reset();
+
+  // The key that signs ListAsyncInvokes page tokens; kept in the database, so tokens outlive
+  // a restart.
+  const std::string& token_key() const { return token_key_; }
+
+  // s3://BUCKET/PREFIX/ID: where the invocation's output is, as Get/List report it.
+  static std::string output_uri(const store::AsyncInvokeRecord& record);
+  // The local folder that mirrors output_uri().
+  std::string output_folder(const store::AsyncInvokeRecord& record) const;
+  static int64_t now_ms();
+
+ private:
+  void run_completer();
+  void settle_due();
+  // Writes the outputs of a due invocation and stores its end. Caller holds settle_mutex_.
+  void settle(const store::AsyncInvokeRecord& record);
+
+  const Config& config_;
+  std::string data_dir_;
+  std::unique_ptr<store::AsyncStore> store_;
+  std::string token_key_;
+
+  mutable std::mutex planner_mutex_;
+  AsyncPlanner planner_;
+
+  std::mutex settle_mutex_;
+  std::atomic<bool> stop_requested_{false};
+
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  int64_t next_wake_ms_ = 0;
+  std::thread completer_;
+};
+
+}  // namespace bedrock

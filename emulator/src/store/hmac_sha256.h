@@ -1,0 +1,23 @@
+// SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104): what signs the ListAsyncInvokes page
+// tokens. Small and self-contained; not used for anything that needs constant-time secrets
+// beyond the comparison helper below.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace bedrock::store {
+
+using Digest = std::array<uint8_t, 32>;
+
+Digest sha256(std::string_view data);
+Digest hmac_sha256(std::string_view key, std::string_view message);
+
+// Compares without an early exit, so timing does not reveal the first differing byte.
+bool equal_constant_time(std::string_view a, std::string_view b);
+
+std::string to_hex(std::string_view bytes);
+
+}  // namespace bedrock::store
