@@ -1,10 +1,70 @@
-// Placeholder until the operation is built: a well-formed AWS error (DEVIATIONS.md).
+// ApplyGuardrail: POST /guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply.
+// Applies a guardrail of the loaded scenarios (their "guardrails" lists; guardrails/README.md
+// documents the definitions and every policy's deterministic measure) to the content:
+//   - text blocks with no qualifier or guard_content are evaluated; grounding_source and query
+//     blocks feed contextual grounding (source OUTPUT only); image blocks are counted in
+//     guardrailCoverage.images, never analysed;
+//   - action GUARDRAIL_INTERVENED when a policy entry whose action is BLOCK or ANONYMIZE
+//     detected something; outputs: the blockedInputMessaging (source INPUT) or
+//     blockedOutputsMessaging (OUTPUT) when anything blocked, else one masked text per evaluated
+//     block when something was anonymised ({EMAIL}, {regex name}), else [];
+//   - actionReason "Guardrail blocked." / "Guardrail masked." / "No action." (seen on real
+//     answers);
+//   - assessments: one assessment with the policies that reported something and
+//     invocationMetrics (latency, usage, coverage); outputScope FULL adds the content filters,
+//     topics and PII types checked and not detected;
+//   - usage: per policy evaluated, one text unit per started 1000 characters of evaluated text.
+// LIMITATIONS: an unknown guardrail id or version answers ResourceNotFoundException "The
+// guardrail identifier or version provided in the request does not exist." (text seen in
+// third-party code, not confirmed; real Bedrock may answer ValidationException "The provided
+// guardrail identifier is invalid."). DRAFT names the definition with version DRAFT or else the
+// highest numbered one. Automated reasoning policies are accepted and never produce findings.
+// sensitiveInformationPolicyFreeUnits counts regex-only policies (the free tier is not
+// documented precisely). guardrailProcessingLatency is the emulator's own time. The
+// assessments of ApplyGuardrail carry no appliedGuardrailDetails (not seen on real answers).
+#include "guardrails/evaluator.h"
+#include "guardrails/inference.h"
 #include "operations/operations.h"
+#include "protocol/rest_json.h"
+#include "service/services.h"
 
 namespace bedrock {
 
+namespace {
+
+constexpr const char* kGuardrailNotFound =
+    "The guardrail identifier or version provided in the request does not exist.";
+
+}  // namespace
+
 Result<Response> apply_guardrail(const Request& request, Context& context) {
-  return not_yet_implemented(request, context);
+  namespace gr = ::bedrock::guardrails;
+  const nlohmann::json& input = request.input;
+  auto guardrail = gr::find_guardrail(
+      context.services.scenarios.guardrails(), input.value("guardrailIdentifier", ""),
+      input.value("guardrailVersion", ""), context.config.region, context.config.account_id);
+  if (!guardrail) return make_error(ErrorType::kResourceNotFound, kGuardrailNotFound);
+
+  const gr::Source source =
+      input.value("source", "INPUT") == "OUTPUT" ? gr::Source::kOutput : gr::Source::kInput;
+  const gr::Scope scope = input.value("outputScope", "INTERVENTIONS") == "FULL"
+                              ? gr::Scope::kFull
+                              : gr::Scope::kInterventions;
+  gr::GuardInput content;
+  for (const auto& block : input.value("content", nlohmann::json::array())) {
+    if (block.contains("text")) content.texts.push_back(gr::qualified_piece(block["text"]));
+    if (block.contains("image")) ++content.images;
+  }
+  const gr::Evaluation evaluation = gr::evaluate(*guardrail, source, content, scope);
+  nlohmann::json body = {
+      {"usage", evaluation.usage},
+      {"action", evaluation.intervened() ? "GUARDRAIL_INTERVENED" : "NONE"},
+      {"actionReason", evaluation.action_reason()},
+      {"outputs", evaluation.outputs(*guardrail, source, content)},
+      {"assessments", nlohmann::json::array({evaluation.assessment})},
+      {"guardrailCoverage", evaluation.coverage},
+  };
+  return json_response(body);
 }
 
 }  // namespace bedrock

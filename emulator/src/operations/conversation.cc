@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "guardrails/inference.h"
 #include "model/conversation_tokens.h"
 #include "model/default_generator.h"
 #include "model/prompt_cache.h"
@@ -55,6 +56,8 @@ std::string text_of(const json& message) {
     std::string piece;
     if (block.contains("text")) {
       piece = block["text"].get<std::string>();
+    } else if (block.contains("guardContent") && block["guardContent"].contains("text")) {
+      piece = block["guardContent"]["text"].value("text", "");
     } else if (block.contains("toolResult")) {
       for (const auto& part : block["toolResult"].value("content", json::array())) {
         piece += part.contains("json") ? part["json"].dump() : part.value("text", "");
@@ -463,6 +466,94 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
       additional_fields(input.value("additionalModelResponseFieldPaths", json()), generation);
   if (input.contains("performanceConfig")) answer.performance_config = input["performanceConfig"];
   if (input.contains("serviceTier")) answer.service_tier = input["serviceTier"];
+  return answer;
+}
+
+namespace {
+
+constexpr const char* kGuardrailIntervened = "guardrail_intervened";
+
+}  // namespace
+
+Result<ConverseAnswer> answer_guarded(const Request& request, const Config& config, bool streaming,
+                                      const ScriptedResponse* scripted,
+                                      const std::vector<json>& definitions) {
+  namespace gr = ::bedrock::guardrails;
+  auto applied =
+      gr::converse_guardrail(request.input, definitions, config.region, config.account_id);
+  if (!applied.ok()) return applied.error();
+  if (!applied->has_value()) return answer_converse(request, config, streaming, scripted);
+  const gr::Applied& guard = **applied;
+
+  const gr::Content input = gr::converse_input(request.input);
+  const gr::Evaluation checked_input =
+      gr::evaluate(guard.guardrail, gr::Source::kInput, input.input, guard.scope());
+  // The request is validated (and answered) even when the input is blocked; a masked input is
+  // what the model reads.
+  Request masked;
+  const Request* effective = &request;
+  if (checked_input.verdict == gr::Verdict::kMasked) {
+    masked = request;
+    masked.input = gr::write_back(request.input, input, checked_input.masked);
+    effective = &masked;
+  }
+  Result<ConverseAnswer> answer = answer_converse(*effective, config, streaming, scripted);
+  if (!answer.ok()) return answer;
+  json trace = json::object();
+  trace["inputAssessment"] = {{guard.guardrail.id, guard.traced(checked_input)}};
+
+  if (checked_input.verdict == gr::Verdict::kBlocked) {
+    ConverseAnswer blocked;
+    blocked.model = answer->model;
+    blocked.parts.push_back(
+        AnswerPart::of(AnswerPart::Kind::kText, guard.guardrail.blocked_input_messaging));
+    blocked.stop_reason = kGuardrailIntervened;
+    blocked.performance_config = answer->performance_config;
+    blocked.service_tier = answer->service_tier;
+    if (guard.tracing()) {
+      trace["actionReason"] = checked_input.action_reason();
+      blocked.trace = {{"guardrail", trace}};
+    }
+    return blocked;
+  }
+
+  // The answer's text, with the grounding source and query the request marked.
+  gr::GuardInput output;
+  for (const auto& part : answer->parts) {
+    if (part.kind == AnswerPart::Kind::kText)
+      output.texts.push_back({part.text, true, false, false});
+  }
+  const size_t answer_texts = output.texts.size();
+  for (const auto& piece : input.input.texts) {
+    if (piece.grounding_source || piece.query) {
+      output.texts.push_back({piece.text, false, piece.grounding_source, piece.query});
+    }
+  }
+  const gr::Evaluation checked_output =
+      gr::evaluate(guard.guardrail, gr::Source::kOutput, output, guard.scope());
+  json model_output = json::array();
+  if (checked_output.intervened()) {
+    for (size_t i = 0; i < answer_texts; ++i) model_output.push_back(output.texts[i].text);
+    answer->stop_reason = kGuardrailIntervened;
+  }
+  if (checked_output.verdict == gr::Verdict::kBlocked && !guard.async) {
+    answer->parts.clear();
+    answer->parts.push_back(
+        AnswerPart::of(AnswerPart::Kind::kText, guard.guardrail.blocked_outputs_messaging));
+  } else if (checked_output.verdict == gr::Verdict::kMasked && !guard.async) {
+    size_t i = 0;
+    for (auto& part : answer->parts) {
+      if (part.kind == AnswerPart::Kind::kText) part.text = checked_output.masked[i++];
+    }
+  }
+  if (guard.tracing()) {
+    trace["outputAssessments"] = {
+        {guard.guardrail.id, json::array({guard.traced(checked_output)})}};
+    if (!model_output.empty()) trace["modelOutput"] = model_output;
+    trace["actionReason"] =
+        gr::action_reason(gr::worst(checked_input.verdict, checked_output.verdict));
+    answer->trace = {{"guardrail", trace}};
+  }
   return answer;
 }
 

@@ -44,6 +44,7 @@ struct ConverseAnswer {
   nlohmann::json additional_response_fields;  // null unless paths were requested
   nlohmann::json performance_config;          // echoed when requested
   nlohmann::json service_tier;                // echoed when requested
+  nlohmann::json trace;  // {"guardrail": ...} when guardrailConfig.trace is on; null otherwise
 
   nlohmann::json usage() const;
 };
@@ -55,5 +56,16 @@ Result<bool> check_conversation(const nlohmann::json& messages, bool has_tool_co
 // reasoning, stop reason, usage.
 Result<ConverseAnswer> answer_converse(const Request& request, const Config& config, bool streaming,
                                        const ScriptedResponse* scripted = nullptr);
+
+// answer_converse with the request's guardrailConfig applied (guardrails/inference.h): the
+// input is checked first (blocked: the model does not run, the answer is blockedInputMessaging
+// with stopReason guardrail_intervened and no tokens; masked: the model reads the masked text),
+// then the answer's text (blocked: blockedOutputsMessaging; masked: the masked text; both with
+// stopReason guardrail_intervened). In ConverseStream's async mode the answer's text is sent
+// as generated and only the stop reason and trace report an intervention. `definitions` are the
+// guardrails of the loaded scenarios.
+Result<ConverseAnswer> answer_guarded(const Request& request, const Config& config, bool streaming,
+                                      const ScriptedResponse* scripted,
+                                      const std::vector<nlohmann::json>& definitions);
 
 }  // namespace bedrock

@@ -2,11 +2,25 @@
 // The answer comes from operations/conversation.h: the model resolved through the catalog, the
 // conversation checked as Bedrock checks it, then text, a tool call and reasoning from the
 // deterministic default generator.
-// LIMITATIONS: guardrailConfig and promptVariables (prompt ARNs) are accepted but not applied;
-// image and document blocks are counted, not read.
+// guardrailConfig applies a guardrail of the loaded scenarios (answer_guarded in
+// conversation.h; the policies in guardrails/README.md): an input intervention answers the
+// guardrail's blockedInputMessaging with stopReason "guardrail_intervened" and zero tokens, an
+// output intervention replaces (or masks) the generated text; with trace "enabled" or
+// "enabled_full" the response carries trace.guardrail (inputAssessment keyed by guardrail id,
+// outputAssessments keyed by id with one assessment, modelOutput when the output was changed,
+// actionReason).
+// LIMITATIONS: promptVariables (prompt ARNs) are accepted but not applied; image and document
+// blocks are counted, not read. Guardrails: an unknown guardrail id or version answers
+// "The provided guardrail identifier is invalid." (confirmed for unknown ids; the version case
+// is not); a guardrailConfig without guardrailIdentifier or guardrailVersion answers the AWS
+// "Member must not be null" constraint message (type confirmed, text not); the system prompt
+// is evaluated only through its guardContent blocks and the messages in full unless they carry
+// guardContent (AWS documentation); a masked input is what the model reads and keeps the
+// model's stop reason (not confirmed); modelOutput holds the generated text, not a native body.
 #include "operations/conversation.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
+#include "service/services.h"
 
 namespace bedrock {
 
@@ -33,8 +47,8 @@ nlohmann::json content_block(const AnswerPart& part) {
 }  // namespace
 
 Result<Response> converse(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer =
-      answer_converse(request, context.config, false, context.scripted());
+  Result<ConverseAnswer> answer = answer_guarded(request, context.config, false, context.scripted(),
+                                                 context.services.scenarios.guardrails());
   if (!answer.ok()) return answer.error();
   nlohmann::json content = nlohmann::json::array();
   for (const auto& part : answer->parts) content.push_back(content_block(part));
@@ -49,6 +63,7 @@ Result<Response> converse(const Request& request, Context& context) {
   }
   if (!answer->performance_config.is_null()) body["performanceConfig"] = answer->performance_config;
   if (!answer->service_tier.is_null()) body["serviceTier"] = answer->service_tier;
+  if (!answer->trace.is_null()) body["trace"] = answer->trace;
   return json_response(body);
 }
 

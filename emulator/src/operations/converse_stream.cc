@@ -3,12 +3,20 @@
 // for toolUse: the model's ContentBlockStart union has no text or reasoning member, and a
 // captured Claude stream shows none for text), contentBlockDelta..., contentBlockStop;
 // messageStop; metadata. Every payload carries the "p" padding real streams have.
-// LIMITATIONS: as Converse (converse.cc).
+// With guardrailConfig (converse.cc, conversation.h answer_guarded) the events are the same with
+// the guarded text; the guardrail trace travels in the metadata event's "trace" member.
+// streamProcessingMode "sync" (the default) checks the whole answer before the first delta;
+// "async" streams the generated text as it is and reports an output intervention only through
+// messageStop's stopReason and the trace.
+// LIMITATIONS: as Converse (converse.cc). Real sync mode checks the answer in chunks and may
+// send its first chunks before a later one is blocked; the emulator checks it whole. Real async
+// mode's handling of a blocked answer (whether the blocked message follows) is not known.
 #include "model/token_counter.h"
 #include "operations/conversation.h"
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"
 #include "protocol/stream_padding.h"
+#include "service/services.h"
 
 namespace bedrock {
 
@@ -89,8 +97,8 @@ bool write_part(EventStreamWriter& out, const AnswerPart& part, int index, int c
 }  // namespace
 
 Result<Response> converse_stream(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer =
-      answer_converse(request, context.config, true, context.scripted());
+  Result<ConverseAnswer> answer = answer_guarded(request, context.config, true, context.scripted(),
+                                                 context.services.scenarios.guardrails());
   if (!answer.ok()) return answer.error();
 
   Response response;
@@ -116,6 +124,7 @@ Result<Response> converse_stream(const Request& request, Context& context) {
     if (!answer.performance_config.is_null())
       metadata["performanceConfig"] = answer.performance_config;
     if (!answer.service_tier.is_null()) metadata["serviceTier"] = answer.service_tier;
+    if (!answer.trace.is_null()) metadata["trace"] = answer.trace;
     out.event("metadata", with_padding(std::move(metadata)));
   };
   return response;

@@ -1,5 +1,6 @@
 #include "operations/invocation.h"
 
+#include "guardrails/inference.h"
 #include "model/default_generator.h"
 #include "model/families/single_shot_family.h"
 #include "model/families/text_family.h"
@@ -16,8 +17,58 @@ constexpr const char* kMalformedBody =
 
 }  // namespace
 
+namespace {
+
+namespace gr = ::bedrock::guardrails;
+
+// What the guardrail adds to a native answer.
+struct GuardrailMarks {
+  bool intervened = false;
+  nlohmann::json trace;  // {"guardrail": ...} or null
+};
+
+// Titan reports a guardrail intervention as completionReason CONTENT_FILTERED (one of its
+// documented reasons); Nova, whose Invoke body is Converse-shaped, as guardrail_intervened.
+void mark_family(nlohmann::json& payload, const std::string& family) {
+  if (family != "titan-text" || !payload.is_object()) return;
+  if (payload.contains("completionReason") && !payload["completionReason"].is_null()) {
+    payload["completionReason"] = "CONTENT_FILTERED";
+  }
+  if (payload.contains("results") && payload["results"].is_array()) {
+    for (auto& result : payload["results"]) {
+      if (result.is_object() && result.contains("completionReason")) {
+        result["completionReason"] = "CONTENT_FILTERED";
+      }
+    }
+  }
+}
+
+void apply_marks(Invocation& invocation, const GuardrailMarks& marks, bool streaming) {
+  const char* action = marks.intervened ? "INTERVENED" : "NONE";
+  const std::string& family = invocation.model->family;
+  if (!streaming) {
+    if (!invocation.body.is_object()) return;
+    if (marks.intervened) mark_family(invocation.body, family);
+    invocation.body["amazon-bedrock-guardrailAction"] = action;
+    if (!marks.trace.is_null()) invocation.body["amazon-bedrock-trace"] = marks.trace;
+    return;
+  }
+  for (size_t i = 0; i < invocation.chunks.size(); ++i) {
+    nlohmann::json& chunk = invocation.chunks[i];
+    if (!chunk.is_object()) continue;
+    if (marks.intervened) mark_family(chunk, family);
+    chunk["amazon-bedrock-guardrailAction"] = action;
+    if (i + 1 == invocation.chunks.size() && !marks.trace.is_null()) {
+      chunk["amazon-bedrock-trace"] = marks.trace;
+    }
+  }
+}
+
+}  // namespace
+
 Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming,
-                                 const ScriptedResponse* scripted) {
+                                 const ScriptedResponse* scripted,
+                                 const std::vector<nlohmann::json>* guardrails) {
   Result<ResolvedModel> resolved =
       resolve_model(request.input["modelId"].get<std::string>(), config.region);
   if (!resolved.ok()) return resolved.error();
@@ -31,23 +82,64 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return validation_error(kMalformedBody);
 
+  static const std::vector<nlohmann::json> kNoGuardrails;
+  auto applied = gr::invoke_guardrail(request.input, body, guardrails ? *guardrails : kNoGuardrails,
+                                      config.region, config.account_id);
+  if (!applied.ok()) return applied.error();
+  // Bedrock reads its own member and does not pass it to the model.
+  body.erase("amazon-bedrock-guardrailConfig");
+  // Guardrails apply to text generation; embeddings and images are answered unguarded.
+  const gr::Applied* guard = applied->has_value() && text ? &**applied : nullptr;
+
   Invocation invocation;
   invocation.model = &model;
+  GuardrailMarks marks;
+  nlohmann::json trace = nlohmann::json::object();
+  std::optional<gr::Evaluation> checked_input;
+  if (guard) {
+    gr::Content input = gr::native_input(body, guard->tag_suffix);
+    checked_input = gr::evaluate(guard->guardrail, gr::Source::kInput, input.input, guard->scope());
+    trace["input"] = {{guard->guardrail.id, guard->traced(*checked_input)}};
+    if (checked_input->verdict == gr::Verdict::kMasked) {
+      body = gr::write_back(std::move(body), input, checked_input->masked);
+    }
+  }
+  auto finish_marks = [&](const gr::Evaluation* output, const std::string& model_output) {
+    if (!guard) return;
+    gr::Verdict verdict = checked_input->verdict;
+    if (output) {
+      verdict = gr::worst(verdict, output->verdict);
+      trace["outputs"] = nlohmann::json::array({{{guard->guardrail.id, guard->traced(*output)}}});
+      if (output->intervened()) trace["modelOutput"] = nlohmann::json::array({model_output});
+    }
+    marks.intervened = verdict != gr::Verdict::kNone;
+    if (guard->tracing()) {
+      trace["actionReason"] = gr::action_reason(verdict);
+      marks.trace = {{"guardrail", trace}};
+    }
+  };
+  const bool input_blocked = guard && checked_input->verdict == gr::Verdict::kBlocked;
+
   auto scripted_usage = [&] {
     if (scripted && scripted->usage) {
       invocation.input_tokens = scripted->usage->value("inputTokens", invocation.input_tokens);
       invocation.output_tokens = scripted->usage->value("outputTokens", invocation.output_tokens);
     }
   };
-  // Raw answers from a scenario are sent as given, whatever the family.
-  if (scripted && !streaming && scripted->body) {
+  // Raw answers from a scenario are sent as given, whatever the family (unless the guardrail
+  // blocks the prompt); the guardrail does not read them.
+  if (!input_blocked && scripted && !streaming && scripted->body) {
     invocation.body = *scripted->body;
     scripted_usage();
+    finish_marks(nullptr, "");
+    if (guard) apply_marks(invocation, marks, streaming);
     return invocation;
   }
-  if (scripted && streaming && scripted->chunks) {
+  if (!input_blocked && scripted && streaming && scripted->chunks) {
     for (const auto& chunk : *scripted->chunks) invocation.chunks.push_back(chunk);
     scripted_usage();
+    finish_marks(nullptr, "");
+    if (guard) apply_marks(invocation, marks, streaming);
     return invocation;
   }
   if (single) {
@@ -64,13 +156,29 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   if (prompt->input_tokens > static_cast<size_t>(model.context_window)) {
     return validation_error("Input is too long for requested model.");
   }
+  TextCompletion completion;
+  completion.response_id = std::to_string(fnv1a64(model.id + prompt->conversation_digest));
+  if (input_blocked) {
+    // The model does not run: the answer is the guardrail's message, and no tokens are counted.
+    completion.generation.text = guard->guardrail.blocked_input_messaging;
+    completion.generation.stop_reason =
+        model.family == "nova" ? "guardrail_intervened" : "end_turn";
+    finish_marks(nullptr, "");
+    if (streaming) {
+      invocation.chunks = text->stream_chunks(completion, model);
+    } else {
+      invocation.body = text->response_body(completion, model);
+    }
+    apply_marks(invocation, marks, streaming);
+    return invocation;
+  }
+
   GenerationRequest generation_request;
   generation_request.model_id = model.id;
   generation_request.conversation_digest = prompt->conversation_digest;
   generation_request.last_user_text = prompt->last_user_text;
   generation_request.max_tokens = prompt->max_tokens;
   generation_request.stop_sequences = prompt->stop_sequences;
-  TextCompletion completion;
   completion.generation = generate(generation_request);
   if (scripted && scripted->text) {
     completion.generation.text = *scripted->text;
@@ -85,15 +193,32 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
         stop == "max_tokens" || stop == "stop_sequence" ? stop : std::string("end_turn");
   }
   completion.input_tokens = prompt->input_tokens;
-  completion.response_id = std::to_string(fnv1a64(model.id + prompt->conversation_digest));
   invocation.input_tokens = completion.input_tokens;
   invocation.output_tokens = completion.generation.output_tokens;
   scripted_usage();
+
+  if (guard) {
+    gr::GuardInput output;
+    output.texts.push_back({completion.generation.text, true, false, false});
+    gr::Evaluation checked_output =
+        gr::evaluate(guard->guardrail, gr::Source::kOutput, output, guard->scope());
+    std::string original = text->response_body(completion, model).dump();
+    if (checked_output.verdict == gr::Verdict::kBlocked && !(streaming && guard->async)) {
+      completion.generation.text = guard->guardrail.blocked_outputs_messaging;
+    } else if (checked_output.verdict == gr::Verdict::kMasked && !(streaming && guard->async)) {
+      completion.generation.text = checked_output.masked.front();
+    }
+    if (checked_output.intervened() && model.family == "nova") {
+      completion.generation.stop_reason = "guardrail_intervened";
+    }
+    finish_marks(&checked_output, original);
+  }
   if (streaming) {
     invocation.chunks = text->stream_chunks(completion, model);
   } else {
     invocation.body = text->response_body(completion, model);
   }
+  if (guard) apply_marks(invocation, marks, streaming);
   return invocation;
 }
 

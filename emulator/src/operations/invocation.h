@@ -23,9 +23,14 @@ struct Invocation {
 };
 
 // `scripted` (from a scenario rule) may give a raw body, raw chunks, or text and usage that the
-// family then wraps in its own shape.
+// family then wraps in its own shape. `guardrails` (the loaded definitions) serve the
+// X-Amzn-Bedrock-GuardrailIdentifier/-GuardrailVersion/-Trace headers: the prompt is checked
+// before the model runs and the answer after (text families), and the body (or every chunk)
+// gains "amazon-bedrock-guardrailAction" ("INTERVENED" | "NONE") and, with trace on,
+// "amazon-bedrock-trace" (on the last chunk when streaming).
 Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming,
-                                 const ScriptedResponse* scripted = nullptr);
+                                 const ScriptedResponse* scripted = nullptr,
+                                 const std::vector<nlohmann::json>* guardrails = nullptr);
 
 // Response headers both operations echo from the request (performance tier, service tier).
 void add_tier_headers(const Request& request, Headers& headers);

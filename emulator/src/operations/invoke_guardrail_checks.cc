@@ -1,10 +1,288 @@
-// Placeholder until the operation is built: a well-formed AWS error (DEVIATIONS.md).
+// InvokeGuardrailChecks: POST /guardrail-checks/invoke (newer than the botocore model; shapes
+// from the JS SDK's dist-types/models). Inline checks over the messages, no guardrail needed:
+//   - contentFilter: per requested category (VIOLENCE, HATE, SEXUAL, MISCONDUCT, INSULTS) a
+//     severityScore from the built-in word lists of the content filters (guardrails/README.md):
+//     0.0 nothing, 0.3 LOW, 0.6 MEDIUM, 0.9 HIGH, +0.02 per further phrase of that tier;
+//   - promptAttack: the same per JAILBREAK, PROMPT_INJECTION, PROMPT_LEAKAGE, over the user
+//     messages only;
+//   - sensitiveInformation: one result per entity found (the ApplyGuardrail PII detectors), with
+//     confidenceScore (1.0 checksum-validated, 0.9 pattern, 0.8 context-bound), beginOffset and
+//     endOffset (characters, end exclusive) inside the content block, messageIndex and
+//     contentIndex; at most 100, then truncated true;
+//   - usage: per requested check, one text unit per started 1000 characters of the text it read.
+// The input is the parsed JSON body (this operation is not in the embedded service model); it
+// is checked here with the AWS framework's wording.
+// LIMITATIONS: the real scoring models and their scales are unknown; scores are the emulator's
+// word-list measure. The checks' own limits (message count, text length, entity cap) are not
+// documented; the emulator enforces none but the 100-entity cap. A checks object with no check
+// answers ValidationException "At least one check must be specified." (text not confirmed).
+// Offsets count Unicode code points (whether real offsets count UTF-16 units is unknown).
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "guardrails/pii.h"
+#include "guardrails/terms.h"
+#include "guardrails/text_match.h"
 #include "operations/operations.h"
+#include "protocol/rest_json.h"
 
 namespace bedrock {
 
-Result<Response> invoke_guardrail_checks(const Request& request, Context& context) {
-  return not_yet_implemented(request, context);
+namespace {
+
+using nlohmann::json;
+namespace gr = ::bedrock::guardrails;
+
+constexpr size_t kMaxEntities = 100;
+
+const std::vector<std::string> kRoles = {"user", "assistant", "system"};
+const std::vector<std::string> kContentCategories = {"VIOLENCE", "HATE", "SEXUAL", "MISCONDUCT",
+                                                     "INSULTS"};
+const std::vector<std::string> kAttackCategories = {"JAILBREAK", "PROMPT_INJECTION",
+                                                    "PROMPT_LEAKAGE"};
+
+std::string enum_text(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + values[i];
+  return out + "]";
+}
+
+std::string kind_of(const json& value) {
+  if (value.is_string()) return "STRING_VALUE";
+  if (value.is_boolean()) return value.get<bool>() ? "TRUE_VALUE" : "FALSE_VALUE";
+  return "NUMBER_VALUE";
+}
+
+// Shape errors (SerializationException) stop at the first; constraint errors are collected.
+class Checker {
+ public:
+  std::optional<ApiError> serialization;
+  std::vector<std::string> messages;
+
+  bool expect(const json& value, bool object_wanted, const char* type_name) {
+    if (serialization) return false;
+    if (object_wanted ? value.is_object() : value.is_array()) return true;
+    std::string message;
+    if (value.is_object()) {
+      message = "Start of structure or map found where not expected.";
+    } else if (value.is_array()) {
+      message = "Start of list found where not expected.";
+    } else {
+      message = kind_of(value) + " can not be converted to " + type_name;
+    }
+    serialization = make_error(ErrorType::kSerialization, message);
+    return false;
+  }
+
+  void null_at(const std::string& path) {
+    messages.push_back("Value null at '" + path +
+                       "' failed to satisfy constraint: Member must not be null");
+  }
+
+  void empty_at(const std::string& path) {
+    messages.push_back("Value '[]' at '" + path +
+                       "' failed to satisfy constraint: Member must have length greater than or "
+                       "equal to 1");
+  }
+
+  // A required string member with an enum.
+  void enum_member(const json& object, const char* name, const std::string& path,
+                   const std::vector<std::string>& values) {
+    auto it = object.find(name);
+    if (it == object.end() || it->is_null()) return null_at(path);
+    if (!it->is_string()) {
+      if (!serialization) {
+        serialization = make_error(ErrorType::kSerialization,
+                                   it->is_object()  ? "Start of structure or map found where not "
+                                                      "expected."
+                                   : it->is_array() ? "Start of list found where not expected."
+                                                    : kind_of(*it) +
+                                                          " can not be converted to a "
+                                                          "String");
+      }
+      return;
+    }
+    const std::string& text = it->get_ref<const std::string&>();
+    if (std::find(values.begin(), values.end(), text) == values.end()) {
+      messages.push_back("Value '" + text + "' at '" + path +
+                         "' failed to satisfy constraint: Member must satisfy enum value set: " +
+                         enum_text(values));
+    }
+  }
+
+  // checks.<name>.<list>[].<member>, each an enum value.
+  void check_list(const json& checks, const char* name, const char* list, const char* member,
+                  const std::vector<std::string>& values) {
+    auto it = checks.find(name);
+    if (it == checks.end() || it->is_null()) return;
+    const std::string base = std::string("checks.") + name;
+    if (!expect(*it, true, "a Structure")) return;
+    auto items = it->find(list);
+    const std::string list_path = base + "." + list;
+    if (items == it->end() || items->is_null()) return null_at(list_path);
+    if (!expect(*items, false, "a List")) return;
+    if (items->empty()) return empty_at(list_path);
+    for (size_t i = 0; i < items->size(); ++i) {
+      const json& item = (*items)[i];
+      const std::string path = list_path + "." + std::to_string(i + 1) + ".member";
+      if (!expect(item, true, "a Structure")) return;
+      enum_member(item, member, path + "." + member, values);
+    }
+  }
+};
+
+std::optional<ApiError> check_input(const json& input) {
+  Checker c;
+  auto messages = input.find("messages");
+  if (messages == input.end() || messages->is_null()) {
+    c.null_at("messages");
+  } else if (c.expect(*messages, false, "a List")) {
+    if (messages->empty()) c.empty_at("messages");
+    for (size_t i = 0; i < messages->size() && !c.serialization; ++i) {
+      const json& message = (*messages)[i];
+      const std::string path = "messages." + std::to_string(i + 1) + ".member";
+      if (!c.expect(message, true, "a Structure")) break;
+      c.enum_member(message, "role", path + ".role", kRoles);
+      auto content = message.find("content");
+      if (content == message.end() || content->is_null()) {
+        c.null_at(path + ".content");
+        continue;
+      }
+      if (!c.expect(*content, false, "a List")) break;
+      if (content->empty()) c.empty_at(path + ".content");
+      for (const auto& block : *content) {
+        if (!c.expect(block, true, "a Structure")) break;
+        size_t set = 0;
+        for (auto it = block.begin(); it != block.end(); ++it) set += it->is_null() ? 0 : 1;
+        if (set != 1) {
+          c.serialization = make_error(
+              ErrorType::kSerialization,
+              "A union must have exactly one member set, found " + std::to_string(set) + ".");
+          break;
+        }
+        if (block.contains("text") && !block["text"].is_string()) {
+          c.serialization = make_error(
+              ErrorType::kSerialization,
+              block["text"].is_object()  ? "Start of structure or map found where not expected."
+              : block["text"].is_array() ? "Start of list found where not expected."
+                                         : kind_of(block["text"]) +
+                                               " can not be converted to a "
+                                               "String");
+          break;
+        }
+      }
+    }
+  }
+  auto checks = input.find("checks");
+  if (checks == input.end() || checks->is_null()) {
+    c.null_at("checks");
+  } else if (c.expect(*checks, true, "a Structure")) {
+    c.check_list(*checks, "contentFilter", "categories", "category", kContentCategories);
+    c.check_list(*checks, "promptAttack", "categories", "category", kAttackCategories);
+    c.check_list(*checks, "sensitiveInformation", "entities", "type", gr::pii_entity_types());
+  }
+  if (c.serialization) return c.serialization;
+  if (!c.messages.empty()) {
+    std::string text =
+        std::to_string(c.messages.size()) +
+        (c.messages.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+    for (size_t i = 0; i < c.messages.size(); ++i) text += (i ? "; " : "") + c.messages[i];
+    return validation_error(text);
+  }
+  bool any = false;
+  for (const char* name : {"contentFilter", "promptAttack", "sensitiveInformation"}) {
+    any = any || (checks->contains(name) && !(*checks)[name].is_null());
+  }
+  if (!any) return validation_error("At least one check must be specified.");
+  return std::nullopt;
+}
+
+// The requested values of checks.<name>.<list>[].<member>, first occurrence order.
+std::vector<std::string> requested(const json& checks, const char* name, const char* list,
+                                   const char* member) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  if (!checks.contains(name) || checks[name].is_null()) return out;
+  for (const auto& item : checks[name][list]) {
+    std::string value = item[member].get<std::string>();
+    if (seen.insert(value).second) out.push_back(value);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Response> invoke_guardrail_checks(const Request& request, Context&) {
+  const json& input = request.input;
+  if (auto error = check_input(input)) return *error;
+  const json& messages = input["messages"];
+  const json& checks = input["checks"];
+
+  std::string all_text, user_text;
+  for (const auto& message : messages) {
+    for (const auto& block : message["content"]) {
+      if (!block.contains("text")) continue;
+      const std::string& text = block["text"].get_ref<const std::string&>();
+      all_text += (all_text.empty() ? "" : "\n") + text;
+      if (message["role"] == "user") user_text += (user_text.empty() ? "" : "\n") + text;
+    }
+  }
+  const size_t all_units = gr::text_units(gr::count_characters(all_text));
+  json results = json::object(), usage = json::object();
+
+  auto categories = requested(checks, "contentFilter", "categories", "category");
+  if (checks.contains("contentFilter") && !checks["contentFilter"].is_null()) {
+    const auto words = gr::split_words(all_text);
+    json list = json::array();
+    for (const auto& category : categories) {
+      list.push_back({{"category", category},
+                      {"severityScore", gr::severity(words, gr::builtin_terms(category))}});
+    }
+    results["contentFilter"] = {{"results", list}};
+    usage["contentFilter"] = {{"textUnits", all_units}};
+  }
+
+  auto attacks = requested(checks, "promptAttack", "categories", "category");
+  if (checks.contains("promptAttack") && !checks["promptAttack"].is_null()) {
+    const auto words = gr::split_words(user_text);
+    json list = json::array();
+    for (const auto& category : attacks) {
+      list.push_back({{"category", category},
+                      {"severityScore", gr::severity(words, gr::builtin_terms(category))}});
+    }
+    results["promptAttack"] = {{"results", list}};
+    usage["promptAttack"] = {{"textUnits", gr::text_units(gr::count_characters(user_text))}};
+  }
+
+  auto types = requested(checks, "sensitiveInformation", "entities", "type");
+  if (checks.contains("sensitiveInformation") && !checks["sensitiveInformation"].is_null()) {
+    json list = json::array();
+    bool truncated = false;
+    for (size_t m = 0; m < messages.size(); ++m) {
+      const json& content = messages[m]["content"];
+      for (size_t b = 0; b < content.size(); ++b) {
+        if (!content[b].contains("text")) continue;
+        const std::string& text = content[b]["text"].get_ref<const std::string&>();
+        for (const auto& found : gr::find_pii(text, types)) {
+          if (list.size() == kMaxEntities) {
+            truncated = true;
+            break;
+          }
+          list.push_back({{"type", found.type},
+                          {"confidenceScore", found.confidence},
+                          {"beginOffset", gr::character_index(text, found.begin)},
+                          {"endOffset", gr::character_index(text, found.end)},
+                          {"messageIndex", m},
+                          {"contentIndex", b}});
+        }
+      }
+    }
+    results["sensitiveInformation"] = {{"results", list}, {"truncated", truncated}};
+    usage["sensitiveInformation"] = {{"textUnits", all_units}};
+  }
+
+  return json_response({{"results", results}, {"usage", usage}});
 }
 
 }  // namespace bedrock

@@ -2,14 +2,31 @@
 // The body is the model family's native JSON (model/families/); the answer is that family's
 // native response, with the unmodelled headers real Bedrock adds and clients read:
 // X-Amzn-Bedrock-Input-Token-Count, -Output-Token-Count, -Invocation-Latency.
-// LIMITATIONS: guardrail headers are accepted but not applied; trace is ignored.
+// X-Amzn-Bedrock-GuardrailIdentifier/-GuardrailVersion apply a guardrail of the loaded scenarios
+// (invocation.h): a blocked prompt gets the family's own body around blockedInputMessaging
+// (nothing generated, token counts 0), a blocked answer the family's body around
+// blockedOutputsMessaging, a masked one the masked text; the body carries
+// "amazon-bedrock-guardrailAction": "INTERVENED" | "NONE", and with X-Amzn-Bedrock-Trace ENABLED
+// or ENABLED_FULL "amazon-bedrock-trace": {"guardrail": {"input": {id: assessment}, "outputs":
+// [{id: assessment}], "modelOutput": [original body as JSON text], "actionReason"}}, the shape
+// AWS documents. The body's "amazon-bedrock-guardrailConfig" (tagSuffix, streamProcessingMode)
+// is read and removed before the family reads the body.
+// LIMITATIONS: the family fields of an intervention are not confirmed: stop reasons stay the
+// family's "end of turn" except Titan (completionReason CONTENT_FILTERED) and Nova (stopReason
+// guardrail_intervened); an unknown guardrail answers "The provided guardrail identifier is
+// invalid." (confirmed on Converse only); a header pair with one half missing answers the
+// "Member must not be null" constraint message (not confirmed); embeddings and image models
+// accept the headers but are not guarded; raw scenario bodies are not read by the guardrail.
 #include "operations/invocation.h"
 #include "operations/operations.h"
+#include "service/services.h"
 
 namespace bedrock {
 
 Result<Response> invoke_model(const Request& request, Context& context) {
-  Result<Invocation> invocation = invoke_native(request, context.config, false, context.scripted());
+  const std::vector<nlohmann::json> guardrails = context.services.scenarios.guardrails();
+  Result<Invocation> invocation =
+      invoke_native(request, context.config, false, context.scripted(), &guardrails);
   if (!invocation.ok()) return invocation.error();
   Response response;
   response.headers.add("Content-Type", "application/json");

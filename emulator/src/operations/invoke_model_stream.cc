@@ -3,17 +3,25 @@
 // {"bytes": base64(chunk JSON), "p": padding}; the last chunk carries
 // "amazon-bedrock-invocationMetrics" (inputTokenCount, outputTokenCount, invocationLatency,
 // firstByteLatency), as real Bedrock sends it and LangChain reads it.
-// LIMITATIONS: as InvokeModel (invoke_model.cc).
+// Guardrail headers as InvokeModel (invoke_model.cc): every chunk carries
+// "amazon-bedrock-guardrailAction" and the last one "amazon-bedrock-trace" when tracing, as AWS
+// documents for streams. In the body's amazon-bedrock-guardrailConfig, streamProcessingMode
+// ASYNCHRONOUS streams the generated text unchanged and reports an intervention only in the
+// action and trace.
+// LIMITATIONS: as InvokeModel (invoke_model.cc); the answer is checked whole, not chunk by chunk.
 #include "model/families/base64.h"
 #include "operations/invocation.h"
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"
 #include "protocol/stream_padding.h"
+#include "service/services.h"
 
 namespace bedrock {
 
 Result<Response> invoke_model_stream(const Request& request, Context& context) {
-  Result<Invocation> invocation = invoke_native(request, context.config, true, context.scripted());
+  const std::vector<nlohmann::json> guardrails = context.services.scenarios.guardrails();
+  Result<Invocation> invocation =
+      invoke_native(request, context.config, true, context.scripted(), &guardrails);
   if (!invocation.ok()) return invocation.error();
 
   Response response;
