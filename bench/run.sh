@@ -1,0 +1,466 @@
+#!/usr/bin/env bash
+# bench/run.sh: builds bedrock-emulator (Release), starts it and its competitors, measures them
+# side by side in one run and prints one table (see bench/README.md).
+#
+#   bench/run.sh                    # measure, print the table
+#   bench/run.sh --write-results    # ... and write bench/RESULTS.md
+#
+# Environment: BENCH_DURATION (seconds per wrk/h2load figure, default 6), BENCH_BUILD_DIR
+# (default build-bench), BENCH_KEEP=1 keeps the work folder (logs, raw outputs).
+#
+# Every server it starts listens on 127.0.0.1 and is killed on exit (trap); every load loop is
+# bounded in count and time.
+set -uo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH")
+BUILD=$(realpath -m "${BENCH_BUILD_DIR:-$ROOT/build-bench}")
+D=${BENCH_DURATION:-6}
+WRITE_RESULTS=0
+[[ "${1:-}" == "--write-results" ]] && WRITE_RESULTS=1
+MODEL='anthropic.claude-3-5-haiku-20241022-v1%3A0'
+CONVERSE_PATH="/model/$MODEL/converse"
+INVOKE_PATH="/model/$MODEL/invoke"
+STREAM_PATH="/model/$MODEL/converse-stream"
+# moto routes a request to bedrock-runtime by the credential scope of its Authorization header.
+MOTO_AUTH='AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=0'
+
+# The work folder holds the emulator's data dir, which fills with up to 100,000 async
+# invocations (~150,000 small files): on tmpfs removing them takes a second, on this machine's
+# ext4 (mounted with discard) it took minutes. SQLite in WAL mode with synchronous=NORMAL does not
+# fsync per commit, so the async figures hardly depend on which it is.
+TMPROOT=/tmp
+if [[ -d /dev/shm && -w /dev/shm ]] && (($(df -Pk /dev/shm | awk 'NR == 2 {print $4}') > 3000000)); then
+  TMPROOT=/dev/shm
+fi
+WORK=$(mktemp -d "$TMPROOT/bedrock-bench.XXXXXX")
+RESULTS=$WORK/results.jsonl
+: >"$RESULTS"
+PIDS=()
+STARTED_AT=$(date +%s)
+
+log() { printf '\n== [%3d s] %s\n' "$(($(date +%s) - STARTED_AT))" "$*" >&2; }
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime
+
+# ------------------------------------------------------------------ cleanup
+stop_pid() {  # PID: SIGTERM, up to 3 s, then SIGKILL
+  local pid=$1 i
+  kill "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 30; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  if [[ "${BENCH_KEEP:-0}" == 1 ]]; then echo "work folder kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------------ install what is missing
+log "checking tools"
+apt_missing=()
+for p in cmake g++ make pkg-config libcpp-httplib-dev libnghttp2-dev nlohmann-json3-dev libssl-dev curl; do
+  dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
+done
+command -v wrk >/dev/null || apt_missing+=(wrk)
+command -v h2load >/dev/null || apt_missing+=(nghttp2-client)
+command -v npm >/dev/null || apt_missing+=(nodejs npm)
+command -v java >/dev/null || apt_missing+=(default-jre-headless)
+if ((${#apt_missing[@]})); then
+  echo "apt-get install -y ${apt_missing[*]}" >&2
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${apt_missing[@]}" >/dev/null || echo "apt-get failed; going on with what is there" >&2
+fi
+if [[ ! -d "$BENCH/node_modules/@copilotkit/aimock" || ! -d "$BENCH/node_modules/wiremock" ||
+      "$BENCH/package-lock.json" -nt "$BENCH/node_modules" ]]; then
+  echo "npm ci (bench/)" >&2
+  (cd "$BENCH" && npm ci --no-audit --no-fund --loglevel=error) || echo "npm ci failed" >&2
+fi
+
+# ------------------------------------------------------------------ build
+log "building the emulator (Release) and the bench tools"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=OFF >/dev/null || exit 1
+cmake --build "$BUILD" -j2 --target bedrock-emulator >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+EMU=$BUILD/bedrock-emulator
+TOOLS=$BUILD/bench
+mkdir -p "$TOOLS"
+if [[ ! -x "$TOOLS/stream_bench" || "$BENCH/tools/stream_bench.cc" -nt "$TOOLS/stream_bench" ]]; then
+  g++ -std=c++17 -O2 -Wall -Wextra -o "$TOOLS/stream_bench" "$BENCH/tools/stream_bench.cc" || exit 1
+fi
+if [[ ! -x "$TOOLS/bare_httplib" || "$BENCH/baseline/bare_httplib.cc" -nt "$TOOLS/bare_httplib" ]]; then
+  # shellcheck disable=SC2046
+  g++ -std=c++17 -O2 -o "$TOOLS/bare_httplib" "$BENCH/baseline/bare_httplib.cc" \
+    $(pkg-config --cflags --libs cpp-httplib) -pthread || exit 1
+fi
+if [[ ! -f "$TOOLS/listen_backlog_shim.so" || "$BENCH/tools/listen_backlog_shim.c" -nt "$TOOLS/listen_backlog_shim.so" ]]; then
+  gcc -shared -fPIC -O2 -o "$TOOLS/listen_backlog_shim.so" "$BENCH/tools/listen_backlog_shim.c" -ldl ||
+    echo "no backlog shim: that diagnostic is skipped" >&2
+fi
+SB=$TOOLS/stream_bench
+REPORT=(python3 "$BENCH/tools/report.py")
+# Servers start in the work folder: nothing they write to a relative path lands in the repo.
+cd "$WORK" || exit 1
+
+# 1,000 connections need 1,000+ descriptors on each side.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+echo "ulimit -n $(ulimit -n)" >&2
+
+# ------------------------------------------------------------------ helpers
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() {  # URL [tries of 0.1 s]: true once it answers anything below 500
+  local url=$1 tries=${2:-200} i code
+  for ((i = 0; i < tries; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null)
+    [[ "$code" =~ ^[1-4] ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+proc_field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+listen_overflows() { awk '/^TcpExt:/ {if (!h) {for (i=1;i<=NF;i++) n[i]=$i; h=1} else {for (i=1;i<=NF;i++) if (n[i]=="ListenOverflows") print $i}}' /proc/net/netstat; }
+
+# Samples VmRSS and Threads of PID every 0.1 s until FILE.stop exists (at most 10 minutes);
+# writes "rss_kb=MAX threads=MAX" to FILE.
+start_sampler() {
+  local pid=$1 file=$2
+  (
+    max=0 thr=0
+    for ((n = 0; n < 6000; n++)); do
+      [[ -e "$file.stop" ]] && break
+      kill -0 "$pid" 2>/dev/null || break
+      r=$(proc_field "$pid" VmRSS); t=$(proc_field "$pid" Threads)
+      [[ -n "$r" && "$r" -gt "$max" ]] && max=$r
+      [[ -n "$t" && "$t" -gt "$thr" ]] && thr=$t
+      sleep 0.1
+    done
+    echo "rss_kb=$max threads=$thr" >"$file"
+  ) &
+  SAMPLER_PID=$!
+  PIDS+=("$SAMPLER_PID")
+}
+stop_sampler() {  # FILE: stops the sampler, leaves "rss_kb=... threads=..." in FILE
+  local i
+  touch "$1.stop"
+  for ((i = 0; i < 50; i++)); do [[ -s "$1" ]] && break; sleep 0.1; done
+  wait "$SAMPLER_PID" 2>/dev/null
+}
+
+# wrk figure: ID SERVER LABEL PID PORT PATH BODY [AUTH]. Also the server's CPU time per request
+# (utime + stime of PID over the run), a figure that other load on the machine skews less.
+run_wrk() {
+  local id=$1 server=$2 label=$3 spid=$4 port=$5 path=$6 body=$7 auth=${8:-}
+  local out=$WORK/$id.$server.wrk t0
+  local shown="BENCH_BODY_FILE=bench/bodies/$(basename "$body")${auth:+ BENCH_AUTH='...'} wrk -t2 -c16 -d${D}s --latency -s bench/lua/post.lua http://127.0.0.1:PORT$path"
+  echo "   $label: $shown" >&2
+  t0=$(cpu_ticks "$spid")
+  BENCH_BODY_FILE=$body BENCH_AUTH=$auth timeout $((D + 30)) \
+    wrk -t2 -c16 -d"${D}s" --latency -s "$BENCH/lua/post.lua" "http://127.0.0.1:$port$path" >"$out" 2>&1
+  echo "server_cpu_ticks=$(($(cpu_ticks "$spid") - t0)) clk_tck=$CLK_TCK" >>"$out"
+  "${REPORT[@]}" wrk "$RESULTS" "$id" "$server" "$label" "$shown" "$out" | sed 's/^/   /' >&2
+}
+warm_wrk() {  # PORT PATH BODY SECONDS [AUTH]: unrecorded warm-up
+  BENCH_BODY_FILE=$3 BENCH_AUTH=${5:-} timeout $(($4 + 30)) \
+    wrk -t2 -c16 -d"$4s" -s "$BENCH/lua/post.lua" "http://127.0.0.1:$1$2" >/dev/null 2>&1
+}
+# h2load figure: ID SERVER LABEL PID PORT PATH BODY STREAMS
+run_h2load() {
+  local id=$1 server=$2 label=$3 spid=$4 port=$5 path=$6 body=$7 m=$8
+  local out=$WORK/$id.$server.h2load t0
+  local shown="h2load -c16 -t2 -m$m -D$D --warm-up-time=1 -d bench/bodies/$(basename "$body") -H 'content-type: application/json' --log-file=LOG http://127.0.0.1:PORT$path"
+  echo "   $label: $shown" >&2
+  t0=$(cpu_ticks "$spid")
+  timeout $((D + 30)) h2load -c16 -t2 -m"$m" -D"$D" --warm-up-time=1 -d "$body" \
+    -H 'content-type: application/json' --log-file="$out.log" "http://127.0.0.1:$port$path" >"$out" 2>&1
+  # the 1 s warm-up's requests are not counted: scale the CPU time to the measured D seconds
+  echo "server_cpu_ticks=$(($(cpu_ticks "$spid") - t0)) clk_tck=$CLK_TCK cpu_scale=$(awk -v d="$D" 'BEGIN {print d / (d + 1)}')" >>"$out"
+  "${REPORT[@]}" h2load "$RESULTS" "$id" "$server" "$label" "$shown" "$out" "$out.log" | sed 's/^/   /' >&2
+  rm -f "$out.log"
+}
+note() { "${REPORT[@]}" note "$RESULTS" "$1" "$2" "$3" "$4"; echo "   $3: $4" >&2; }
+
+# ------------------------------------------------------------------ machine
+MACHINE=$WORK/machine.json
+python3 - "$MACHINE" "$D" <<'EOF'
+import json, os, sys, datetime
+cpu = "unknown"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip()
+        break
+mem = 0
+for line in open("/proc/meminfo"):
+    if line.startswith("MemTotal:"):
+        mem = int(line.split()[1])
+json.dump({"cpu": cpu, "nproc": os.cpu_count(), "memory": "%.1f GiB" % (mem / 1048576),
+           "loadavg": open("/proc/loadavg").read().split()[0],
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "duration": sys.argv[2]}, open(sys.argv[1], "w"))
+EOF
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$LOAD" 'BEGIN {exit !(l > 1.0)}'; then
+  echo "warning: load average $LOAD at start: other work on this machine skews every figure" >&2
+fi
+
+# ------------------------------------------------------------------ the emulator
+log "emulator: start-up"
+mkdir -p "$WORK/empty-scenarios"
+EMU_ARGS=(--host 127.0.0.1 --port 0 --data-dir "$WORK/emu-data" --scenarios "$WORK/empty-scenarios" --log-level warn)
+startup_line=$("$SB" startup --runs 5 --path /_emulator/health -- "$EMU" "${EMU_ARGS[@]}" 2>/dev/null)
+"${REPORT[@]}" kv "$RESULTS" startup emulator "start-up" \
+  "stream_bench startup --runs 5 --path /_emulator/health -- build-bench/bedrock-emulator --port 0 ..." \
+  "$startup_line" >/dev/null
+echo "   $startup_line" >&2
+
+"$EMU" "${EMU_ARGS[@]}" >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
+EMU_PID=$!
+PIDS+=("$EMU_PID")
+EMU_PORT=
+for ((i = 0; i < 100; i++)); do
+  EMU_PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/emulator.out" 2>/dev/null | head -1 | cut -d: -f3)
+  [[ -n "$EMU_PORT" ]] && break
+  sleep 0.1
+done
+if [[ -z "$EMU_PORT" ]] || ! wait_http "http://127.0.0.1:$EMU_PORT/_emulator/health" 50; then
+  echo "the emulator did not start:" >&2
+  cat "$WORK/emulator.err" >&2
+  exit 1
+fi
+EMU_URL=http://127.0.0.1:$EMU_PORT
+sleep 1
+"${REPORT[@]}" kv "$RESULTS" idle_rss emulator "idle RSS" "grep VmRSS /proc/PID/status (1 s after start, no requests)" \
+  "rss_kb=$(proc_field "$EMU_PID" VmRSS)" >/dev/null
+
+# The emulator's own answers are what the bare server and WireMock send back.
+curl -s -X POST "$EMU_URL$CONVERSE_PATH" -H 'content-type: application/json' \
+  --data-binary @"$BENCH/bodies/converse.json" -o "$WORK/converse-answer.json"
+curl -s -X POST "$EMU_URL$INVOKE_PATH" -H 'content-type: application/json' \
+  --data-binary @"$BENCH/bodies/invoke.json" -o "$WORK/invoke-answer.json"
+
+log "emulator: unary HTTP/1.1 and HTTP/2"
+start_sampler "$EMU_PID" "$WORK/load-rss"
+warm_wrk "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+run_wrk h1_converse emulator emulator "$EMU_PID" "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+run_wrk h1_invoke emulator emulator "$EMU_PID" "$EMU_PORT" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+for m in 1 10 100; do
+  run_h2load h2_converse_m$m emulator emulator "$EMU_PID" "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" $m
+done
+for m in 1 10 100; do
+  run_h2load h2_invoke_m$m emulator emulator "$EMU_PID" "$EMU_PORT" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" $m
+done
+stop_sampler "$WORK/load-rss"
+"${REPORT[@]}" kv "$RESULTS" load_rss emulator "RSS under load" "" "$(cat "$WORK/load-rss")" >/dev/null
+
+log "emulator: ConverseStream"
+for s in stream-1000 stream-slow; do
+  curl -s -X POST "$EMU_URL/_emulator/scenarios" --data-binary @"$BENCH/scenarios/$s.json" -o /dev/null
+done
+line=$("$SB" ttfe --port "$EMU_PORT" --path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-1000.json" --iterations 200 --warmup 10)
+echo "   $line" >&2
+"${REPORT[@]}" kv "$RESULTS" ttfe emulator "ConverseStream 1,000 deltas" \
+  "stream_bench ttfe --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-1000.json --iterations 200 --warmup 10  (scenario bench/scenarios/stream-1000.json)" \
+  "$line" >/dev/null
+
+echo 5 >"/proc/$EMU_PID/clear_refs" 2>/dev/null  # reset VmHWM: the peak of this test alone
+overflows_before=$(listen_overflows)
+start_sampler "$EMU_PID" "$WORK/conc-rss"
+CONC_ARGS=(--path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-slow.json" --connections 1000 --events 50 --interval-ms 20 --timeout-s 20)
+CONC_SHOWN="stream_bench concurrent --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-slow.json --connections 1000 --events 50 --interval-ms 20 --timeout-s 20"
+line=$("$SB" concurrent --port "$EMU_PORT" "${CONC_ARGS[@]}")
+echo "   $line" >&2
+stop_sampler "$WORK/conc-rss"
+sampled=$(cat "$WORK/conc-rss")
+overflows=$(($(listen_overflows) - overflows_before))
+"${REPORT[@]}" kv "$RESULTS" concurrent emulator "1,000 slow streams" \
+  "ulimit -n 20000; $CONC_SHOWN  (scenario bench/scenarios/stream-slow.json)" \
+  "$line" "peak_rss_kb=$(proc_field "$EMU_PID" VmHWM) peak_threads=${sampled##*threads=} listen_overflows=$overflows" >/dev/null
+
+# Diagnostic: the same test against a second emulator whose listen() backlog is 4096 instead of
+# the 5 compiled into Debian's libcpp-httplib (LD_PRELOAD shim, bench/tools/listen_backlog_shim.c).
+if [[ -f "$TOOLS/listen_backlog_shim.so" ]]; then
+  LD_PRELOAD=$TOOLS/listen_backlog_shim.so "$EMU" --host 127.0.0.1 --port 0 --data-dir "$WORK/emu-data-shim" \
+    --scenarios "$BENCH/scenarios" --log-level warn >"$WORK/emulator-shim.out" 2>&1 &
+  shim_pid=$!
+  PIDS+=("$shim_pid")
+  shim_port=
+  for ((i = 0; i < 100; i++)); do
+    shim_port=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/emulator-shim.out" 2>/dev/null | head -1 | cut -d: -f3)
+    [[ -n "$shim_port" ]] && break
+    sleep 0.1
+  done
+  if [[ -n "$shim_port" ]] && wait_http "http://127.0.0.1:$shim_port/_emulator/health" 50; then
+    overflows_before=$(listen_overflows)
+    line=$("$SB" concurrent --port "$shim_port" "${CONC_ARGS[@]}")
+    echo "   backlog 4096: $line" >&2
+    "${REPORT[@]}" kv "$RESULTS" concurrent_backlog emulator "1,000 slow streams, backlog 4096" \
+      "LD_PRELOAD=build-bench/bench/listen_backlog_shim.so build-bench/bedrock-emulator --scenarios bench/scenarios ...; $CONC_SHOWN" \
+      "$line" "listen_overflows=$(($(listen_overflows) - overflows_before)) peak_rss_kb=$(proc_field "$shim_pid" VmHWM)" >/dev/null
+  fi
+  stop_pid "$shim_pid"
+fi
+
+log "emulator: async invocations"
+code=$(curl -s -o "$WORK/async-probe.json" -w '%{http_code}' -X POST "$EMU_URL/async-invoke" \
+  -H 'content-type: application/json' --data-binary @"$BENCH/bodies/async-start.json")
+if [[ "$code" != 2* ]]; then
+  why="not available (StartAsyncInvoke answered $code $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("message","")[:60])' "$WORK/async-probe.json" 2>/dev/null))"
+  note async_start emulator "StartAsyncInvoke" "$why"
+  note async_list emulator "ListAsyncInvokes" "not available"
+else
+  line=$("$SB" fire --port "$EMU_PORT" --path /async-invoke --body-file "$BENCH/bodies/async-start.json" \
+    --connections 8 --requests 100000 --max-seconds 30)
+  echo "   $line" >&2
+  "${REPORT[@]}" kv "$RESULTS" async_start emulator "StartAsyncInvoke" \
+    "stream_bench fire --port PORT --path /async-invoke --body-file bench/bodies/async-start.json --connections 8 --requests 100000 --max-seconds 30" \
+    "$line" >/dev/null
+  LIST_PATH='/async-invoke?maxResults=1000'
+  stored=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$line")
+  stored=$((${stored:-0} + 1))  # and the probe
+  curl -s "$EMU_URL$LIST_PATH" -o "$WORK/async-page.json"
+  rows=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("asyncInvokeSummaries", [])))' "$WORK/async-page.json" 2>/dev/null || echo 0)
+  line=$("$SB" unary --port "$EMU_PORT" --method GET --path "$LIST_PATH" --iterations 30 --warmup 3)
+  echo "   $line rows=$rows stored=$stored" >&2
+  "${REPORT[@]}" kv "$RESULTS" async_list emulator "ListAsyncInvokes" \
+    "stream_bench unary --port PORT --method GET --path '$LIST_PATH' --iterations 30 --warmup 3" \
+    "$line" "rows=$rows stored=$stored" >/dev/null
+fi
+"${REPORT[@]}" kv "$RESULTS" after_rss emulator "RSS at the end" "" \
+  "rss_kb=$(proc_field "$EMU_PID" VmRSS) threads=$(proc_field "$EMU_PID" Threads)" >/dev/null
+stop_pid "$EMU_PID"
+
+# ------------------------------------------------------------------ bare cpp-httplib (the ceiling)
+log "bare cpp-httplib"
+port=$(free_port)
+"$TOOLS/bare_httplib" --port "$port" --converse "$WORK/converse-answer.json" --invoke "$WORK/invoke-answer.json" \
+  >"$WORK/bare.log" 2>&1 &
+pid=$!
+PIDS+=("$pid")
+if wait_http "http://127.0.0.1:$port/health" 50; then
+  warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+  run_wrk h1_converse bare "bare cpp-httplib" "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+  run_wrk h1_invoke bare "bare cpp-httplib" "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+  note h2_converse_m1 bare "bare cpp-httplib" "no HTTP/2 (cpp-httplib is HTTP/1.1 only)"
+else
+  note h1_converse bare "bare cpp-httplib" "did not start"
+fi
+stop_pid "$pid"
+
+# ------------------------------------------------------------------ moto
+log "moto_server"
+MOTO=()
+if command -v moto_server >/dev/null 2>&1; then
+  MOTO=(moto_server)
+elif python3 -c 'import moto.server' >/dev/null 2>&1; then
+  MOTO=(python3 -m moto.server)
+fi
+if ((${#MOTO[@]} == 0)); then
+  note h1_converse moto moto_server "not available (no moto_server, no python3 moto)"
+  note h1_invoke moto moto_server "not available (no moto_server, no python3 moto)"
+else
+  port=$(free_port)
+  "${MOTO[@]}" -H 127.0.0.1 -p "$port" >"$WORK/moto.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  if wait_http "http://127.0.0.1:$port/moto-api/" 300; then
+    # moto has InvokeModel (answers "{}") but no Converse: its Converse answers 500.
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port$CONVERSE_PATH" \
+      -H 'content-type: application/json' -H "Authorization: $MOTO_AUTH" --data-binary @"$BENCH/bodies/converse.json")
+    note h1_converse moto moto_server "no Converse in moto $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null) (answers $code)"
+    warm_wrk "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" 2 "$MOTO_AUTH"
+    run_wrk h1_invoke moto moto_server "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" "$MOTO_AUTH"
+  else
+    note h1_invoke moto moto_server "did not start"
+  fi
+  stop_pid "$pid"
+fi
+
+# ------------------------------------------------------------------ aimock
+log "aimock"
+AIMOCK_CLI=$BENCH/node_modules/@copilotkit/aimock/dist/cli.js
+if [[ -f "$AIMOCK_CLI" ]] && command -v node >/dev/null; then
+  port=$(free_port)
+  # -c 5: five characters per streamed delta, so its 1,000-word fixture streams 1,000 deltas too.
+  node "$AIMOCK_CLI" -p "$port" -h 127.0.0.1 -f "$BENCH/competitors/aimock-fixtures.json" -c 5 --log-level warn \
+    >"$WORK/aimock.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  if wait_http "http://127.0.0.1:$port/health" 100; then
+    warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+    run_wrk h1_converse aimock aimock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+    run_wrk h1_invoke aimock aimock "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+    note h2_converse_m1 aimock aimock "no HTTP/2 (node:http server)"
+    line=$("$SB" ttfe --port "$port" --path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-1000.json" --iterations 30 --warmup 3)
+    echo "   aimock stream: $line" >&2
+    if [[ "$line" == iterations=* ]]; then
+      "${REPORT[@]}" kv "$RESULTS" ttfe aimock aimock \
+        "stream_bench ttfe --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-1000.json --iterations 30 --warmup 3  (fixture bench/competitors/aimock-fixtures.json, -c 5)" \
+        "$line" >/dev/null
+    fi
+  else
+    note h1_converse aimock aimock "did not start"
+  fi
+  stop_pid "$pid"
+else
+  note h1_converse aimock aimock "not available (npm ci in bench/ failed)"
+fi
+
+# ------------------------------------------------------------------ WireMock
+log "WireMock standalone"
+WIREMOCK_JAR=$(ls "$BENCH"/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -1)
+if [[ -n "$WIREMOCK_JAR" ]] && command -v java >/dev/null; then
+  mkdir -p "$WORK/wiremock/mappings"
+  python3 - "$WORK" <<'EOF'
+import json, sys
+work = sys.argv[1]
+for name, pattern in (("converse", "/model/[^/]+/converse"), ("invoke", "/model/[^/]+/invoke")):
+    body = open("%s/%s-answer.json" % (work, name)).read()
+    stub = {"request": {"method": "POST", "urlPathPattern": pattern},
+            "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": body}}
+    json.dump(stub, open("%s/wiremock/mappings/%s.json" % (work, name), "w"))
+EOF
+  port=$(free_port)
+  java -jar "$WIREMOCK_JAR" --port "$port" --bind-address 127.0.0.1 --root-dir "$WORK/wiremock" \
+    --disable-banner --max-request-journal-entries 1000 >"$WORK/wiremock.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  if wait_http "http://127.0.0.1:$port/__admin/health" 300; then
+    warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 4  # the JIT warms up
+    run_wrk h1_converse wiremock WireMock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+    run_wrk h1_invoke wiremock WireMock "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+    run_h2load h2_converse_m10 wiremock WireMock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 10
+  else
+    note h1_converse wiremock WireMock "did not start"
+  fi
+  stop_pid "$pid"
+else
+  note h1_converse wiremock WireMock "not available (no jar or no java)"
+fi
+
+# ------------------------------------------------------------------ the table
+log "results ($(($(date +%s) - STARTED_AT)) s)"
+TABLE=$WORK/table.md
+"${REPORT[@]}" render "$RESULTS" "$MACHINE" >"$TABLE"
+cat "$TABLE"
+if ((WRITE_RESULTS)); then
+  {
+    echo "# Benchmark results"
+    echo
+    echo "The last full run of \`bench/run.sh --write-results\` on this project's machine (see"
+    echo "README.md in this folder for what each figure means and how it is measured)."
+    echo
+    cat "$TABLE"
+  } >"$BENCH/RESULTS.md"
+  echo "wrote bench/RESULTS.md" >&2
+fi
