@@ -54,9 +54,11 @@ size_t count_conversation_tokens(const nlohmann::json& messages, const nlohmann:
   if (tool_config.is_object()) {
     for (const auto& tool : tool_config.value("tools", nlohmann::json::array())) {
       if (auto spec = tool.find("toolSpec"); spec != tool.end()) {
+        // The schema itself (inside inputSchema.json), as a native Anthropic body carries it.
+        const nlohmann::json schema = spec->value("inputSchema", nlohmann::json::object());
         total += count_tokens(spec->value("name", "")) +
                  count_tokens(spec->value("description", "")) +
-                 count_tokens(spec->value("inputSchema", nlohmann::json::object()).dump());
+                 count_tokens(schema.value("json", schema).dump());
       }
     }
   }

@@ -83,6 +83,27 @@ std::optional<size_t> pick_tool_for(const std::vector<ToolDescription>& tools,
   return best;
 }
 
+std::optional<size_t> choose_tool(const std::vector<ToolDescription>& tools,
+                                  const ToolChoice& choice, const std::string& user_text,
+                                  bool answering_tool_result, uint64_t seed) {
+  if (tools.empty()) return std::nullopt;
+  switch (choice.kind) {
+    case ToolChoice::Kind::kTool:
+      for (size_t i = 0; i < tools.size(); ++i) {
+        if (tools[i].name == choice.name) return i;
+      }
+      return std::nullopt;
+    case ToolChoice::Kind::kAny:
+      return pick_tool_for(tools, user_text).value_or(seed % tools.size());
+    case ToolChoice::Kind::kAuto:
+      if (answering_tool_result) return std::nullopt;
+      return pick_tool_for(tools, user_text);
+    case ToolChoice::Kind::kNone:
+      break;
+  }
+  return std::nullopt;
+}
+
 nlohmann::json input_for_schema(const nlohmann::json& schema, const std::string& user_text,
                                 uint64_t seed) {
   if (!schema.is_object()) return nlohmann::json::object();

@@ -20,6 +20,21 @@ struct ToolDescription {
 std::optional<size_t> pick_tool_for(const std::vector<ToolDescription>& tools,
                                     const std::string& user_text);
 
+// How the request lets the model use its tools (Converse toolChoice, Anthropic tool_choice).
+struct ToolChoice {
+  enum class Kind { kAuto, kAny, kTool, kNone };
+  Kind kind = Kind::kAuto;
+  std::string name;  // kTool: the tool that must be called
+};
+
+// The tool the model calls, or none (it answers in text): the named one for kTool (nullopt when
+// no tool has that name; callers refuse that first), the best match else a seeded pick for kAny,
+// the best match for kAuto unless the user's turn answers an earlier call (the model then
+// answers in text), none for kNone.
+std::optional<size_t> choose_tool(const std::vector<ToolDescription>& tools,
+                                  const ToolChoice& choice, const std::string& user_text,
+                                  bool answering_tool_result, uint64_t seed);
+
 // A value that validates against `schema` (JSON Schema: type object/string/number/integer/
 // boolean/array, properties, required, enum, minimum, maximum, items). Strings borrow a word
 // of the user's text when one fits, so "weather in Paris" fills a city with "Paris".

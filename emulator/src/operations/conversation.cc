@@ -421,22 +421,20 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
   std::optional<size_t> tool_index;
   if (!tools.empty()) {
     const json choice = input["toolConfig"].value("toolChoice", json::object());
-    bool answering_tool_result = last_user && has_block(*last_user, "toolResult");
+    ToolChoice tool_choice;
     if (choice.contains("tool")) {
-      std::string wanted = choice["tool"].value("name", "");
-      for (size_t i = 0; i < tools.size(); ++i) {
-        if (tools[i].name == wanted) tool_index = i;
-      }
-      if (!tool_index) {
-        // Tag U: the real text is not known.
-        return validation_error("The tool " + wanted +
-                                " named in toolConfig.toolChoice.tool is not in toolConfig.tools.");
-      }
+      tool_choice.kind = ToolChoice::Kind::kTool;
+      tool_choice.name = choice["tool"].value("name", "");
     } else if (choice.contains("any")) {
-      tool_index =
-          pick_tool_for(tools, generation_request.last_user_text).value_or(seed % tools.size());
-    } else if (!answering_tool_result) {
-      tool_index = pick_tool_for(tools, generation_request.last_user_text);
+      tool_choice.kind = ToolChoice::Kind::kAny;
+    }
+    const bool answering_tool_result = last_user && has_block(*last_user, "toolResult");
+    tool_index = choose_tool(tools, tool_choice, generation_request.last_user_text,
+                             answering_tool_result, seed);
+    if (tool_choice.kind == ToolChoice::Kind::kTool && !tool_index) {
+      // Tag U: the real text is not known.
+      return validation_error("The tool " + tool_choice.name +
+                              " named in toolConfig.toolChoice.tool is not in toolConfig.tools.");
     }
   }
 

@@ -15,6 +15,44 @@ namespace {
 constexpr const char* kMalformedBody =
     "Malformed input request, please reformat your input and try again.";
 
+// "toolu_bdrk_01" + 22 base62 characters: the form of Anthropic tool-use ids on Bedrock.
+std::string native_tool_use_id(uint64_t seed) {
+  static constexpr char kBase62[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string id = "toolu_bdrk_01";
+  for (int i = 0; i < 22; ++i) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    id += kBase62[(seed >> 33) % 62];
+  }
+  return id;
+}
+
+// Tool selection for native bodies that declare tools, by the rule Converse follows
+// (model/tool_input.h), so the two APIs call the same tool with the same input.
+void choose_native_tool(const TextPrompt& prompt, const ModelInfo& model,
+                        TextCompletion& completion, const ScriptedResponse* scripted) {
+  const uint64_t seed = fnv1a64(model.id + '\n' + prompt.conversation_digest);
+  NativeToolCall call;
+  if (scripted && scripted->tool_use) {
+    call.name = scripted->tool_use->value("name", "");
+    call.input = scripted->tool_use->value("input", nlohmann::json::object());
+  } else {
+    std::optional<size_t> index =
+        choose_tool(prompt.tools, prompt.tool_choice, prompt.last_user_text,
+                    prompt.answering_tool_result, seed);
+    if (!index) return;
+    const ToolDescription& tool = prompt.tools[*index];
+    call.name = tool.name;
+    call.input = input_for_schema(tool.input_schema, prompt.last_user_text, seed);
+  }
+  call.id = native_tool_use_id(seed ^ 0x7001);
+  completion.generation.text.clear();
+  completion.generation.stop_reason = "tool_use";
+  completion.generation.stop_sequence.clear();
+  completion.generation.output_tokens = count_tokens(call.name) + count_tokens(call.input.dump());
+  completion.tool_call = std::move(call);
+}
+
 }  // namespace
 
 namespace {
@@ -180,6 +218,11 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   generation_request.max_tokens = prompt->max_tokens;
   generation_request.stop_sequences = prompt->stop_sequences;
   completion.generation = generate(generation_request);
+  completion.input_tokens = prompt->input_tokens;
+  if (!(scripted && scripted->text) &&
+      (!prompt->tools.empty() || (scripted && scripted->tool_use))) {
+    if (model.family == "anthropic") choose_native_tool(*prompt, model, completion, scripted);
+  }
   if (scripted && scripted->text) {
     completion.generation.text = *scripted->text;
     completion.generation.stop_reason = "end_turn";
@@ -189,8 +232,9 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   if (scripted && scripted->stop_reason) {
     const std::string& stop = *scripted->stop_reason;
     // The families speak in the generator's three reasons.
-    completion.generation.stop_reason =
-        stop == "max_tokens" || stop == "stop_sequence" ? stop : std::string("end_turn");
+    const bool known = stop == "max_tokens" || stop == "stop_sequence" ||
+                       (stop == "tool_use" && completion.tool_call);
+    completion.generation.stop_reason = known ? stop : std::string("end_turn");
   }
   completion.input_tokens = prompt->input_tokens;
   invocation.input_tokens = completion.input_tokens;

@@ -154,18 +154,65 @@ describe("AnthropicBedrock", () => {
     assert.equal(messageDelta.usage.output_tokens, created.usage.output_tokens);
   });
 
-  // Gap in the emulator: InvokeModel with a native Anthropic body accepts `tools`/`tool_choice` but
-  // ignores them (text answer, stop_reason end_turn, tool definitions not counted in input_tokens),
-  // even with tool_choice {type: "tool"}; Converse with the same tool does call it.
-  test("messages.create with a tool returns a tool_use block", { todo: "emulator ignores tools in native Anthropic bodies" }, async () => {
-    const message = await client().messages.create(
-      request(WEATHER_QUESTION, {
-        tools: [{ name: WEATHER_TOOL.name, description: WEATHER_TOOL.description, input_schema: WEATHER_TOOL.schema }],
-      }),
-    );
+  const weatherTools = [{ name: WEATHER_TOOL.name, description: WEATHER_TOOL.description, input_schema: WEATHER_TOOL.schema }];
+
+  test("messages.create with a tool returns a tool_use block", async () => {
+    const plain = await client().messages.create(request(WEATHER_QUESTION));
+    const message = await client().messages.create(request(WEATHER_QUESTION, { tools: weatherTools }));
     assert.equal(message.stop_reason, "tool_use");
-    const toolUse = message.content.find((block) => block.type === "tool_use");
-    assert.equal(toolUse?.name, "get_weather");
-    assert.deepEqual(toolUse?.input, { city: "Paris" });
+    assert.equal(message.content.length, 1);
+    const toolUse = message.content[0];
+    assert.equal(toolUse.type, "tool_use");
+    assert.match(toolUse.id, /^toolu_bdrk_01[0-9A-Za-z]{22}$/);
+    assert.equal(toolUse.name, "get_weather");
+    assert.deepEqual(toolUse.input, { city: "Paris" });
+    // The tool definition is read, so it is counted.
+    assert.ok(message.usage.input_tokens > plain.usage.input_tokens, "tools count as input tokens");
+
+    // The tool result turn gets a text answer.
+    const answered = await client().messages.create({
+      model: CLAUDE,
+      max_tokens: 512,
+      tools: weatherTools,
+      messages: [
+        { role: "user", content: WEATHER_QUESTION },
+        { role: "assistant", content: [toolUse] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "18 degrees and sunny" }] },
+      ],
+    });
+    assert.equal(answered.stop_reason, "end_turn");
+    assert.equal(answered.content[0].type, "text");
+  });
+
+  test("tool_choice: none answers in text, tool forces the named tool, an unknown name is refused", async () => {
+    const none = await client().messages.create(request(WEATHER_QUESTION, { tools: weatherTools, tool_choice: { type: "none" } }));
+    assert.equal(none.stop_reason, "end_turn");
+    assert.equal(none.content[0].type, "text");
+    const forced = await client().messages.create(
+      request("Tell me a joke", { tools: weatherTools, tool_choice: { type: "tool", name: "get_weather" } }),
+    );
+    assert.equal(forced.stop_reason, "tool_use");
+    assert.equal(forced.content[0].name, "get_weather");
+    assert.equal(typeof forced.content[0].input.city, "string");
+    await assert.rejects(
+      client().messages.create(request(WEATHER_QUESTION, { tools: weatherTools, tool_choice: { type: "tool", name: "nope" } })),
+      (error) => error.status === 400,
+    );
+  });
+
+  test("messages.stream with a tool streams input_json_delta pieces that parse to the input", async () => {
+    const stream = client().messages.stream(request(WEATHER_QUESTION, { tools: weatherTools }));
+    const events = [];
+    for await (const event of stream) events.push(event);
+    const final = await stream.finalMessage();
+    assert.equal(final.stop_reason, "tool_use");
+    assert.deepEqual(final.content[0].input, { city: "Paris" });
+    const start = events.find((e) => e.type === "content_block_start");
+    assert.equal(start.content_block.type, "tool_use");
+    assert.deepEqual(start.content_block.input, {});
+    const pieces = events.filter((e) => e.type === "content_block_delta").map((e) => e.delta);
+    assert.ok(pieces.length >= 2);
+    assert.ok(pieces.every((d) => d.type === "input_json_delta"));
+    assert.deepEqual(JSON.parse(pieces.map((d) => d.partial_json).join("")), { city: "Paris" });
   });
 });

@@ -577,6 +577,45 @@ class InferenceTest(unittest.TestCase):
                 self.assertEqual(blocks_of(final, "toolUse"), [])
                 self.assertTrue(text_of(final).startswith(PREFIX), final)
 
+    def test_native_anthropic_tools_match_converse_and_count_tokens(self):
+        spec = WEATHER_TOOL["toolSpec"]
+        native_tools = [{"name": spec["name"], "description": spec["description"],
+                         "input_schema": spec["inputSchema"]["json"]}]
+        body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 400, "tools": native_tools,
+                "messages": [{"role": "user", "content": WEATHER_QUESTION}]}
+        parsed, input_count, output_count, _ = self.invoke(HAIKU, body)
+        self.assertEqual(parsed["stop_reason"], "tool_use")
+        self.assertEqual([block["type"] for block in parsed["content"]], ["tool_use"])
+        call = parsed["content"][0]
+        self.assertRegex(call["id"], r"^toolu_bdrk_01[0-9A-Za-z]{22}$")
+        self.assertEqual(call["name"], "get_weather")
+        self.assertTrue(matches_schema(call["input"], spec["inputSchema"]["json"]), call["input"])
+        # The same decision as Converse over the same conversation and tool.
+        conversed = self.converse(HAIKU, [user(WEATHER_QUESTION)], toolConfig={"tools": [WEATHER_TOOL]})
+        self.assertEqual(blocks_of(conversed, "toolUse")[0]["input"], call["input"])
+        # One counter: the header, the body's usage, CountTokens and Converse agree.
+        self.assertEqual(parsed["usage"]["input_tokens"], input_count)
+        self.assertEqual(parsed["usage"]["output_tokens"], output_count)
+        counted = self.client.count_tokens(modelId=HAIKU, input={"invokeModel": {"body": json.dumps(body)}})
+        self.assertEqual(counted["inputTokens"], input_count)
+        self.assertEqual(conversed["usage"]["inputTokens"], input_count)
+
+        chunks = self.invoke_stream(HAIKU, body)
+        self.assertEqual(chunks[1]["content_block"]["type"], "tool_use")
+        pieces = [c["delta"]["partial_json"] for c in chunks if c["type"] == "content_block_delta"]
+        self.assertEqual(json.loads("".join(pieces)), call["input"])
+        self.assertEqual(_last(chunks, lambda c: c["type"] == "message_delta")["delta"]["stop_reason"],
+                         "tool_use")
+
+        # A tool result turn is answered in text; a forced tool that is not declared is refused.
+        body["messages"] += [{"role": "assistant", "content": [call]},
+                             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"],
+                                                           "content": "21 degrees"}]}]
+        self.assertEqual(self.invoke(HAIKU, body)[0]["stop_reason"], "end_turn")
+        body["tool_choice"] = {"type": "tool", "name": "get_stock_price"}
+        with self.assertRaises(self.ValidationException):
+            self.invoke(HAIKU, body)
+
     def test_tool_use_is_deterministic(self):
         first = self.converse(HAIKU, [user(WEATHER_QUESTION)], toolConfig=TOOLS)
         second = self.converse(HAIKU, [user(WEATHER_QUESTION)], toolConfig=TOOLS)

@@ -1,5 +1,7 @@
 // Anthropic Claude, Messages API body (anthropic_version "bedrock-2023-05-31").
 // Errors: real-behaviour.md §1.4 (confirmed wording); response and stream: §2.3.
+#include <algorithm>
+
 #include "model/families/family_util.h"
 
 namespace bedrock {
@@ -65,6 +67,49 @@ void check_message(const json& message, const std::string& pointer, Violations& 
                  {"role", "content"});
 }
 
+// Client tools carry a name and an input_schema; Anthropic's server tools (web search, text
+// editor, ...) carry a `type` instead and are not called by the emulator.
+void check_tool(const json& tool, const std::string& pointer, Violations& v) {
+  if (tool.is_object() && tool.contains("type") && tool["type"] != "custom") return;
+  v.check_object(tool, pointer,
+                 {Field("name", Kind::kString), Field("description", Kind::kString),
+                  Field("input_schema", Kind::kObject)},
+                 {"name", "input_schema"}, true);
+}
+
+// Converse counts a tool the same way (model/conversation_tokens.cc), so CountTokens, usage
+// and the two APIs agree.
+size_t read_tools(const json& body, TextPrompt& prompt) {
+  size_t tokens = 0;
+  for (const auto& tool : body.value("tools", json::array())) {
+    if (!tool.contains("input_schema")) continue;
+    ToolDescription description;
+    description.name = tool.value("name", "");
+    description.description = tool.value("description", "");
+    description.input_schema = tool["input_schema"];
+    tokens += count_tokens(description.name) + count_tokens(description.description) +
+              count_tokens(description.input_schema.dump());
+    prompt.tools.push_back(std::move(description));
+  }
+  const json choice = body.value("tool_choice", json::object());
+  const std::string type = choice.value("type", "auto");
+  if (type == "any") prompt.tool_choice.kind = ToolChoice::Kind::kAny;
+  if (type == "none") prompt.tool_choice.kind = ToolChoice::Kind::kNone;
+  if (type == "tool") {
+    prompt.tool_choice.kind = ToolChoice::Kind::kTool;
+    prompt.tool_choice.name = choice.value("name", "");
+  }
+  return tokens;
+}
+
+bool has_tool_result(const json& content) {
+  if (!content.is_array()) return false;
+  for (const auto& block : content) {
+    if (block.is_object() && family_util::string_at(block, "type") == "tool_result") return true;
+  }
+  return false;
+}
+
 const std::vector<Field>& body_fields() {
   static const std::vector<Field> fields = [] {
     std::vector<Field> f;
@@ -86,8 +131,18 @@ const std::vector<Field>& body_fields() {
     f.push_back(Field("temperature", Kind::kNumber).range(0, 1));
     f.push_back(Field("top_p", Kind::kNumber).range(0, 1));
     f.push_back(Field("top_k", Kind::kInteger).at_least(0));
-    f.push_back(Field("tools", Kind::kArray));
-    f.push_back(Field("tool_choice", Kind::kObject));
+    f.push_back(Field("tools", Kind::kArray)
+                    .with([](const json& value, const std::string& pointer, Violations& v) {
+                      v.check_items(value, pointer, Kind::kObject, check_tool);
+                    }));
+    f.push_back(Field("tool_choice", Kind::kObject)
+                    .with([](const json& value, const std::string& pointer, Violations& v) {
+                      v.check_object(
+                          value, pointer,
+                          {Field("type", Kind::kString).one_of({"auto", "any", "tool", "none"}),
+                           Field("name", Kind::kString)},
+                          {"type"}, true);
+                    }));
     f.push_back(Field("thinking", Kind::kObject));
     return f;
   }();
@@ -132,29 +187,49 @@ class AnthropicFamily final : public TextFamily {
     TextPrompt prompt;
     prompt.max_tokens = family_util::int_or(body, "max_tokens", 0);
     prompt.stop_sequences = family_util::strings_of(body, "stop_sequences");
-    prompt.input_tokens = count_tokens(content_text(system));
+    prompt.input_tokens = count_tokens(content_text(system)) + read_tools(body, prompt);
+    if (prompt.tool_choice.kind == ToolChoice::Kind::kTool) {
+      bool declared = false;
+      for (const auto& tool : prompt.tools)
+        declared = declared || tool.name == prompt.tool_choice.name;
+      // Tag U: Anthropic's wording for this case is not confirmed on Bedrock.
+      if (!declared) {
+        return validation_error("tool_choice.name: Tool '" + prompt.tool_choice.name +
+                                "' not found in tools");
+      }
+    }
     for (const auto& message : messages) {
       prompt.input_tokens += count_tokens(content_text(message["content"]));
     }
     for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
       if ((*it)["role"] == "user") {
         prompt.last_user_text = content_text((*it)["content"]);
+        prompt.answering_tool_result = has_tool_result((*it)["content"]);
         break;
       }
     }
-    prompt.conversation_digest = json{
-        {"system", system},
-        {"messages", messages},
-        {"max_tokens", prompt.max_tokens},
-        {"stop_sequences",
-         prompt.stop_sequences}}.dump();
+    prompt.conversation_digest = json{{"system", system},
+                                      {"messages", messages},
+                                      {"max_tokens", prompt.max_tokens},
+                                      {"stop_sequences", prompt.stop_sequences},
+                                      {"tools", body.value("tools", json())},
+                                      {"tool_choice", body.value("tool_choice", json())}}
+                                     .dump();
     return prompt;
   }
 
   json response_body(const TextCompletion& completion, const ModelInfo& model) const override {
     const Generation& g = completion.generation;
     json body = message_head(completion, model);
-    body["content"] = json::array({{{"type", "text"}, {"text", g.text}}});
+    body["content"] = json::array();
+    if (completion.tool_call) {
+      body["content"].push_back({{"type", "tool_use"},
+                                 {"id", completion.tool_call->id},
+                                 {"name", completion.tool_call->name},
+                                 {"input", completion.tool_call->input}});
+    } else {
+      body["content"].push_back({{"type", "text"}, {"text", g.text}});
+    }
     body["stop_reason"] = g.stop_reason;
     body["stop_sequence"] = stop_sequence(g);
     body["usage"] = {{"input_tokens", completion.input_tokens}, {"output_tokens", g.output_tokens}};
@@ -171,14 +246,32 @@ class AnthropicFamily final : public TextFamily {
     start["stop_sequence"] = nullptr;
     start["usage"] = {{"input_tokens", completion.input_tokens}, {"output_tokens", 1}};
     chunks.push_back({{"type", "message_start"}, {"message", start}});
-    chunks.push_back({{"type", "content_block_start"},
-                      {"index", 0},
-                      {"content_block", {{"type", "text"}, {"text", ""}}}});
-    for (const auto& piece : family_util::stream_pieces(g.text)) {
-      if (piece.empty()) continue;
-      chunks.push_back({{"type", "content_block_delta"},
+    if (completion.tool_call) {
+      // The input arrives as partial JSON text, opened by an empty piece as Anthropic does.
+      const NativeToolCall& call = *completion.tool_call;
+      chunks.push_back({{"type", "content_block_start"},
                         {"index", 0},
-                        {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+                        {"content_block",
+                         {{"type", "tool_use"},
+                          {"id", call.id},
+                          {"name", call.name},
+                          {"input", json::object()}}}});
+      std::vector<std::string> pieces{""};
+      const std::string input = call.input.dump();
+      for (size_t at = 0; at < input.size();) {
+        size_t end = std::min(input.size(), at + kInputJsonPiece);
+        // Never split a UTF-8 sequence: each piece is sent as a JSON string.
+        while (end < input.size() && (static_cast<unsigned char>(input[end]) & 0xC0) == 0x80) ++end;
+        pieces.push_back(input.substr(at, end - at));
+        at = end;
+      }
+      for (const auto& piece : pieces) {
+        chunks.push_back({{"type", "content_block_delta"},
+                          {"index", 0},
+                          {"delta", {{"type", "input_json_delta"}, {"partial_json", piece}}}});
+      }
+    } else {
+      text_block_chunks(g, chunks);
     }
     chunks.push_back({{"type", "content_block_stop"}, {"index", 0}});
     chunks.push_back(
@@ -190,6 +283,21 @@ class AnthropicFamily final : public TextFamily {
   }
 
  private:
+  // Characters of tool input JSON per input_json_delta.
+  static constexpr size_t kInputJsonPiece = 12;
+
+  static void text_block_chunks(const Generation& g, std::vector<json>& chunks) {
+    chunks.push_back({{"type", "content_block_start"},
+                      {"index", 0},
+                      {"content_block", {{"type", "text"}, {"text", ""}}}});
+    for (const auto& piece : family_util::stream_pieces(g.text)) {
+      if (piece.empty()) continue;
+      chunks.push_back({{"type", "content_block_delta"},
+                        {"index", 0},
+                        {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+    }
+  }
+
   static json stop_sequence(const Generation& g) {
     if (g.stop_reason == "stop_sequence") return g.stop_sequence;
     return nullptr;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/result.h"
 #include "model/default_generator.h"
 #include "model/model_info.h"
+#include "model/tool_input.h"
 
 namespace bedrock {
 
@@ -21,10 +23,22 @@ struct TextPrompt {
   size_t input_tokens = 0;          // count_tokens() over every text the model reads
   int max_tokens = 0;               // 0: the family's default
   std::vector<std::string> stop_sequences;
+  // Families whose native body declares tools (Anthropic `tools` / `tool_choice`).
+  std::vector<ToolDescription> tools;
+  ToolChoice tool_choice;
+  bool answering_tool_result = false;  // the last user turn carries a tool result
+};
+
+// A tool call in a native answer; generation.stop_reason is then "tool_use".
+struct NativeToolCall {
+  std::string id;
+  std::string name;
+  nlohmann::json input = nlohmann::json::object();
 };
 
 struct TextCompletion {
   Generation generation;
+  std::optional<NativeToolCall> tool_call;
   size_t input_tokens = 0;
   std::string response_id;  // deterministic id for families that carry one ("msg_bdrk_...")
 };
