@@ -508,6 +508,39 @@ TEST_CASE("the first matching rule wins; admin scenarios come first", "[scenario
   CHECK_FALSE(engine.decide(input("Converse", "m")).matched());
 }
 
+TEST_CASE("an admin scenario hides a file scenario of its name; reset restores the files",
+          "[scenario][engine]") {
+  ScenarioEngine engine;
+  std::vector<Scenario> files;
+  files.push_back(parse(R"({"name": "storm", "rules": [{"response": {"text": "file"}}]})"));
+  engine.replace_file_scenarios(std::move(files));
+  auto text = [&] {
+    Decision d = engine.decide(input("Converse", "m"));
+    return d.response && d.response->text ? *d.response->text : std::string("default");
+  };
+  CHECK(text() == "file");
+  engine.load(parse(R"({"name": "storm", "rules": [{"response": {"text": "admin"}}]})"), true);
+  CHECK(text() == "admin");
+  CHECK(engine.list().size() == 1);
+  engine.reset();  // the admin copy goes, the file one is back
+  CHECK(text() == "file");
+
+  engine.load(parse(R"({"name": "storm", "rules": [{"response": {"text": "admin"}}]})"), true);
+  CHECK(engine.remove("storm"));  // removes the admin copy, uncovering the file
+  CHECK(text() == "file");
+  CHECK(engine.remove("storm"));  // switches the file scenario off
+  CHECK(text() == "default");
+  CHECK_FALSE(engine.remove("storm"));
+  engine.reset();
+  CHECK(text() == "file");
+
+  engine.remove_all();
+  CHECK(text() == "default");
+  CHECK(engine.list().empty());
+  engine.reset();
+  CHECK(text() == "file");
+}
+
 TEST_CASE("times: the first N matches, then the next rule", "[scenario][engine]") {
   ScenarioEngine engine;
   engine.load(parse(R"({"name": "s", "rules": [
@@ -558,7 +591,7 @@ TEST_CASE("the tool-calling example walks through its states", "[scenario][engin
         {{"role", "user"},
          {"content", {{{"toolResult", {{"toolUseId", "tooluse_weather_1"}}}}}}}}}};
   MatchInput next = input("Converse", "m", "");
-  next.body = &body;
+  next.body = [&body] { return &body; };
   d = engine.decide(next);
   REQUIRE(d.response);
   CHECK(d.response->text);
@@ -630,7 +663,7 @@ TEST_CASE("quota: requestsPerMinute and tokensPerMinute throttle", "[scenario][e
     ScenarioEngine engine;
     engine.load(parse(R"({"name": "q", "rules": [{"quota": {"tokensPerMinute": 100}}]})"), false);
     MatchInput in = input("Converse", "m");
-    in.estimated_tokens = 60;
+    in.estimated_tokens = [] { return size_t{60}; };
     CHECK_FALSE(engine.decide(in).matched());
     Decision d = engine.decide(in);
     REQUIRE(d.error);

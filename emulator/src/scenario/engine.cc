@@ -31,11 +31,12 @@ bool matches(const RuleMatch& m, const MatchInput& in) {
     }
   }
   if (!m.body.empty()) {
-    if (!in.body) return false;
+    const nlohmann::json* body = in.body ? in.body() : nullptr;
+    if (!body) return false;
     for (auto it = m.body.begin(); it != m.body.end(); ++it) {
       try {
         nlohmann::json::json_pointer pointer(it.key());
-        if (!in.body->contains(pointer) || (*in.body)[pointer] != *it) return false;
+        if (!body->contains(pointer) || (*body)[pointer] != *it) return false;
       } catch (const nlohmann::json::exception&) {
         return false;
       }
@@ -90,27 +91,46 @@ void ScenarioEngine::load(Scenario scenario, bool from_admin) {
   loaded->from_admin = from_admin;
   restart(*loaded);
   std::lock_guard<std::mutex> lock(mutex_);
+  bool replaced = false;
   for (auto& existing : scenarios_) {
-    if (existing->scenario.name == loaded->scenario.name) {
+    if (existing->from_admin == from_admin && existing->scenario.name == loaded->scenario.name) {
       existing = std::move(loaded);
-      return;
+      replaced = true;
+      break;
     }
   }
-  scenarios_.push_back(std::move(loaded));
+  if (!replaced) scenarios_.push_back(std::move(loaded));
+  rebuild_active();
 }
 
 bool ScenarioEngine::remove(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = std::remove_if(scenarios_.begin(), scenarios_.end(),
-                           [&](const auto& s) { return s->scenario.name == name; });
-  bool found = it != scenarios_.end();
-  scenarios_.erase(it, scenarios_.end());
+  auto admin = std::find_if(scenarios_.begin(), scenarios_.end(), [&](const auto& s) {
+    return s->from_admin && s->scenario.name == name;
+  });
+  bool found = false;
+  if (admin != scenarios_.end()) {
+    scenarios_.erase(admin);
+    found = true;
+  } else {
+    for (auto& s : scenarios_) {
+      if (!s->from_admin && !s->switched_off && s->scenario.name == name) {
+        s->switched_off = true;
+        found = true;
+      }
+    }
+  }
+  rebuild_active();
   return found;
 }
 
 void ScenarioEngine::remove_all() {
   std::lock_guard<std::mutex> lock(mutex_);
-  scenarios_.clear();
+  scenarios_.erase(std::remove_if(scenarios_.begin(), scenarios_.end(),
+                                  [](const auto& s) { return s->from_admin; }),
+                   scenarios_.end());
+  for (auto& s : scenarios_) s->switched_off = true;
+  rebuild_active();
 }
 
 void ScenarioEngine::replace_file_scenarios(std::vector<Scenario> scenarios) {
@@ -119,35 +139,37 @@ void ScenarioEngine::replace_file_scenarios(std::vector<Scenario> scenarios) {
                                   [](const auto& s) { return !s->from_admin; }),
                    scenarios_.end());
   for (auto& scenario : scenarios) {
-    bool shadowed = false;
-    for (const auto& s : scenarios_) shadowed = shadowed || s->scenario.name == scenario.name;
-    if (shadowed) continue;  // an admin-loaded scenario of the same name wins
     auto loaded = std::make_unique<Loaded>();
     loaded->scenario = std::move(scenario);
     restart(*loaded);
     scenarios_.push_back(std::move(loaded));
   }
+  rebuild_active();
 }
 
-std::vector<ScenarioEngine::Loaded*> ScenarioEngine::ordered() {
-  std::vector<Loaded*> out;
-  for (auto& s : scenarios_) out.push_back(s.get());
-  std::stable_sort(out.begin(), out.end(), [](const Loaded* a, const Loaded* b) {
+void ScenarioEngine::rebuild_active() {
+  active_.clear();
+  for (auto& s : scenarios_) {
+    if (s->from_admin) active_.push_back(s.get());
+  }
+  for (auto& s : scenarios_) {
+    if (s->from_admin || s->switched_off) continue;
+    bool hidden = false;
+    for (const Loaded* a : active_)
+      hidden = hidden || (a->from_admin && a->scenario.name == s->scenario.name);
+    if (!hidden) active_.push_back(s.get());
+  }
+  std::stable_sort(active_.begin(), active_.end(), [](const Loaded* a, const Loaded* b) {
     if (a->from_admin != b->from_admin) return a->from_admin;
     return a->scenario.name < b->scenario.name;
   });
-  return out;
-}
-
-std::vector<const ScenarioEngine::Loaded*> ScenarioEngine::ordered() const {
-  auto out = const_cast<ScenarioEngine*>(this)->ordered();
-  return {out.begin(), out.end()};
+  any_active_.store(!active_.empty(), std::memory_order_release);
 }
 
 nlohmann::json ScenarioEngine::list() const {
   std::lock_guard<std::mutex> lock(mutex_);
   nlohmann::json out = nlohmann::json::array();
-  for (const Loaded* s : ordered()) {
+  for (const Loaded* s : active_) {
     nlohmann::json applied = nlohmann::json::array();
     for (int n : s->applied) applied.push_back(n);
     out.push_back({{"name", s->scenario.name},
@@ -162,7 +184,7 @@ nlohmann::json ScenarioEngine::list() const {
 std::vector<nlohmann::json> ScenarioEngine::guardrails() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<nlohmann::json> out;
-  for (const Loaded* s : ordered()) {
+  for (const Loaded* s : active_) {
     for (const auto& g : s->scenario.guardrails) out.push_back(g);
   }
   return out;
@@ -173,13 +195,18 @@ void ScenarioEngine::reset() {
   scenarios_.erase(std::remove_if(scenarios_.begin(), scenarios_.end(),
                                   [](const auto& s) { return s->from_admin; }),
                    scenarios_.end());
-  for (auto& s : scenarios_) restart(*s);
+  for (auto& s : scenarios_) {
+    s->switched_off = false;
+    restart(*s);
+  }
+  rebuild_active();
 }
 
 Decision ScenarioEngine::decide(const MatchInput& input) {
+  if (!any_active_.load(std::memory_order_acquire)) return {};
   std::lock_guard<std::mutex> lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
-  for (Loaded* loaded : ordered()) {
+  for (Loaded* loaded : active_) {
     const Scenario& scenario = loaded->scenario;
     for (size_t i = 0; i < scenario.rules.size(); ++i) {
       const Rule& rule = scenario.rules[i];
@@ -216,7 +243,8 @@ Decision ScenarioEngine::decide(const MatchInput& input) {
           bucket.tokens = std::min(tpm, bucket.tokens + tpm * minutes);
           bucket.refreshed = now;
         }
-        const double tokens = static_cast<double>(input.estimated_tokens);
+        const double tokens =
+            static_cast<double>(input.estimated_tokens ? input.estimated_tokens() : 0);
         if (rpm > 0 && bucket.requests < 1) {
           decision.error = throttled("Too many requests, please wait before trying again.");
         } else if (tpm > 0 && bucket.tokens < tokens) {

@@ -2,10 +2,14 @@
 // applies. Scenarios loaded through the admin API come before those loaded from files; within
 // each group they are taken in name order; within a scenario, rules in file order. The first
 // rule that matches and applies wins; unmatched requests get the default generator.
+// An admin scenario hides a file scenario of the same name while it is loaded. Deleting a file
+// scenario through the admin API switches it off until the next reset or reload of its folder:
+// reset returns the server to what its files say.
 // Rules with modelNotReady or quota are service behaviours: while the model is warm and within
 // its quota they let the request fall through to the next rules.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -25,9 +29,11 @@ struct MatchInput {
   std::string operation;
   std::string model_id;                      // as the client sent it
   std::function<std::string()> prompt_text;  // computed only if a rule asks
-  const nlohmann::json* body = nullptr;      // the JSON the client sent
+  // Computed only if a rule asks: parsing a body or counting its tokens costs more than the
+  // whole default answer.
+  std::function<const nlohmann::json*()> body;  // the JSON the client sent, or nullptr
   const Headers* headers = nullptr;
-  size_t estimated_tokens = 0;  // for tokensPerMinute quotas: prompt plus requested maximum
+  std::function<size_t()> estimated_tokens;  // tokensPerMinute quotas: prompt plus maximum
 };
 
 // What a matched rule asks for. Plain values: a decision outlives scenario replacement.
@@ -49,9 +55,13 @@ class ScenarioEngine {
  public:
   ScenarioEngine();
 
-  // Adds or replaces (by name) a scenario; `from_admin` marks it as loaded at run time.
+  // Adds or replaces (by name, within its origin) a scenario; `from_admin` marks it as loaded at
+  // run time.
   void load(Scenario scenario, bool from_admin);
+  // Removes the admin scenario of that name (uncovering a file scenario it hid), else switches
+  // off the file scenario of that name. False when neither is active.
   bool remove(const std::string& name);
+  // Removes every admin scenario and switches off every file scenario.
   void remove_all();
   // Replaces every file-loaded scenario with `scenarios` (a reload of the scenario folder).
   void replace_file_scenarios(std::vector<Scenario> scenarios);
@@ -80,14 +90,18 @@ class ScenarioEngine {
       bool started = false;
     };
     std::map<std::pair<int, std::string>, Bucket> buckets;
+    bool switched_off = false;  // a file scenario deleted through the admin API
   };
 
   void restart(Loaded& loaded) const;
-  std::vector<Loaded*> ordered();
-  std::vector<const Loaded*> ordered() const;
+  // Recomputes active_ after any change; callers hold mutex_.
+  void rebuild_active();
 
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Loaded>> scenarios_;
+  std::vector<Loaded*> active_;  // evaluation order, without hidden or switched-off scenarios
+  // Lets decide() skip the lock when nothing is loaded (the common case under load).
+  std::atomic<bool> any_active_{false};
 };
 
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/api_error.h"
+#include "guardrails/guardrail.h"
 
 namespace bedrock {
 
@@ -404,6 +405,19 @@ bool parse_scenario(const json& document, Scenario& out, std::vector<ScenarioIss
       r.issue("/guardrails", "must be a list of guardrail definitions");
     } else {
       out.guardrails = document["guardrails"];
+      for (size_t i = 0; i < out.guardrails.size(); ++i) {
+        const std::string at = "/guardrails/" + std::to_string(i);
+        for (const std::string& problem :
+             guardrails::check_guardrail_definition(out.guardrails[i])) {
+          // "/member: what is wrong", or just "what is wrong" about the whole definition.
+          size_t colon = problem.find(": ");
+          if (!problem.empty() && problem[0] == '/' && colon != std::string::npos) {
+            r.issue(at + problem.substr(0, colon), problem.substr(colon + 2));
+          } else {
+            r.issue(at, problem);
+          }
+        }
+      }
     }
   }
   out.definition = document;
