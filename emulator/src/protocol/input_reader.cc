@@ -1,6 +1,8 @@
 #include "protocol/input_reader.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <unordered_map>
@@ -274,6 +276,22 @@ Result<json> typed_from_text(const json& shape, const std::string& text) {
   return json(text);
 }
 
+// `shape` without one member (the blob payload), built once per shape and kept.
+const json& shape_without(const std::string& shape_name, const std::string& member) {
+  static std::mutex mutex;
+  static std::map<std::string, json> made;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = made.find(shape_name);
+  if (found != made.end()) return found->second;
+  json copy = shape_of(shape_name);
+  copy["members"].erase(member);
+  if (copy.contains("required") && copy["required"].is_array()) {
+    auto& required = copy["required"];
+    required.erase(std::remove(required.begin(), required.end(), json(member)), required.end());
+  }
+  return made.emplace(shape_name, std::move(copy)).first->second;
+}
+
 }  // namespace
 
 Result<json> check_shape(const std::string& shape_name, json value) {
@@ -330,21 +348,27 @@ Result<json> read_operation_input(OperationId operation, const Request& request)
   }
 
   if (shape_name.empty()) return input;  // not in the model: the operation checks it
-  json to_check = input;
-  if (body_is_payload) to_check.erase(shape["payload"].get<std::string>());
-  json shape_without_payload = shape;
-  if (body_is_payload) {
-    shape_without_payload["members"].erase(shape["payload"].get<std::string>());
-    auto& required = shape_without_payload["required"];
-    if (required.is_array()) {
-      required.erase(std::remove(required.begin(), required.end(), shape["payload"]),
-                     required.end());
-    }
+  if (!body_is_payload) {
+    if (auto error = check_types(shape, input)) return *error;
+    ConstraintChecker checker;
+    checker.check(shape, input, "");
+    if (auto error = constraint_error_of(checker.messages)) return *error;
+    return input;
   }
-  if (auto error = check_types(shape_without_payload, to_check)) return *error;
+  // A blob payload is the body itself, not JSON: the checks see the other members only. The
+  // payload is set aside rather than the input copied (it can be megabytes).
+  const std::string& payload_name = shape["payload"].get_ref<const std::string&>();
+  const json& shape_without_payload = shape_without(shape_name, payload_name);
+  json payload;
+  if (auto found = input.find(payload_name); found != input.end()) {
+    payload = std::move(*found);
+    input.erase(found);
+  }
+  if (auto error = check_types(shape_without_payload, input)) return *error;
   ConstraintChecker checker;
-  checker.check(shape_without_payload, to_check, "");
+  checker.check(shape_without_payload, input, "");
   if (auto error = constraint_error_of(checker.messages)) return *error;
+  if (!payload.is_null()) input[payload_name] = std::move(payload);
   return input;
 }
 

@@ -1,6 +1,7 @@
 #include "service/dispatcher.h"
 
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include "admin/admin_api.h"
@@ -123,14 +124,17 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
 
   // What the scenarios say about this request.
   const Config& config = services_.config;
-  nlohmann::json body_json = nlohmann::json::parse(request.body, nullptr, false);
+  std::optional<nlohmann::json> body_json;
   MatchInput match;
   match.operation = entry.operation;
   match.model_id = entry.model_id;
   match.prompt_text = [&] { return prompt_text_for(operation, request, config); };
-  match.body = body_json.is_discarded() ? &request.input : &body_json;
+  match.body = [&]() -> const nlohmann::json* {
+    if (!body_json) body_json = nlohmann::json::parse(request.body, nullptr, false);
+    return body_json->is_discarded() ? &request.input : &*body_json;
+  };
   match.headers = &request.headers;
-  match.estimated_tokens = estimated_tokens_for(operation, request, config);
+  match.estimated_tokens = [&] { return estimated_tokens_for(operation, request, config); };
   Context context{services_, config, entry.request_id};
   context.decision = services_.scenarios.decide(match);
   const Decision& decision = context.decision;
