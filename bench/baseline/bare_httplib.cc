@@ -34,9 +34,12 @@ int main(int argc, char** argv) {
   std::string invoke_body = "{}";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--port") port = std::atoi(argv[i + 1]);
-    else if (k == "--converse") converse_body = read_file(argv[i + 1]);
-    else if (k == "--invoke") invoke_body = read_file(argv[i + 1]);
+    if (k == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (k == "--converse")
+      converse_body = read_file(argv[i + 1]);
+    else if (k == "--invoke")
+      invoke_body = read_file(argv[i + 1]);
   }
 
   httplib::Server server;
@@ -48,11 +51,10 @@ int main(int argc, char** argv) {
   server.set_keep_alive_timeout(60);
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
 
-  server.Post("/model/[^/]+/converse",
-              [&](const httplib::Request&, httplib::Response& res) {
-                res.set_header("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000");
-                res.set_content(converse_body, "application/json");
-              });
+  server.Post("/model/[^/]+/converse", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_header("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000");
+    res.set_content(converse_body, "application/json");
+  });
   server.Post("/model/[^/]+/invoke", [&](const httplib::Request&, httplib::Response& res) {
     res.set_header("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000");
     res.set_header("X-Amzn-Bedrock-Input-Token-Count", "10");
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
   });
 
-  int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+  int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
+                        : (server.bind_to_port("127.0.0.1", port) ? port : -1);
   if (bound < 0) {
     std::fprintf(stderr, "cannot listen on 127.0.0.1:%d\n", port);
     return 1;

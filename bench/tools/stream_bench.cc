@@ -25,12 +25,12 @@
 // Output: one line of key=value pairs on stdout, for run.sh to read.
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/epoll.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -249,13 +249,25 @@ class FrameSplitter {
       size_t vlen;
       switch (type) {
         case 0:
-        case 1: vlen = 0; break;
-        case 2: vlen = 1; break;
-        case 3: vlen = 2; break;
-        case 4: vlen = 4; break;
+        case 1:
+          vlen = 0;
+          break;
+        case 2:
+          vlen = 1;
+          break;
+        case 3:
+          vlen = 2;
+          break;
+        case 4:
+          vlen = 4;
+          break;
         case 5:
-        case 8: vlen = 8; break;
-        case 9: vlen = 16; break;
+        case 8:
+          vlen = 8;
+          break;
+        case 9:
+          vlen = 16;
+          break;
         case 6:
         case 7: {
           if (i + 2 > len) return;
@@ -268,7 +280,8 @@ class FrameSplitter {
           i += static_cast<uint32_t>(slen);
           continue;
         }
-        default: return;
+        default:
+          return;
       }
       i += static_cast<uint32_t>(vlen);
     }
@@ -314,9 +327,12 @@ Args parse_args(int argc, char** argv) {
     }
     if (i + 1 >= argc) usage();
     std::string v = argv[++i];
-    if (k == "--port") a.port = std::atoi(v.c_str());
-    else if (k == "--path") a.path = v;
-    else if (k == "--method") a.method = v;
+    if (k == "--port")
+      a.port = std::atoi(v.c_str());
+    else if (k == "--path")
+      a.path = v;
+    else if (k == "--method")
+      a.method = v;
     else if (k == "--body-file") {
       std::ifstream in(v, std::ios::binary);
       if (!in) {
@@ -326,26 +342,38 @@ Args parse_args(int argc, char** argv) {
       std::stringstream ss;
       ss << in.rdbuf();
       a.body = ss.str();
-    } else if (k == "--iterations") a.iterations = std::atoi(v.c_str());
-    else if (k == "--warmup") a.warmup = std::atoi(v.c_str());
-    else if (k == "--connections") a.connections = std::atoi(v.c_str());
-    else if (k == "--events") a.events = std::atoi(v.c_str());
-    else if (k == "--interval-ms") a.interval_ms = std::atoi(v.c_str());
-    else if (k == "--timeout-s") a.timeout_s = std::atoi(v.c_str());
-    else if (k == "--requests") a.requests = std::atol(v.c_str());
-    else if (k == "--max-seconds") a.max_seconds = std::atof(v.c_str());
-    else if (k == "--runs") a.runs = std::atoi(v.c_str());
-    else if (k == "--batch") a.batch = std::atoi(v.c_str());
-    else if (k == "--batch-gap-ms") a.batch_gap_ms = std::atoi(v.c_str());
-    else usage();
+    } else if (k == "--iterations")
+      a.iterations = std::atoi(v.c_str());
+    else if (k == "--warmup")
+      a.warmup = std::atoi(v.c_str());
+    else if (k == "--connections")
+      a.connections = std::atoi(v.c_str());
+    else if (k == "--events")
+      a.events = std::atoi(v.c_str());
+    else if (k == "--interval-ms")
+      a.interval_ms = std::atoi(v.c_str());
+    else if (k == "--timeout-s")
+      a.timeout_s = std::atoi(v.c_str());
+    else if (k == "--requests")
+      a.requests = std::atol(v.c_str());
+    else if (k == "--max-seconds")
+      a.max_seconds = std::atof(v.c_str());
+    else if (k == "--runs")
+      a.runs = std::atoi(v.c_str());
+    else if (k == "--batch")
+      a.batch = std::atoi(v.c_str());
+    else if (k == "--batch-gap-ms")
+      a.batch_gap_ms = std::atoi(v.c_str());
+    else
+      usage();
   }
   if (a.mode == "startup" ? a.command.empty() : a.port <= 0) usage();
   return a;
 }
 
 std::string build_request(const Args& a) {
-  std::string r = a.method + " " + a.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(a.port) +
-                  "\r\nAccept: */*\r\n";
+  std::string r = a.method + " " + a.path +
+                  " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(a.port) + "\r\nAccept: */*\r\n";
   if (a.method != "GET" || !a.body.empty()) {
     r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(a.body.size()) +
          "\r\n";
@@ -697,7 +725,8 @@ int run_fire(const Args& a) {
   for (auto& c : conns) retire(*c);
   ::close(ep);
   std::string st;
-  for (auto& [k, v] : statuses) st += (st.empty() ? "" : ",") + std::to_string(k) + ":" + std::to_string(v);
+  for (auto& [k, v] : statuses)
+    st += (st.empty() ? "" : ",") + std::to_string(k) + ":" + std::to_string(v);
   std::printf(
       "connections=%d requests=%ld ok=%ld seconds=%.2f ok_per_s=%.0f p50_ms=%.3f p99_ms=%.3f "
       "statuses=%s\n",
@@ -741,8 +770,8 @@ int run_unary(const Args& a) {
     if (parser.connection_close) break;
   }
   ::close(fd);
-  std::printf("iterations=%zu status=%d body_bytes=%zu p50_ms=%.3f p99_ms=%.3f\n", lat.size(), status,
-              bytes, percentile(lat, 50) / 1000.0, percentile(lat, 99) / 1000.0);
+  std::printf("iterations=%zu status=%d body_bytes=%zu p50_ms=%.3f p99_ms=%.3f\n", lat.size(),
+              status, bytes, percentile(lat, 50) / 1000.0, percentile(lat, 99) / 1000.0);
   return 0;
 }
 
@@ -837,8 +866,10 @@ int run_startup(const Args& a) {
     int status = 0;
     bool reaped = false;
     for (int i = 0; i < 300 && !reaped; ++i) {  // 3 s, then SIGKILL
-      if (::waitpid(pid, &status, WNOHANG) == pid) reaped = true;
-      else ::usleep(10000);
+      if (::waitpid(pid, &status, WNOHANG) == pid)
+        reaped = true;
+      else
+        ::usleep(10000);
     }
     if (!reaped) {
       ::kill(pid, SIGKILL);

@@ -53,19 +53,23 @@ bool SocketStream::wait_readable(int timeout_ms) const {
   return has_buffered_data() || wait_for_socket(fd_, POLLIN, timeout_ms);
 }
 
+// recv() without waiting first: after wait_readable() the bytes are usually there already, and a
+// poll() per read is a system call per request for nothing. Waits only when nothing is ready.
+ssize_t SocketStream::receive(char* into, size_t size) {
+  for (;;) {
+    ssize_t n = ::recv(fd_, into, size, MSG_DONTWAIT);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (!wait_for_socket(fd_, POLLIN, read_timeout_ms_)) return -1;
+  }
+}
+
 ssize_t SocketStream::read(char* ptr, size_t size) {
   if (!has_buffered_data()) {
-    if (!wait_for_socket(fd_, POLLIN, read_timeout_ms_)) return -1;
     // Large reads (request bodies) go straight to the caller's memory.
-    if (size >= buffer_.size()) {
-      ssize_t n;
-      do n = ::recv(fd_, ptr, size, 0);
-      while (n < 0 && errno == EINTR);
-      return n;
-    }
-    ssize_t n;
-    do n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-    while (n < 0 && errno == EINTR);
+    if (size >= buffer_.size()) return receive(ptr, size);
+    ssize_t n = receive(buffer_.data(), buffer_.size());
     if (n <= 0) return n;
     read_pos_ = 0;
     read_end_ = static_cast<size_t>(n);
@@ -127,12 +131,23 @@ void apply_fault_to_socket(int fd, TransportFault fault) {
   }
 }
 
+// cpp-httplib asks for both addresses on every request; they do not change on a connection.
 void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  address_of(fd_, true, ip, port);
+  if (!remote_.known) {
+    address_of(fd_, true, remote_.ip, remote_.port);
+    remote_.known = true;
+  }
+  ip = remote_.ip;
+  port = remote_.port;
 }
 
 void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  address_of(fd_, false, ip, port);
+  if (!local_.known) {
+    address_of(fd_, false, local_.ip, local_.port);
+    local_.known = true;
+  }
+  ip = local_.ip;
+  port = local_.port;
 }
 
 }  // namespace bedrock::http

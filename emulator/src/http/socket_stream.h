@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <array>
+#include <string>
 
 #include "core/event_sink.h"
 
@@ -36,6 +37,13 @@ class SocketStream final : public httplib::Stream {
   bool has_buffered_data() const { return read_pos_ < read_end_; }
 
  private:
+  struct Address {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+  };
+  ssize_t receive(char* into, size_t size);
+
   int fd_;
   int read_timeout_ms_;
   int write_timeout_ms_;
@@ -44,6 +52,7 @@ class SocketStream final : public httplib::Stream {
   size_t read_end_ = 0;
   TransportFault fault_ = TransportFault::kNone;
   int writes_before_fault_ = 0;
+  mutable Address remote_, local_;
 };
 
 // Breaks the connection as the fault says (the caller closes the socket afterwards).

@@ -38,6 +38,15 @@ size_t count_content_block_tokens(const nlohmann::json& block) {
   return 0;  // cachePoint and other markers are free
 }
 
+size_t count_tool_spec_tokens(const nlohmann::json& spec) {
+  size_t tokens =
+      count_tokens(spec.value("name", "")) + count_tokens(spec.value("description", ""));
+  auto schema = spec.find("inputSchema");
+  if (schema == spec.end()) return tokens + count_tokens("{}");
+  auto inner = schema->find("json");
+  return tokens + count_tokens((inner == schema->end() ? *schema : *inner).dump());
+}
+
 size_t count_conversation_tokens(const nlohmann::json& messages, const nlohmann::json& system,
                                  const nlohmann::json& tool_config) {
   size_t total = 0;
@@ -54,11 +63,7 @@ size_t count_conversation_tokens(const nlohmann::json& messages, const nlohmann:
   if (tool_config.is_object()) {
     for (const auto& tool : tool_config.value("tools", nlohmann::json::array())) {
       if (auto spec = tool.find("toolSpec"); spec != tool.end()) {
-        // The schema itself (inside inputSchema.json), as a native Anthropic body carries it.
-        const nlohmann::json schema = spec->value("inputSchema", nlohmann::json::object());
-        total += count_tokens(spec->value("name", "")) +
-                 count_tokens(spec->value("description", "")) +
-                 count_tokens(schema.value("json", schema).dump());
+        total += count_tool_spec_tokens(*spec);
       }
     }
   }

@@ -11,6 +11,9 @@ namespace bedrock {
 constexpr size_t kMediaBlockTokens = 1000;
 
 size_t count_content_block_tokens(const nlohmann::json& block);
+// A Converse toolSpec: its name, description and JSON schema (the text inside inputSchema.json,
+// as a native Anthropic body carries it).
+size_t count_tool_spec_tokens(const nlohmann::json& spec);
 size_t count_conversation_tokens(const nlohmann::json& messages, const nlohmann::json& system,
                                  const nlohmann::json& tool_config);
 

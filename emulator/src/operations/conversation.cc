@@ -44,6 +44,13 @@ bool is_blank(const std::string& text) {
   return text.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
+// The array at `key`, or an empty one; never a copy.
+const json& member_or_empty(const json& object, const char* key) {
+  static const json kEmpty = json::array();
+  auto it = object.find(key);
+  return it == object.end() ? kEmpty : *it;
+}
+
 const json& content_of(const json& message) {
   static const json kEmpty = json::array();
   auto it = message.find("content");
@@ -222,31 +229,30 @@ bool wants_reasoning(const json& input, const ModelInfo& model) {
 // The cacheable prefix: tools, then system, then messages (Anthropic's cache order), up to the
 // last cachePoint. Returns its token count and a hash of its text.
 std::pair<size_t, uint64_t> cached_prefix(const json& input, bool& has_cache_point) {
-  std::vector<json> sequence;
+  std::vector<const json*> sequence;
   if (input.contains("toolConfig")) {
-    for (const auto& tool : input["toolConfig"]["tools"]) sequence.push_back(tool);
+    for (const auto& tool : input["toolConfig"]["tools"]) sequence.push_back(&tool);
   }
-  for (const auto& block : input.value("system", json::array())) sequence.push_back(block);
-  for (const auto& message : input.value("messages", json::array())) {
-    for (const auto& block : content_of(message)) sequence.push_back(block);
+  for (const auto& block : member_or_empty(input, "system")) sequence.push_back(&block);
+  for (const auto& message : member_or_empty(input, "messages")) {
+    for (const auto& block : content_of(message)) sequence.push_back(&block);
   }
   size_t last = std::string::npos;
   for (size_t i = 0; i < sequence.size(); ++i) {
-    if (sequence[i].contains("cachePoint")) last = i;
+    if (sequence[i]->contains("cachePoint")) last = i;
   }
   has_cache_point = last != std::string::npos;
   if (!has_cache_point) return {0, 0};
   size_t tokens = 0;
   std::string text;
   for (size_t i = 0; i < last; ++i) {
-    if (sequence[i].contains("toolSpec")) {
-      const json& spec = sequence[i]["toolSpec"];
-      tokens += count_tokens(spec.value("name", "")) + count_tokens(spec.value("description", "")) +
-                count_tokens(spec.value("inputSchema", json::object()).dump());
+    const json& item = *sequence[i];
+    if (item.contains("toolSpec")) {
+      tokens += count_tool_spec_tokens(item["toolSpec"]);
     } else {
-      tokens += count_content_block_tokens(sequence[i]);
+      tokens += count_content_block_tokens(item);
     }
-    text += sequence[i].dump();
+    text += item.dump();
   }
   return {tokens, fnv1a64(text)};
 }
@@ -354,7 +360,7 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
   if (!model.supports(ModelFeature::kConverse)) return unsupported_action_for_model();
   if (streaming && !model.supports(ModelFeature::kStreaming)) return streaming_unsupported();
 
-  const json messages = input.value("messages", json::array());
+  const json& messages = member_or_empty(input, "messages");
   if (auto checked = check_conversation(messages, input.contains("toolConfig")); !checked.ok()) {
     return checked.error();
   }
@@ -364,8 +370,10 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
 
   ConverseAnswer answer;
   answer.model = &model;
-  size_t all_input = count_conversation_tokens(messages, input.value("system", json::array()),
-                                               input.value("toolConfig", json()));
+  static const json kNone;
+  const json& tool_config = input.contains("toolConfig") ? input["toolConfig"] : kNone;
+  size_t all_input =
+      count_conversation_tokens(messages, member_or_empty(input, "system"), tool_config);
   if (all_input > static_cast<size_t>(model.context_window)) {
     return validation_error(kInputTooLong);
   }
@@ -380,11 +388,15 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
   // What shapes the answer: everything the model reads and the settings that bound it.
   GenerationRequest generation_request;
   generation_request.model_id = model.id;
-  json digest = {{"messages", messages},
-                 {"system", input.value("system", json::array())},
-                 {"toolConfig", input.value("toolConfig", json())},
-                 {"inferenceConfig", input.value("inferenceConfig", json::object())}};
-  generation_request.conversation_digest = digest.dump();
+  // The text of {"inferenceConfig", "messages", "system", "toolConfig"} as one JSON object
+  // (keys in order), written piece by piece rather than copied into one.
+  static const json kNoSettings = json::object();
+  const json& inference_config =
+      input.contains("inferenceConfig") ? input["inferenceConfig"] : kNoSettings;
+  generation_request.conversation_digest =
+      "{\"inferenceConfig\":" + inference_config.dump() + ",\"messages\":" + messages.dump() +
+      ",\"system\":" + member_or_empty(input, "system").dump() +
+      ",\"toolConfig\":" + tool_config.dump() + "}";
   const json* last_user = nullptr;
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
     if ((*it)["role"] == "user") {

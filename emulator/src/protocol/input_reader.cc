@@ -182,11 +182,11 @@ class ConstraintChecker {
       const std::string& text = value.get_ref<const std::string&>();
       check_length(shape, char_count(text), value, path);
       if (shape.contains("enum")) check_enum(shape["enum"], text, path);
-      if (shape.contains("pattern") &&
-          !matches_pattern(shape["pattern"].get<std::string>(), text)) {
-        add(value, path,
-            "Member must satisfy regular expression pattern: " +
-                shape["pattern"].get<std::string>());
+      if (auto pattern = shape.find("pattern"); pattern != shape.end()) {
+        const std::string& expression = pattern->get_ref<const std::string&>();
+        if (!matches_pattern(expression, text)) {
+          add(value, path, "Member must satisfy regular expression pattern: " + expression);
+        }
       }
     } else if (type == "integer" || type == "long" || type == "float" || type == "double") {
       double number = value.get<double>();
@@ -210,11 +210,13 @@ class ConstraintChecker {
 
   void check_structure(const json& shape, const json& value, const std::string& path) {
     const json& members = shape["members"];
-    for (const auto& required : shape.value("required", json::array())) {
-      const std::string name = required.get<std::string>();
-      auto it = value.find(name);
-      if (it == value.end() || it->is_null()) {
-        add(json(), join(path, name), "Member must not be null");
+    if (auto required = shape.find("required"); required != shape.end()) {
+      for (const auto& entry : *required) {
+        const std::string& name = entry.get_ref<const std::string&>();
+        auto it = value.find(name);
+        if (it == value.end() || it->is_null()) {
+          add(json(), join(path, name), "Member must not be null");
+        }
       }
     }
     for (auto it = value.begin(); it != value.end(); ++it) {
@@ -306,7 +308,9 @@ Result<json> check_shape(const std::string& shape_name, json value) {
 Result<json> read_operation_input(OperationId operation, const Request& request) {
   const std::string shape_name = ServiceModel::instance().input_shape(operation);
   const json& shape = shape_of(shape_name);
-  const json& members = shape.contains("members") ? shape["members"] : json::object();
+  static const json kNoMembers = json::object();
+  // (Both sides of ?: must be lvalues, or the members are copied on every request.)
+  const json& members = shape.contains("members") ? shape["members"] : kNoMembers;
 
   // The body: JSON members, unless a payload member takes it whole.
   json input = json::object();
