@@ -119,7 +119,11 @@ void copy_response(Response&& in, httplib::Response& out) {
         struct ChunkSink final : EventSink {
           explicit ChunkSink(httplib::DataSink& s) : sink(s) {}
           bool write(std::string_view bytes) override {
-            return !gone && (gone = !sink.write(bytes.data(), bytes.size()), !gone);
+            if (gone) return false;
+            gone = !sink.write(bytes.data(), bytes.size());
+            // Each event leaves now, not when the stream ends.
+            if (!gone && t_current_stream) gone = !t_current_stream->flush();
+            return !gone;
           }
           bool wait_for(std::chrono::milliseconds duration) override {
             std::this_thread::sleep_for(duration);
@@ -275,6 +279,8 @@ class Server::Impl final : public httplib::Server {
         apply_fault_to_socket(sock, stream.fault());
         return;
       }
+      // Sent here if no request is pipelined behind this one, else with the next answer.
+      if (!stream.has_buffered_data()) stream.flush();
       if (!ok) return;
     }
   }

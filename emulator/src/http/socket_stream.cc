@@ -49,8 +49,18 @@ bool SocketStream::is_readable() const {
 
 bool SocketStream::is_writable() const { return wait_for_socket(fd_, POLLOUT, write_timeout_ms_); }
 
-bool SocketStream::wait_readable(int timeout_ms) const {
-  return has_buffered_data() || wait_for_socket(fd_, POLLIN, timeout_ms);
+bool SocketStream::wait_readable(int timeout_ms) {
+  if (has_buffered_data()) return true;
+  flush();
+  return wait_for_socket(fd_, POLLIN, timeout_ms);
+}
+
+bool SocketStream::flush() {
+  std::lock_guard<std::mutex> lock(pending_mutex_);
+  if (pending_.empty()) return true;
+  bool ok = send_all(pending_.data(), pending_.size());
+  pending_.clear();
+  return ok;
 }
 
 // recv() without waiting first: after wait_readable() the bytes are usually there already, and a
@@ -61,6 +71,8 @@ ssize_t SocketStream::receive(char* into, size_t size) {
     if (n >= 0) return n;
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    // The peer may be waiting for what is buffered (a 100 Continue, say) before it sends more.
+    if (!flush()) return -1;
     if (!wait_for_socket(fd_, POLLIN, read_timeout_ms_)) return -1;
   }
 }
@@ -81,6 +93,18 @@ ssize_t SocketStream::read(char* ptr, size_t size) {
 }
 
 ssize_t SocketStream::write(const char* ptr, size_t size) {
+  if (fault_ == TransportFault::kNone) {
+    std::lock_guard<std::mutex> lock(pending_mutex_);
+    if (pending_.size() + size <= kWriteBufferLimit) {
+      pending_.append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    bool sent = send_all(pending_.data(), pending_.size()) && send_all(ptr, size);
+    pending_.clear();
+    return sent ? static_cast<ssize_t>(size) : -1;
+  }
+  // A fault counts the writes as cpp-httplib makes them: what was buffered goes out first.
+  if (!flush()) return -1;
   if (fault_ != TransportFault::kNone) {
     if (writes_before_fault_ > 0) {
       --writes_before_fault_;  // the response head goes out whole
@@ -94,20 +118,24 @@ ssize_t SocketStream::write(const char* ptr, size_t size) {
       return -1;
     }
   }
+  return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
+}
+
+bool SocketStream::send_all(const char* data, size_t size) {
   size_t sent = 0;
   while (sent < size) {
-    ssize_t n = ::send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_, data + sent, size - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
           wait_for_socket(fd_, POLLOUT, write_timeout_ms_)) {
         continue;
       }
-      return -1;
+      return false;
     }
     sent += static_cast<size_t>(n);
   }
-  return static_cast<ssize_t>(size);
+  return true;
 }
 
 void apply_fault_to_socket(int fd, TransportFault fault) {
