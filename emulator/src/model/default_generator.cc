@@ -51,13 +51,18 @@ std::string natural_answer(const GenerationRequest& request, uint64_t seed) {
   uint64_t state = seed;
   bool sentence_start = true;
   size_t words_in_sentence = 0;
-  while (count_tokens(text) < target) {
+  // Counted as it grows: white space and "." end a token, so the count of the text is the sum
+  // of the counts of its pieces.
+  size_t tokens = count_tokens(text);
+  while (tokens < target) {
     std::string word(kWords[splitmix64(state) % kWords.size()]);
     if (sentence_start) word[0] = static_cast<char>(word[0] - 'a' + 'A');
     text += " " + word;
+    tokens += count_tokens(word);
     sentence_start = false;
     if (++words_in_sentence >= 6 + splitmix64(state) % 6) {
       text += ".";
+      tokens += 1;
       sentence_start = true;
       words_in_sentence = 0;
     }

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
+#include <string_view>
 #include <unordered_map>
 
 #include "protocol/rest_json.h"
@@ -17,6 +19,8 @@ namespace {
 using nlohmann::json;
 
 const json& shape_of(const std::string& name) { return ServiceModel::instance().shape(name); }
+const json& target_of(const json& reference) { return ServiceModel::instance().target(reference); }
+const std::string& type_of(const json& shape) { return ServiceModel::type_of(shape); }
 
 // ---- 1. shape (serialization) checks ----------------------------------------------------------
 
@@ -44,13 +48,13 @@ std::optional<ApiError> check_member_types(const json& members, const json& obje
   for (auto it = object.begin(); it != object.end(); ++it) {
     auto member = members.find(it.key());
     if (member == members.end() || it->is_null()) continue;  // unknown members are ignored
-    if (auto error = check_types(shape_of((*member)["shape"]), *it)) return error;
+    if (auto error = check_types(target_of(*member), *it)) return error;
   }
   return std::nullopt;
 }
 
 std::optional<ApiError> check_types(const json& shape, const json& value) {
-  const std::string type = shape.value("type", "");
+  const std::string& type = type_of(shape);
   if (type == "structure") {
     if (!value.is_object()) return wrong_type(value, "a Structure");
     const json& members = shape["members"];
@@ -67,7 +71,7 @@ std::optional<ApiError> check_types(const json& shape, const json& value) {
   }
   if (type == "list") {
     if (!value.is_array()) return wrong_type(value, "a List");
-    const json& element = shape_of(shape["member"]["shape"]);
+    const json& element = target_of(shape["member"]);
     for (const auto& item : value) {
       if (item.is_null()) {
         return make_error(ErrorType::kSerialization, "Null values are not allowed in a list.");
@@ -78,7 +82,7 @@ std::optional<ApiError> check_types(const json& shape, const json& value) {
   }
   if (type == "map") {
     if (!value.is_object()) return wrong_type(value, "a Map");
-    const json& element = shape_of(shape["value"]["shape"]);
+    const json& element = target_of(shape["value"]);
     for (const auto& item : value) {
       if (auto error = check_types(element, item)) return error;
     }
@@ -136,47 +140,68 @@ std::string number_text(const json& bound) {
 }
 
 // Compiled patterns, and a bounded memo of values already checked: model ids repeat on every
-// request and the modelId pattern is long.
+// request and the modelId pattern is long. Patterns are strings of the embedded service model
+// (or of shapes derived from it once), so their addresses identify them.
 bool matches_pattern(const std::string& pattern, const std::string& value) {
+  struct Compiled {
+    std::optional<std::regex> regex;  // empty: std::regex cannot read it, not enforced
+    std::unordered_map<std::string, bool> memo;
+  };
   static std::mutex mutex;
-  static std::unordered_map<std::string, std::regex> compiled;
-  static std::unordered_map<std::string, bool> memo;
-  std::string key = pattern + '\0' + value;
+  static std::unordered_map<const std::string*, Compiled> patterns;
   std::lock_guard<std::mutex> lock(mutex);
-  if (auto hit = memo.find(key); hit != memo.end()) return hit->second;
-  auto it = compiled.find(pattern);
-  if (it == compiled.end()) {
+  auto [entry, added] = patterns.try_emplace(&pattern);
+  Compiled& compiled = entry->second;
+  if (added) {
     try {
-      it = compiled.emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
+      compiled.regex.emplace(pattern, std::regex::ECMAScript);
     } catch (const std::regex_error&) {
-      return true;  // a pattern std::regex cannot read is not enforced
     }
   }
-  bool ok = std::regex_match(value, it->second);
-  if (memo.size() > 4096) memo.clear();
-  memo.emplace(std::move(key), ok);
+  if (!compiled.regex) return true;
+  if (auto hit = compiled.memo.find(value); hit != compiled.memo.end()) return hit->second;
+  bool ok = std::regex_match(value, *compiled.regex);
+  if (compiled.memo.size() > 4096) compiled.memo.clear();
+  compiled.memo.emplace(value, ok);
   return ok;
 }
+
+// Where a value sits, as the error message names it ("messages.1.member.content"), kept as a
+// chain of parts and written out only when a constraint fails.
+struct ValuePath {
+  const ValuePath* parent = nullptr;
+  std::string_view name;  // a structure member or a map key
+  size_t index = 0;       // a list position (1-based); 0 for names
+  bool element = false;   // a list or map element: ".member" follows
+
+  std::string text() const {
+    if (!parent) return std::string(name);
+    std::string before = parent->text();
+    std::string part = index > 0 ? std::to_string(index) : std::string(name);
+    if (element) return before + "." + part + ".member";
+    return before.empty() ? part : before + "." + part;
+  }
+};
 
 class ConstraintChecker {
  public:
   std::vector<std::string> messages;
 
-  void check(const json& shape, const json& value, const std::string& path) {
-    const std::string type = shape.value("type", "");
+  void check(const json& shape, const json& value, const ValuePath& path) {
+    const std::string& type = type_of(shape);
     if (type == "structure") {
       check_structure(shape, value, path);
     } else if (type == "list") {
       check_length(shape, value.size(), value, path);
-      const json& element = shape_of(shape["member"]["shape"]);
+      const json& element = target_of(shape["member"]);
       for (size_t i = 0; i < value.size(); ++i) {
-        check(element, value[i], path + "." + std::to_string(i + 1) + ".member");
+        check(element, value[i], ValuePath{&path, {}, i + 1, true});
       }
     } else if (type == "map") {
       check_length(shape, value.size(), value, path);
-      const json& element = shape_of(shape["value"]["shape"]);
+      const json& element = target_of(shape["value"]);
       for (auto it = value.begin(); it != value.end(); ++it) {
-        check(element, *it, path + "." + it.key() + ".member");
+        check(element, *it, ValuePath{&path, it.key(), 0, true});
       }
     } else if (type == "string") {
       const std::string& text = value.get_ref<const std::string&>();
@@ -202,31 +227,31 @@ class ConstraintChecker {
   }
 
  private:
-  void add(const json& value, const std::string& path, const std::string& constraint) {
+  void add(const json& value, const ValuePath& path, const std::string& constraint) {
     std::string shown = value.is_null() ? "null" : "'" + java_text(value) + "'";
-    messages.push_back("Value " + shown + " at '" + path +
+    messages.push_back("Value " + shown + " at '" + path.text() +
                        "' failed to satisfy constraint: " + constraint);
   }
 
-  void check_structure(const json& shape, const json& value, const std::string& path) {
+  void check_structure(const json& shape, const json& value, const ValuePath& path) {
     const json& members = shape["members"];
     if (auto required = shape.find("required"); required != shape.end()) {
       for (const auto& entry : *required) {
         const std::string& name = entry.get_ref<const std::string&>();
         auto it = value.find(name);
         if (it == value.end() || it->is_null()) {
-          add(json(), join(path, name), "Member must not be null");
+          add(json(), ValuePath{&path, name}, "Member must not be null");
         }
       }
     }
     for (auto it = value.begin(); it != value.end(); ++it) {
       auto member = members.find(it.key());
       if (member == members.end() || it->is_null()) continue;
-      check(shape_of((*member)["shape"]), *it, join(path, it.key()));
+      check(target_of(*member), *it, ValuePath{&path, it.key()});
     }
   }
 
-  void check_length(const json& shape, size_t length, const json& value, const std::string& path) {
+  void check_length(const json& shape, size_t length, const json& value, const ValuePath& path) {
     if (shape.contains("min") && length < shape["min"].get<size_t>()) {
       add(value, path, "Member must have length greater than or equal to " + shape["min"].dump());
     }
@@ -235,15 +260,11 @@ class ConstraintChecker {
     }
   }
 
-  void check_enum(const json& values, const std::string& text, const std::string& path) {
+  void check_enum(const json& values, const std::string& text, const ValuePath& path) {
     for (const auto& v : values) {
       if (v == text) return;
     }
     add(json(text), path, "Member must satisfy enum value set: " + java_text(values));
-  }
-
-  static std::string join(const std::string& path, const std::string& name) {
-    return path.empty() ? name : path + "." + name;
   }
 };
 
@@ -261,7 +282,7 @@ std::optional<ApiError> constraint_error_of(const std::vector<std::string>& mess
 
 // Query strings and headers carry text; typed members are converted before the checks.
 Result<json> typed_from_text(const json& shape, const std::string& text) {
-  const std::string type = shape.value("type", "");
+  const std::string& type = type_of(shape);
   if (type == "integer" || type == "long") {
     if (text.empty() || text.size() > 19 ||
         text.find_first_not_of("-0123456789") != std::string::npos) {
@@ -300,7 +321,7 @@ Result<json> check_shape(const std::string& shape_name, json value) {
   const json& shape = shape_of(shape_name);
   if (auto error = check_types(shape, value)) return *error;
   ConstraintChecker checker;
-  checker.check(shape, value, "");
+  checker.check(shape, value, ValuePath{});
   if (auto error = constraint_error_of(checker.messages)) return *error;
   return value;
 }
@@ -316,7 +337,7 @@ Result<json> read_operation_input(OperationId operation, const Request& request)
   json input = json::object();
   bool body_is_payload = false;
   if (shape.contains("payload")) {
-    const json& payload_shape = shape_of(members[shape["payload"].get<std::string>()]["shape"]);
+    const json& payload_shape = target_of(members[shape["payload"].get<std::string>()]);
     body_is_payload =
         payload_shape.value("type", "") == "blob" || payload_shape.value("eventstream", false);
   }
@@ -346,7 +367,7 @@ Result<json> read_operation_input(OperationId operation, const Request& request)
       }
     }
     if (!text) continue;
-    Result<json> typed = typed_from_text(shape_of((*it)["shape"]), *text);
+    Result<json> typed = typed_from_text(target_of(*it), *text);
     if (!typed.ok()) return typed.error();
     input[it.key()] = std::move(typed.value());
   }
@@ -355,7 +376,7 @@ Result<json> read_operation_input(OperationId operation, const Request& request)
   if (!body_is_payload) {
     if (auto error = check_types(shape, input)) return *error;
     ConstraintChecker checker;
-    checker.check(shape, input, "");
+    checker.check(shape, input, ValuePath{});
     if (auto error = constraint_error_of(checker.messages)) return *error;
     return input;
   }
@@ -370,7 +391,7 @@ Result<json> read_operation_input(OperationId operation, const Request& request)
   }
   if (auto error = check_types(shape_without_payload, input)) return *error;
   ConstraintChecker checker;
-  checker.check(shape_without_payload, input, "");
+  checker.check(shape_without_payload, input, ValuePath{});
   if (auto error = constraint_error_of(checker.messages)) return *error;
   if (!payload.is_null()) input[payload_name] = std::move(payload);
   return input;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 
 #include "protocol/operation_id.h"
 
@@ -17,12 +18,19 @@ class ServiceModel {
 
   // The shape named `name`; an empty object for an unknown name.
   const nlohmann::json& shape(const std::string& name) const;
+  // The shape a reference inside the model names: a structure member, a list's "member", a
+  // map's "key" or "value" ({"shape": NAME, ...}). Resolved once at start: validation follows
+  // references on every request.
+  const nlohmann::json& target(const nlohmann::json& reference) const;
+  // A shape's "type" ("structure", "string", ...), or "".
+  static const std::string& type_of(const nlohmann::json& shape);
   // The input shape name of an operation, or "" when the model does not describe it.
   std::string input_shape(OperationId operation) const;
 
  private:
   ServiceModel();
   nlohmann::json model_;
+  std::unordered_map<const nlohmann::json*, const nlohmann::json*> targets_;
 };
 
 }  // namespace bedrock
