@@ -24,8 +24,12 @@ class EventSink {
   // Sends bytes to the client as soon as possible. Returns false once the client has gone away
   // (connection closed, stream reset); the producer should stop then.
   virtual bool write(std::string_view bytes) = 0;
-  // Waits up to `duration`, returning early with false if the client goes away meanwhile.
-  virtual bool wait_for(std::chrono::milliseconds duration) = 0;
+  // Waits until `deadline`, returning early with false if the client goes away meanwhile.
+  // Streams pace their events against absolute deadlines so waits never add up to drift.
+  virtual bool wait_until(std::chrono::steady_clock::time_point deadline) = 0;
+  bool wait_for(std::chrono::milliseconds duration) {
+    return wait_until(std::chrono::steady_clock::now() + duration);
+  }
   // Breaks the response here; nothing more is sent.
   virtual void abort(TransportFault fault) = 0;
 };

@@ -46,9 +46,9 @@ class StreamChannel final : public EventSink {
     return true;
   }
 
-  bool wait_for(std::chrono::milliseconds duration) override {
+  bool wait_until(std::chrono::steady_clock::time_point deadline) override {
     std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait_for(lock, duration, [&] { return cancelled_; });
+    cv_.wait_until(lock, deadline, [&] { return cancelled_; });
     return !cancelled_;
   }
 

@@ -125,8 +125,8 @@ void copy_response(Response&& in, httplib::Response& out) {
             if (!gone && t_current_stream) gone = !t_current_stream->flush();
             return !gone;
           }
-          bool wait_for(std::chrono::milliseconds duration) override {
-            std::this_thread::sleep_for(duration);
+          bool wait_until(std::chrono::steady_clock::time_point deadline) override {
+            std::this_thread::sleep_until(deadline);
             return !gone && sink.is_writable();
           }
           void abort(TransportFault fault) override {

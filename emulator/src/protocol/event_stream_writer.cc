@@ -34,8 +34,12 @@ bool EventStreamWriter::before_event() {
   if (latency.jitter_ms > 0) {
     wait_ms += static_cast<int>(mix(script_.jitter_seed + index) % (latency.jitter_ms + 1));
   }
-  if (wait_ms > 0 && !sink_.wait_for(std::chrono::milliseconds(wait_ms)))
-    return stopped_ = true, false;
+  if (index == 0) schedule_ = std::chrono::steady_clock::now();
+  if (wait_ms > 0) {
+    // Each event is due a fixed time after the one before it was due, not after it was sent.
+    schedule_ += std::chrono::milliseconds(wait_ms);
+    if (!sink_.wait_until(schedule_)) return stopped_ = true, false;
+  }
 
   if (script_.stream_error && !error_delivered_ &&
       static_cast<int>(index) >= script_.stream_error->after_events) {

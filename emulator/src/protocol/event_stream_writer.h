@@ -41,6 +41,7 @@ class EventStreamWriter {
   EventSink& sink_;
   StreamScript script_;
   size_t events_written_ = 0;
+  std::chrono::steady_clock::time_point schedule_;  // when the latest event was due
   bool error_delivered_ = false;
   bool fault_delivered_ = false;
   bool finished_ = false;
