@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -154,7 +155,7 @@ class Connection {
       if (stream->channel) stream->channel->cancel();
       if (stream->body_channel) stream->body_channel->finish(/*gone=*/true);
     }
-    for (auto& t : producers_) t.join();
+    for (auto& p : producers_) p.thread.join();
     if (session_) nghttp2_session_del(session_);
     if (wake_fd_ >= 0) ::close(wake_fd_);
   }
@@ -356,10 +357,14 @@ class Connection {
       state.channel = std::make_shared<StreamChannel>(wake_fd_);
       auto channel = state.channel;
       auto producer = std::move(response.stream_producer);
-      producers_.emplace_back([channel, producer = std::move(producer)] {
-        producer(*channel);
-        channel->finish();
-      });
+      reap_finished_producers();
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      producers_.push_back({std::thread([channel, done, producer = std::move(producer)] {
+                              producer(*channel);
+                              channel->finish();
+                              done->store(true);
+                            }),
+                            done});
     } else {
       state.response_body = std::move(response.body);
     }
@@ -481,7 +486,23 @@ class Connection {
   };
   std::vector<Delayed> delayed_;
   std::map<int32_t, std::unique_ptr<StreamState>> streams_;
-  std::vector<std::thread> producers_;
+  // A stream's producer thread; joined once done, so a long-lived connection with many
+  // streams does not keep a thread (and its stack) per stream it ever served.
+  struct Producer {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  void reap_finished_producers() {
+    for (auto it = producers_.begin(); it != producers_.end();) {
+      if (it->done->load()) {
+        it->thread.join();
+        it = producers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::vector<Producer> producers_;
 };
 
 }  // namespace
