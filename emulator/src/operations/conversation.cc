@@ -33,6 +33,10 @@ constexpr const char* kNoSystemPrompt =
     "This model doesn't support system messages. Try again without a system message or use a "
     "model that supports system messages.";
 constexpr const char* kInputTooLong = "Input is too long for requested model.";
+// Media limits. Bedrock allows 5 documents per request (user guide, "API restrictions"); images
+// are limited by the models: Anthropic counts images and documents together against 20.
+constexpr size_t kMaxDocuments = 5;
+constexpr size_t kAnthropicMaxMedia = 20;
 // Anthropic counts a prefix as cacheable from this many tokens; shorter prefixes are not cached.
 constexpr size_t kMinCacheableTokens = 1024;
 
@@ -171,10 +175,57 @@ Result<bool> check_conversation(const json& messages, bool has_tool_config) {
 
 namespace {
 
+// Image and document blocks of the conversation, tool results included.
+struct MediaCount {
+  size_t images = 0;
+  size_t documents = 0;
+};
+
+void count_media(const json& blocks, MediaCount& count) {
+  for (const auto& block : blocks) {
+    if (!block.is_object()) continue;
+    if (block.contains("image")) ++count.images;
+    if (block.contains("document")) ++count.documents;
+    if (auto result = block.find("toolResult"); result != block.end()) {
+      count_media(member_or_empty(*result, "content"), count);
+    }
+  }
+}
+
+Result<bool> check_media(const json& messages, const ModelInfo& model) {
+  MediaCount count;
+  for (const auto& message : messages) count_media(content_of(message), count);
+  // Tag S: the image text was answered by real Bedrock for a model without image input (an
+  // OpenAI model); the document text follows it (U).
+  if (count.images > 0 && !model.supports(ModelFeature::kImages)) {
+    return validation_error("This model doesn't support the image field for user messages.");
+  }
+  if (count.documents > 0 && !model.supports(ModelFeature::kDocuments)) {
+    return validation_error("This model doesn't support the document field for user messages.");
+  }
+  // Tag U: the real text for the sixth document is not known.
+  if (count.documents > kMaxDocuments) {
+    return validation_error("A request can include up to " + std::to_string(kMaxDocuments) +
+                            " documents. Remove documents and try again.");
+  }
+  // Tag S: quoted from real Claude answers on Bedrock (cline/cline#1844, boto/boto3#4632).
+  if (model.family == "anthropic" && count.images + count.documents > kAnthropicMaxMedia) {
+    return validation_error(
+        "The model returned the following errors: too many images and "
+        "documents: " +
+        std::to_string(count.images) + " + " + std::to_string(count.documents) + " > " +
+        std::to_string(kAnthropicMaxMedia));
+  }
+  return true;
+}
+
 Result<bool> check_capabilities(const json& input, const ModelInfo& model, bool streaming) {
   if (input.contains("system") && !input["system"].empty() &&
       !model.supports(ModelFeature::kSystemPrompt)) {
     return validation_error(kNoSystemPrompt);
+  }
+  if (auto media = check_media(member_or_empty(input, "messages"), model); !media.ok()) {
+    return media.error();
   }
   if (input.contains("toolConfig")) {
     if (!model.supports(ModelFeature::kToolUse)) return validation_error(kNoToolUse);

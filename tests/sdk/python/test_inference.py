@@ -616,6 +616,31 @@ class InferenceTest(unittest.TestCase):
         with self.assertRaises(self.ValidationException):
             self.invoke(HAIKU, body)
 
+    def test_image_and_document_limits(self):
+        image = {"image": {"format": "png", "source": {"bytes": PNG_SIGNATURE + b"\0" * 32}}}
+        document = {"document": {"format": "txt", "name": "notes", "source": {"bytes": b"plain notes"}}}
+        ask = {"text": "Describe these."}
+        # Models without image or document input refuse the blocks, tool results included.
+        self.assert_validation("This model doesn't support the image field for user messages.",
+                               self.client.converse, modelId=LLAMA3,
+                               messages=[{"role": "user", "content": [ask, image]}])
+        self.assert_validation("This model doesn't support the document field for user messages.",
+                               self.client.converse, modelId=LLAMA3,
+                               messages=[{"role": "user", "content": [ask, document]}])
+        # Bedrock takes at most five documents; Claude at most 20 images and documents together.
+        self.assert_validation("A request can include up to 5 documents. Remove documents and try again.",
+                               self.client.converse, modelId=HAIKU,
+                               messages=[{"role": "user", "content": [ask] + [
+                                   {"document": dict(document["document"], name=f"notes{i}")} for i in range(6)]}])
+        self.assert_validation("The model returned the following errors: too many images and documents: 19 + 2 > 20",
+                               self.client.converse, modelId=HAIKU,
+                               messages=[{"role": "user", "content": [ask] + [image] * 19 + [
+                                   {"document": dict(document["document"], name=f"notes{i}")} for i in range(2)]}])
+        # Within the limits, each block counts as media input.
+        plain = self.converse(HAIKU, [{"role": "user", "content": [ask]}])
+        twenty = self.converse(HAIKU, [{"role": "user", "content": [ask] + [image] * 20}])
+        self.assertEqual(twenty["usage"]["inputTokens"] - plain["usage"]["inputTokens"], 20 * 1000)
+
     def test_tool_use_is_deterministic(self):
         first = self.converse(HAIKU, [user(WEATHER_QUESTION)], toolConfig=TOOLS)
         second = self.converse(HAIKU, [user(WEATHER_QUESTION)], toolConfig=TOOLS)
