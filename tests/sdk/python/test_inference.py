@@ -599,6 +599,9 @@ class InferenceTest(unittest.TestCase):
         counted = self.client.count_tokens(modelId=HAIKU, input={"invokeModel": {"body": json.dumps(body)}})
         self.assertEqual(counted["inputTokens"], input_count)
         self.assertEqual(conversed["usage"]["inputTokens"], input_count)
+        counted_converse = self.client.count_tokens(modelId=HAIKU, input={"converse": {
+            "messages": [user(WEATHER_QUESTION)], "toolConfig": {"tools": [WEATHER_TOOL]}}})
+        self.assertEqual(counted_converse["inputTokens"], conversed["usage"]["inputTokens"])
 
         chunks = self.invoke_stream(HAIKU, body)
         self.assertEqual(chunks[1]["content_block"]["type"], "tool_use")
