@@ -88,10 +88,10 @@ std::string scenario_text(const std::string& name, const std::string& rules = "[
 
 TEST_CASE("every example scenario parses", "[scenario][parser]") {
   std::vector<std::string> files = scenario_files(kExamples);
-  REQUIRE(files.size() >= 7);
-  for (const char* name :
-       {"throttling-storm.json", "cold-model.json", "broken-stream.json", "tool-calling-agent.json",
-        "quota-exhaustion.json", "flaky-network.json", "support-guardrail.json"}) {
+  REQUIRE(files.size() >= 8);
+  for (const char* name : {"throttling-storm.json", "cold-model.json", "broken-stream.json",
+                           "tool-calling-agent.json", "quota-exhaustion.json", "flaky-network.json",
+                           "support-guardrail.json", "support-prompt.json"}) {
     INFO(name);
     CHECK(fs::exists(fs::path(kExamples) / name));
   }
@@ -102,7 +102,8 @@ TEST_CASE("every example scenario parses", "[scenario][parser]") {
     bool ok = load_scenario_file(file, scenario, diagnostics);
     for (const auto& d : diagnostics) UNSCOPED_INFO(d);
     CHECK(ok);
-    const bool does_something = !scenario.rules.empty() || !scenario.guardrails.empty();
+    const bool does_something =
+        !scenario.rules.empty() || !scenario.guardrails.empty() || !scenario.prompts.empty();
     CHECK(does_something);
     CHECK(scenario.source == file);
   }

@@ -9,6 +9,7 @@
 #include "model/prompt_cache.h"
 #include "model/token_counter.h"
 #include "model/tool_input.h"
+#include "prompts/prompt_template.h"
 
 namespace bedrock {
 
@@ -616,6 +617,15 @@ Result<ConverseAnswer> answer_guarded(const Request& request, const Config& conf
     answer->trace = {{"guardrail", trace}};
   }
   return answer;
+}
+
+Result<PromptedRequest> with_prompt(const Request& request, const std::vector<json>& definitions) {
+  Result<std::optional<json>> prompted = prompts::apply_prompt(request.input, definitions);
+  if (!prompted.ok()) return prompted.error();
+  if (!prompted.value()) return PromptedRequest(&request);
+  Request rewritten = request;
+  rewritten.input = std::move(**prompted);
+  return PromptedRequest(std::move(rewritten));
 }
 
 }  // namespace bedrock

@@ -3,6 +3,7 @@
 // a tool call, reasoning, usage) that each then writes in its own wire form.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -67,5 +68,22 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
 Result<ConverseAnswer> answer_guarded(const Request& request, const Config& config, bool streaming,
                                       const ScriptedResponse* scripted,
                                       const std::vector<nlohmann::json>& definitions);
+
+// The request a Converse call runs: itself, or, when its modelId is a prompt ARN, the request
+// the prompt makes of it (prompts/prompt_template.h). `definitions` are the prompts of the
+// loaded scenarios.
+class PromptedRequest {
+ public:
+  explicit PromptedRequest(const Request* original) : original_(original) {}
+  explicit PromptedRequest(Request&& rewritten)
+      : rewritten_(std::make_shared<Request>(std::move(rewritten))) {}
+  const Request& get() const { return rewritten_ ? *rewritten_ : *original_; }
+
+ private:
+  const Request* original_ = nullptr;
+  std::shared_ptr<Request> rewritten_;
+};
+Result<PromptedRequest> with_prompt(const Request& request,
+                                    const std::vector<nlohmann::json>& definitions);
 
 }  // namespace bedrock

@@ -9,13 +9,13 @@
 // "enabled_full" the response carries trace.guardrail (inputAssessment keyed by guardrail id,
 // outputAssessments keyed by id with one assessment, modelOutput when the output was changed,
 // actionReason).
-// LIMITATIONS: promptVariables (prompt ARNs) are accepted but not applied; image and document
-// blocks are counted, not read. Guardrails: an unknown guardrail id or version answers
-// "The provided guardrail identifier is invalid." (confirmed for unknown ids; the version case
-// is not); a guardrailConfig without guardrailIdentifier or guardrailVersion answers the AWS
-// "Member must not be null" constraint message (type confirmed, text not); the system prompt
-// is evaluated only through its guardContent blocks and the messages in full unless they carry
-// guardContent (AWS documentation); a masked input is what the model reads and keeps the
+// A prompt ARN as modelId runs a prompt of the loaded scenarios (prompts/prompt_template.h).
+// LIMITATIONS: image and document blocks are counted, not read. Guardrails: an unknown guardrail id
+// or version answers "The provided guardrail identifier is invalid." (confirmed for unknown ids;
+// the version case is not); a guardrailConfig without guardrailIdentifier or guardrailVersion
+// answers the AWS "Member must not be null" constraint message (type confirmed, text not); the
+// system prompt is evaluated only through its guardContent blocks and the messages in full unless
+// they carry guardContent (AWS documentation); a masked input is what the model reads and keeps the
 // model's stop reason (not confirmed); modelOutput holds the generated text, not a native body.
 #include "operations/conversation.h"
 #include "operations/operations.h"
@@ -47,8 +47,11 @@ nlohmann::json content_block(const AnswerPart& part) {
 }  // namespace
 
 Result<Response> converse(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer = answer_guarded(request, context.config, false, context.scripted(),
-                                                 context.services.scenarios.guardrails());
+  Result<PromptedRequest> prompted = with_prompt(request, context.services.scenarios.prompts());
+  if (!prompted.ok()) return prompted.error();
+  Result<ConverseAnswer> answer =
+      answer_guarded(prompted->get(), context.config, false, context.scripted(),
+                     context.services.scenarios.guardrails());
   if (!answer.ok()) return answer.error();
   nlohmann::json content = nlohmann::json::array();
   for (const auto& part : answer->parts) content.push_back(content_block(part));

@@ -97,8 +97,11 @@ bool write_part(EventStreamWriter& out, const AnswerPart& part, int index, int c
 }  // namespace
 
 Result<Response> converse_stream(const Request& request, Context& context) {
-  Result<ConverseAnswer> answer = answer_guarded(request, context.config, true, context.scripted(),
-                                                 context.services.scenarios.guardrails());
+  Result<PromptedRequest> prompted = with_prompt(request, context.services.scenarios.prompts());
+  if (!prompted.ok()) return prompted.error();
+  Result<ConverseAnswer> answer =
+      answer_guarded(prompted->get(), context.config, true, context.scripted(),
+                     context.services.scenarios.guardrails());
   if (!answer.ok()) return answer.error();
 
   Response response;

@@ -181,6 +181,15 @@ nlohmann::json ScenarioEngine::list() const {
   return out;
 }
 
+std::vector<nlohmann::json> ScenarioEngine::prompts() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<nlohmann::json> out;
+  for (const Loaded* s : active_) {
+    for (const auto& p : s->scenario.prompts) out.push_back(p);
+  }
+  return out;
+}
+
 std::vector<nlohmann::json> ScenarioEngine::guardrails() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<nlohmann::json> out;

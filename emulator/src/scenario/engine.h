@@ -68,6 +68,8 @@ class ScenarioEngine {
   nlohmann::json list() const;
   // Guardrail definitions of every loaded scenario, in evaluation order.
   std::vector<nlohmann::json> guardrails() const;
+  // Prompt definitions of every loaded scenario, in evaluation order.
+  std::vector<nlohmann::json> prompts() const;
 
   Decision decide(const MatchInput& input);
 

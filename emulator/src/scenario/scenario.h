@@ -104,8 +104,9 @@ struct Scenario {
   uint64_t seed = 0;
   std::vector<Rule> rules;
   nlohmann::json guardrails = nlohmann::json::array();
-  std::string source;         // file path, or "admin"
-  nlohmann::json definition;  // as loaded, for GET /_emulator/scenarios
+  nlohmann::json prompts = nlohmann::json::array();  // prompts/prompt_template.h
+  std::string source;                                // file path, or "admin"
+  nlohmann::json definition;                         // as loaded, for GET /_emulator/scenarios
 };
 
 }  // namespace bedrock

@@ -4,6 +4,7 @@
 
 #include "core/api_error.h"
 #include "guardrails/guardrail.h"
+#include "prompts/prompt_template.h"
 
 namespace bedrock {
 
@@ -363,6 +364,19 @@ void read_rule(Reader& r, const json& v, const std::string& p, Rule& out) {
   }
 }
 
+// Problems of a pasted definition ("/member: what is wrong", or just "what is wrong" about the
+// whole definition), reported under `at`.
+void report_problems(Reader& r, const std::string& at, const std::vector<std::string>& problems) {
+  for (const std::string& problem : problems) {
+    size_t colon = problem.find(": ");
+    if (!problem.empty() && problem[0] == '/' && colon != std::string::npos) {
+      r.issue(at + problem.substr(0, colon), problem.substr(colon + 2));
+    } else {
+      r.issue(at, problem);
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<FaultKind> fault_from_name(const std::string& name) {
@@ -378,7 +392,8 @@ bool parse_scenario(const json& document, Scenario& out, std::vector<ScenarioIss
   size_t before = issues.size();
   Reader r(issues);
   if (!r.object(document, "")) return false;
-  r.only_keys(document, "", {"$schema", "name", "description", "seed", "rules", "guardrails"});
+  r.only_keys(document, "",
+              {"$schema", "name", "description", "seed", "rules", "guardrails", "prompts"});
   auto name = r.string(document, "name", "");
   if (!name || name->empty()) {
     r.issue("", "needs \"name\" (a non-empty string)");
@@ -406,17 +421,19 @@ bool parse_scenario(const json& document, Scenario& out, std::vector<ScenarioIss
     } else {
       out.guardrails = document["guardrails"];
       for (size_t i = 0; i < out.guardrails.size(); ++i) {
-        const std::string at = "/guardrails/" + std::to_string(i);
-        for (const std::string& problem :
-             guardrails::check_guardrail_definition(out.guardrails[i])) {
-          // "/member: what is wrong", or just "what is wrong" about the whole definition.
-          size_t colon = problem.find(": ");
-          if (!problem.empty() && problem[0] == '/' && colon != std::string::npos) {
-            r.issue(at + problem.substr(0, colon), problem.substr(colon + 2));
-          } else {
-            r.issue(at, problem);
-          }
-        }
+        report_problems(r, "/guardrails/" + std::to_string(i),
+                        guardrails::check_guardrail_definition(out.guardrails[i]));
+      }
+    }
+  }
+  if (document.contains("prompts")) {
+    if (!document["prompts"].is_array()) {
+      r.issue("/prompts", "must be a list of prompt definitions");
+    } else {
+      out.prompts = document["prompts"];
+      for (size_t i = 0; i < out.prompts.size(); ++i) {
+        report_problems(r, "/prompts/" + std::to_string(i),
+                        prompts::check_prompt_definition(out.prompts[i]));
       }
     }
   }

@@ -467,6 +467,54 @@ class ScenarioTest(unittest.TestCase):
                              (408, "ModelTimeoutException", "hang"))
             self.assertGreaterEqual(entry["durationMs"], 300)
 
+    # -- prompts from Prompt management ---------------------------------------------------
+    def test_prompt_arn_runs_the_prompt_with_its_variables(self):
+        prompt_arn = "arn:aws:bedrock:us-east-1:123456789012:prompt/SUPPORT001"
+        self.load({"name": "prompts", "prompts": [
+            {"promptIdentifier": "SUPPORT001", "version": "DRAFT", "variants": [{
+                "name": "v", "modelId": "amazon.nova-micro-v1:0", "templateType": "TEXT",
+                "templateConfiguration": {"text": {"text": "Tell me about {{topic}} in {{city}}."}},
+                "inferenceConfiguration": {"text": {"maxTokens": 5}}}]},
+            {"promptIdentifier": prompt_arn, "version": 2, "variants": [{
+                "name": "chat", "modelId": "anthropic.claude-3-5-haiku-20241022-v1:0", "templateType": "CHAT",
+                "templateConfiguration": {"chat": {
+                    "system": [{"text": "You answer about {{topic}}."}],
+                    "messages": [{"role": "user", "content": [{"text": "Start: {{topic}}"}]},
+                                 {"role": "assistant", "content": [{"text": "Ready."}]}]}}}]},
+        ]})
+        variables = {"topic": {"text": "trams"}, "city": {"text": "Lisbon"}}
+        response = self.client.converse(modelId=prompt_arn, promptVariables=variables)
+        text = response["output"]["message"]["content"][0]["text"]
+        # The filled template is the user turn the answer quotes; the prompt's maxTokens applies.
+        self.assertEqual(response["stopReason"], "max_tokens")
+        self.assertEqual(response["usage"]["outputTokens"], 5)
+        direct = self.client.converse(modelId="amazon.nova-micro-v1:0",
+                                      messages=[{"role": "user", "content": [{"text": "Tell me about trams in Lisbon."}]}],
+                                      inferenceConfig={"maxTokens": 5})
+        self.assertEqual(text, direct["output"]["message"]["content"][0]["text"])
+        self.assertEqual(response["usage"]["inputTokens"], direct["usage"]["inputTokens"])
+
+        # A CHAT prompt by version; the request's messages follow the template's.
+        events = list(self.client.converse_stream(
+            modelId=prompt_arn + ":2", promptVariables=variables,
+            messages=[{"role": "user", "content": [{"text": "And buses?"}]}])["stream"])
+        streamed = "".join(e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e)
+        self.assertIn("And buses?", streamed)
+
+        # What the real service refuses, and what the emulator cannot find.
+        with self.assertRaises(self.client.exceptions.ValidationException) as caught:
+            self.client.converse(modelId=prompt_arn, promptVariables={"topic": {"text": "trams"}})
+        self.assertIn("city", caught.exception.response["Error"]["Message"])
+        with self.assertRaises(self.client.exceptions.ValidationException) as caught:
+            self.client.converse(modelId=prompt_arn, promptVariables=variables, inferenceConfig={"maxTokens": 9})
+        self.assertIn("inferenceConfig", caught.exception.response["Error"]["Message"])
+        with self.assertRaises(self.client.exceptions.ResourceNotFoundException):
+            self.client.converse(modelId=prompt_arn + ":7", promptVariables=variables)
+        # A definition that cannot work is refused when it is loaded.
+        status, body = self.admin("POST", "/_emulator/scenarios", {"name": "bad", "prompts": [{"promptIdentifier": "x"}]})
+        self.assertEqual(status, 400, body)
+        self.assertIn("/prompts/0/promptIdentifier", body["message"])
+
     # -- response scripting ----------------------------------------------------------------
     def test_scripted_text_stop_reason_and_usage(self):
         text = "Scripted answer: the sky is green today."
