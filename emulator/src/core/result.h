@@ -1,5 +1,5 @@
-// A value or an ApiError: how parsing, validation and operations report failure without
-// throwing across layers.
+// A value or an error (an ApiError unless said otherwise): how parsing, validation, storage and
+// operations report failure without throwing across layers.
 #pragma once
 
 #include <utility>
@@ -9,11 +9,11 @@
 
 namespace bedrock {
 
-template <typename T>
+template <typename T, typename E = ApiError>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
-  Result(ApiError error) : data_(std::move(error)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(E error) : data_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   explicit operator bool() const { return ok(); }
@@ -21,10 +21,10 @@ class Result {
   const T& value() const { return std::get<T>(data_); }
   T& operator*() { return value(); }
   T* operator->() { return &value(); }
-  const ApiError& error() const { return std::get<ApiError>(data_); }
+  const E& error() const { return std::get<E>(data_); }
 
  private:
-  std::variant<T, ApiError> data_;
+  std::variant<T, E> data_;
 };
 
 }  // namespace bedrock

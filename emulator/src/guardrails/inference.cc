@@ -1,5 +1,7 @@
 #include "guardrails/inference.h"
 
+#include "core/json_pointer.h"
+
 #include <set>
 
 namespace bedrock::guardrails {
@@ -11,20 +13,6 @@ using nlohmann::json;
 ApiError missing(const std::string& field) {
   return validation_error("1 validation error detected: Value null at '" + field +
                           "' failed to satisfy constraint: Member must not be null");
-}
-
-std::string pointer_escape(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 void add_qualified(Content& content, const json& text_block, const std::string& pointer) {
@@ -70,7 +58,7 @@ void collect_strings(const json& value, const std::string& pointer, bool prompt,
   } else if (value.is_object()) {
     for (auto it = value.begin(); it != value.end(); ++it) {
       if (skipped_keys().count(it.key())) continue;
-      collect_strings(*it, pointer + "/" + pointer_escape(it.key()),
+      collect_strings(*it, pointer + "/" + json_pointer_escape(it.key()),
                       prompt_keys().count(it.key()) > 0, out);
     }
   }

@@ -25,6 +25,7 @@
 #include "guardrails/terms.h"
 #include "guardrails/text_match.h"
 #include "operations/operations.h"
+#include "protocol/input_reader.h"
 #include "protocol/rest_json.h"
 
 namespace bedrock {
@@ -48,12 +49,6 @@ std::string enum_text(const std::vector<std::string>& values) {
   return out + "]";
 }
 
-std::string kind_of(const json& value) {
-  if (value.is_string()) return "STRING_VALUE";
-  if (value.is_boolean()) return value.get<bool>() ? "TRUE_VALUE" : "FALSE_VALUE";
-  return "NUMBER_VALUE";
-}
-
 // Shape errors (SerializationException) stop at the first; constraint errors are collected.
 class Checker {
  public:
@@ -63,15 +58,7 @@ class Checker {
   bool expect(const json& value, bool object_wanted, const char* type_name) {
     if (serialization) return false;
     if (object_wanted ? value.is_object() : value.is_array()) return true;
-    std::string message;
-    if (value.is_object()) {
-      message = "Start of structure or map found where not expected.";
-    } else if (value.is_array()) {
-      message = "Start of list found where not expected.";
-    } else {
-      message = kind_of(value) + " can not be converted to " + type_name;
-    }
-    serialization = make_error(ErrorType::kSerialization, message);
+    serialization = wrong_type_error(value, type_name);
     return false;
   }
 
@@ -93,13 +80,7 @@ class Checker {
     if (it == object.end() || it->is_null()) return null_at(path);
     if (!it->is_string()) {
       if (!serialization) {
-        serialization = make_error(ErrorType::kSerialization,
-                                   it->is_object()  ? "Start of structure or map found where not "
-                                                      "expected."
-                                   : it->is_array() ? "Start of list found where not expected."
-                                                    : kind_of(*it) +
-                                                          " can not be converted to a "
-                                                          "String");
+        serialization = wrong_type_error(*it, "a String");
       }
       return;
     }
@@ -162,13 +143,7 @@ std::optional<ApiError> check_input(const json& input) {
           break;
         }
         if (block.contains("text") && !block["text"].is_string()) {
-          c.serialization = make_error(
-              ErrorType::kSerialization,
-              block["text"].is_object()  ? "Start of structure or map found where not expected."
-              : block["text"].is_array() ? "Start of list found where not expected."
-                                         : kind_of(block["text"]) +
-                                               " can not be converted to a "
-                                               "String");
+          c.serialization = wrong_type_error(block["text"], "a String");
           break;
         }
       }

@@ -31,15 +31,7 @@ std::string json_kind(const json& value) {
 }
 
 std::optional<ApiError> wrong_type(const json& value, std::string_view expected) {
-  std::string message;
-  if (value.is_object()) {
-    message = "Start of structure or map found where not expected.";
-  } else if (value.is_array()) {
-    message = "Start of list found where not expected.";
-  } else {
-    message = json_kind(value) + " can not be converted to " + std::string(expected);
-  }
-  return make_error(ErrorType::kSerialization, message);
+  return wrong_type_error(value, expected);
 }
 
 std::optional<ApiError> check_types(const json& shape, const json& value);
@@ -316,6 +308,18 @@ const json& shape_without(const std::string& shape_name, const std::string& memb
 }
 
 }  // namespace
+
+ApiError wrong_type_error(const json& value, std::string_view expected) {
+  std::string message;
+  if (value.is_object()) {
+    message = "Start of structure or map found where not expected.";
+  } else if (value.is_array()) {
+    message = "Start of list found where not expected.";
+  } else {
+    message = json_kind(value) + " can not be converted to " + std::string(expected);
+  }
+  return make_error(ErrorType::kSerialization, message);
+}
 
 Result<json> check_shape(const std::string& shape_name, json value) {
   const json& shape = shape_of(shape_name);

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "core/request.h"
 #include "core/result.h"
@@ -27,5 +28,9 @@ Result<nlohmann::json> read_operation_input(OperationId operation, const Request
 
 // Validates `value` against the named shape; exposed for tests and for nested documents.
 Result<nlohmann::json> check_shape(const std::string& shape_name, nlohmann::json value);
+
+// The SerializationException for a JSON value of the wrong type where `expected` ("a String",
+// "a Structure", ...) was wanted, in the AWS framework's words.
+ApiError wrong_type_error(const nlohmann::json& value, std::string_view expected);
 
 }  // namespace bedrock

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/api_error.h"
+#include "core/json_pointer.h"
 #include "guardrails/guardrail.h"
 #include "prompts/prompt_template.h"
 
@@ -100,19 +101,7 @@ class Reader {
     return out;
   }
 
-  static std::string escape(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-      if (c == '~') {
-        out += "~0";
-      } else if (c == '/') {
-        out += "~1";
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  }
+  static std::string escape(const std::string& key) { return json_pointer_escape(key); }
 
  private:
   static std::string trim(double v) {
@@ -377,6 +366,22 @@ void report_problems(Reader& r, const std::string& at, const std::vector<std::st
   }
 }
 
+// A list of definitions pasted from the control plane (guardrails, prompts), each checked by
+// `check` and kept as written.
+void read_definitions(Reader& r, const json& document, const char* key, const char* kind,
+                      std::vector<std::string> (*check)(const json&), json& out) {
+  if (!document.contains(key)) return;
+  const json& list = document[key];
+  if (!list.is_array()) {
+    r.issue(std::string("/") + key, std::string("must be a list of ") + kind + " definitions");
+    return;
+  }
+  out = list;
+  for (size_t i = 0; i < list.size(); ++i) {
+    report_problems(r, std::string("/") + key + "/" + std::to_string(i), check(list[i]));
+  }
+}
+
 }  // namespace
 
 std::optional<FaultKind> fault_from_name(const std::string& name) {
@@ -415,28 +420,9 @@ bool parse_scenario(const json& document, Scenario& out, std::vector<ScenarioIss
       }
     }
   }
-  if (document.contains("guardrails")) {
-    if (!document["guardrails"].is_array()) {
-      r.issue("/guardrails", "must be a list of guardrail definitions");
-    } else {
-      out.guardrails = document["guardrails"];
-      for (size_t i = 0; i < out.guardrails.size(); ++i) {
-        report_problems(r, "/guardrails/" + std::to_string(i),
-                        guardrails::check_guardrail_definition(out.guardrails[i]));
-      }
-    }
-  }
-  if (document.contains("prompts")) {
-    if (!document["prompts"].is_array()) {
-      r.issue("/prompts", "must be a list of prompt definitions");
-    } else {
-      out.prompts = document["prompts"];
-      for (size_t i = 0; i < out.prompts.size(); ++i) {
-        report_problems(r, "/prompts/" + std::to_string(i),
-                        prompts::check_prompt_definition(out.prompts[i]));
-      }
-    }
-  }
+  read_definitions(r, document, "guardrails", "guardrail", guardrails::check_guardrail_definition,
+                   out.guardrails);
+  read_definitions(r, document, "prompts", "prompt", prompts::check_prompt_definition, out.prompts);
   out.definition = document;
   return issues.size() == before;
 }

@@ -11,6 +11,8 @@
 #include <utility>
 #include <variant>
 
+#include "core/result.h"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -23,22 +25,7 @@ struct DbError {
 
 // A value or a DbError.
 template <typename T>
-class DbResult {
- public:
-  DbResult(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
-  DbResult(DbError error) : data_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return std::holds_alternative<T>(data_); }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<T>(data_); }
-  const T& value() const { return std::get<T>(data_); }
-  T& operator*() { return value(); }
-  T* operator->() { return &value(); }
-  const DbError& error() const { return std::get<DbError>(data_); }
-
- private:
-  std::variant<T, DbError> data_;
-};
+using DbResult = Result<T, DbError>;
 
 struct Done {};
 
