@@ -94,6 +94,23 @@ AsyncInvokeRecord read_record(const Statement& row) {
   return r;
 }
 
+// Every row a prepared query yields; the statement is reset for its next use either way.
+DbResult<std::vector<AsyncInvokeRecord>> read_records(Statement& st, size_t expected = 0) {
+  std::vector<AsyncInvokeRecord> rows;
+  rows.reserve(expected);
+  for (;;) {
+    DbResult<bool> row = st.step();
+    if (!row.ok()) {
+      st.reset();
+      return row.error();
+    }
+    if (!row.value()) break;
+    rows.push_back(read_record(st));
+  }
+  st.reset();
+  return rows;
+}
+
 DbResult<Done> configure(Database& db, int busy_timeout_ms, bool writer, bool memory) {
   if (sqlite3_busy_timeout(db.handle(), busy_timeout_ms) != SQLITE_OK) {
     return db.error(SQLITE_ERROR, "busy_timeout");
@@ -246,8 +263,6 @@ class SqliteAsyncStore final : public AsyncStore {
       DbResult<Statement*> prepared = db.cached(sql);
       if (!prepared.ok()) return prepared.error();
       Statement& st = *prepared.value();
-      std::vector<AsyncInvokeRecord> rows;
-      rows.reserve(static_cast<size_t>(std::max(0, std::min(query.limit, 1001))));
       st.bind(1, lower).bind(2, upper);
       if (query.after) {
         st.bind(3, query.after->submit_time_ms).bind(4, query.after->id);
@@ -258,17 +273,11 @@ class SqliteAsyncStore final : public AsyncStore {
       st.bind(5, static_cast<int64_t>(query.limit));
       if (filter != StatusFilter::kAny) st.bind(6, query.now_ms);
       if (filter == StatusFilter::kEnded) st.bind(7, *query.status);
-      for (;;) {
-        DbResult<bool> row = st.step();
-        if (!row.ok()) {
-          st.reset();
-          return row.error();
-        }
-        if (!row.value()) break;
-        rows.push_back(read_record(st));
-        rows.back().view_at(query.now_ms);
+      DbResult<std::vector<AsyncInvokeRecord>> rows =
+          read_records(st, static_cast<size_t>(std::max(0, std::min(query.limit, 1001))));
+      if (rows.ok()) {
+        for (auto& record : rows.value()) record.view_at(query.now_ms);
       }
-      st.reset();
       return rows;
     });
   }
@@ -282,18 +291,7 @@ class SqliteAsyncStore final : public AsyncStore {
       if (!prepared.ok()) return prepared.error();
       Statement& st = *prepared.value();
       st.bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
-      std::vector<AsyncInvokeRecord> rows;
-      for (;;) {
-        DbResult<bool> row = st.step();
-        if (!row.ok()) {
-          st.reset();
-          return row.error();
-        }
-        if (!row.value()) break;
-        rows.push_back(read_record(st));
-      }
-      st.reset();
-      return rows;
+      return read_records(st);
     });
   }
 
