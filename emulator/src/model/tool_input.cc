@@ -3,6 +3,8 @@
 #include <cctype>
 #include <set>
 
+#include "model/default_generator.h"
+
 namespace bedrock {
 
 namespace {
@@ -144,6 +146,11 @@ nlohmann::json input_for_schema(const nlohmann::json& schema, const std::string&
   if (type == "boolean") return true;
   if (type == "null") return nullptr;
   return salient_word(user_text);
+}
+
+uint64_t tool_input_seed(const std::string& model_id, const std::string& tool_name,
+                         const std::string& user_text) {
+  return fnv1a64(model_id + '\n' + tool_name + '\n' + user_text);
 }
 
 }  // namespace bedrock

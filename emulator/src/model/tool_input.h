@@ -38,6 +38,11 @@ std::optional<size_t> choose_tool(const std::vector<ToolDescription>& tools,
 // A value that validates against `schema` (JSON Schema: type object/string/number/integer/
 // boolean/array, properties, required, enum, minimum, maximum, items). Strings borrow a word
 // of the user's text when one fits, so "weather in Paris" fills a city with "Paris".
+// The seed tool inputs are drawn with: the model, the tool and the user's text, so Converse and
+// a native InvokeModel body asking the same thing get the same input.
+uint64_t tool_input_seed(const std::string& model_id, const std::string& tool_name,
+                         const std::string& user_text);
+
 nlohmann::json input_for_schema(const nlohmann::json& schema, const std::string& user_text,
                                 uint64_t seed);
 

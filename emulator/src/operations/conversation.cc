@@ -508,8 +508,9 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
     part.kind = AnswerPart::Kind::kToolUse;
     part.tool_use_id = "tooluse_" + base62(seed ^ 0x7001, 22);
     part.tool_name = tools[*tool_index].name;
-    part.tool_input =
-        input_for_schema(tools[*tool_index].input_schema, generation_request.last_user_text, seed);
+    part.tool_input = input_for_schema(
+        tools[*tool_index].input_schema, generation_request.last_user_text,
+        tool_input_seed(model.id, part.tool_name, generation_request.last_user_text));
     answer.output_tokens += count_tokens(part.tool_name) + count_tokens(part.tool_input.dump());
     answer.parts.push_back(std::move(part));
     answer.stop_reason = "tool_use";

@@ -15,11 +15,12 @@ namespace {
 constexpr const char* kMalformedBody =
     "Malformed input request, please reformat your input and try again.";
 
-// "toolu_bdrk_01" + 22 base62 characters: the form of Anthropic tool-use ids on Bedrock.
-std::string native_tool_use_id(uint64_t seed) {
+// "toolu_bdrk_01" + 22 base62 characters, the form of Anthropic tool-use ids on Bedrock; other
+// families: "tooluse_" + 22, as Converse.
+std::string native_tool_use_id(const std::string& family, uint64_t seed) {
   static constexpr char kBase62[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  std::string id = "toolu_bdrk_01";
+  std::string id = family == "anthropic" ? "toolu_bdrk_01" : "tooluse_";
   for (int i = 0; i < 22; ++i) {
     seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
     id += kBase62[(seed >> 33) % 62];
@@ -43,9 +44,10 @@ void choose_native_tool(const TextPrompt& prompt, const ModelInfo& model,
     if (!index) return;
     const ToolDescription& tool = prompt.tools[*index];
     call.name = tool.name;
-    call.input = input_for_schema(tool.input_schema, prompt.last_user_text, seed);
+    call.input = input_for_schema(tool.input_schema, prompt.last_user_text,
+                                  tool_input_seed(model.id, tool.name, prompt.last_user_text));
   }
-  call.id = native_tool_use_id(seed ^ 0x7001);
+  call.id = native_tool_use_id(model.family, seed ^ 0x7001);
   completion.generation.text.clear();
   completion.generation.stop_reason = "tool_use";
   completion.generation.stop_sequence.clear();
@@ -221,7 +223,10 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   completion.input_tokens = prompt->input_tokens;
   if (!(scripted && scripted->text) &&
       (!prompt->tools.empty() || (scripted && scripted->tool_use))) {
-    if (model.family == "anthropic") choose_native_tool(*prompt, model, completion, scripted);
+    // The families whose native bodies declare tools.
+    if (model.family == "anthropic" || model.family == "nova") {
+      choose_native_tool(*prompt, model, completion, scripted);
+    }
   }
   if (scripted && scripted->text) {
     completion.generation.text = *scripted->text;

@@ -619,6 +619,29 @@ class InferenceTest(unittest.TestCase):
         with self.assertRaises(self.ValidationException):
             self.invoke(HAIKU, body)
 
+    def test_native_nova_tools_match_converse(self):
+        nova = "amazon.nova-micro-v1:0"
+        body = {"schemaVersion": "messages-v1", "toolConfig": {"tools": [WEATHER_TOOL]},
+                "messages": [{"role": "user", "content": [{"text": WEATHER_QUESTION}]}]}
+        parsed, input_count, _, _ = self.invoke(nova, body)
+        self.assertEqual(parsed["stopReason"], "tool_use")
+        call = parsed["output"]["message"]["content"][0]["toolUse"]
+        self.assertRegex(call["toolUseId"], r"^tooluse_[0-9A-Za-z]{22}$")
+        conversed = self.converse(nova, [user(WEATHER_QUESTION)], toolConfig={"tools": [WEATHER_TOOL]})
+        self.assertEqual(blocks_of(conversed, "toolUse")[0]["input"], call["input"])
+        self.assertEqual(conversed["usage"]["inputTokens"], input_count)
+        chunks = self.invoke_stream(nova, body)
+        start = next(c for c in chunks if "contentBlockStart" in c)["contentBlockStart"]["start"]["toolUse"]
+        self.assertEqual(start["name"], "get_weather")
+        delta = next(c for c in chunks if "contentBlockDelta" in c)["contentBlockDelta"]["delta"]["toolUse"]
+        self.assertEqual(json.loads(delta["input"]), call["input"])
+        self.assertEqual(next(c for c in chunks if "messageStop" in c)["messageStop"]["stopReason"], "tool_use")
+        # The tool's result is answered in text.
+        body["messages"] += [{"role": "assistant", "content": [{"toolUse": call}]},
+                             {"role": "user", "content": [{"toolResult": {"toolUseId": call["toolUseId"],
+                                                                          "content": [{"text": "21 degrees"}]}}]}]
+        self.assertEqual(self.invoke(nova, body)[0]["stopReason"], "end_turn")
+
     def test_image_and_document_limits(self):
         image = {"image": {"format": "png", "source": {"bytes": PNG_SIGNATURE + b"\0" * 32}}}
         document = {"document": {"format": "txt", "name": "notes", "source": {"bytes": b"plain notes"}}}

@@ -1,6 +1,7 @@
 // Amazon Nova understanding models (Micro, Lite, Pro, Premier): the "messages-v1" body.
 // The top level tolerates unknown keys (a Titan-style body gets only "required key [messages]
 // not found", real-behaviour.md §1.4); nested objects do not ("extraneous key [maxTokenCount]").
+#include "model/conversation_tokens.h"
 #include "model/families/family_util.h"
 
 namespace bedrock {
@@ -80,6 +81,39 @@ const std::vector<Field>& body_fields() {
   return fields;
 }
 
+bool has_tool_result(const json& content) {
+  if (!content.is_array()) return false;
+  for (const auto& block : content) {
+    if (block.is_object() && block.contains("toolResult")) return true;
+  }
+  return false;
+}
+
+// toolConfig as Converse has it (tools[].toolSpec, toolChoice auto/any/tool), counted as
+// Converse counts it.
+size_t read_tools(const json& body, TextPrompt& prompt) {
+  const json config = body.value("toolConfig", json::object());
+  size_t tokens = 0;
+  for (const auto& tool : config.value("tools", json::array())) {
+    if (!tool.is_object() || !tool.contains("toolSpec") || !tool["toolSpec"].is_object()) continue;
+    const json& spec = tool["toolSpec"];
+    ToolDescription description;
+    description.name = spec.value("name", "");
+    description.description = spec.value("description", "");
+    const json schema = spec.value("inputSchema", json::object());
+    description.input_schema = schema.value("json", json::object());
+    tokens += count_tool_spec_tokens(spec);
+    prompt.tools.push_back(std::move(description));
+  }
+  const json choice = config.value("toolChoice", json::object());
+  if (choice.contains("any")) prompt.tool_choice.kind = ToolChoice::Kind::kAny;
+  if (choice.contains("tool") && choice["tool"].is_object()) {
+    prompt.tool_choice.kind = ToolChoice::Kind::kTool;
+    prompt.tool_choice.name = choice["tool"].value("name", "");
+  }
+  return tokens;
+}
+
 json usage_of(const TextCompletion& completion) {
   size_t output = completion.generation.output_tokens;
   return {{"inputTokens", completion.input_tokens},
@@ -108,33 +142,51 @@ class NovaFamily final : public TextFamily {
       prompt.max_tokens = family_util::int_or(inference, "max_new_tokens", 0);
     if (prompt.max_tokens == 0) prompt.max_tokens = model.max_output_tokens;
     prompt.stop_sequences = family_util::strings_of(inference, "stopSequences");
-    prompt.input_tokens = count_tokens(content_text(system));
+    prompt.input_tokens = count_tokens(content_text(system)) + read_tools(body, prompt);
+    if (prompt.tool_choice.kind == ToolChoice::Kind::kTool) {
+      bool declared = false;
+      for (const auto& tool : prompt.tools)
+        declared = declared || tool.name == prompt.tool_choice.name;
+      // Tag U: Converse's text for the same mistake.
+      if (!declared) {
+        return validation_error("The tool " + prompt.tool_choice.name +
+                                " named in toolConfig.toolChoice.tool is not in toolConfig.tools.");
+      }
+    }
     for (const auto& message : messages) {
       prompt.input_tokens += count_tokens(content_text(message["content"]));
     }
     for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
       if ((*it)["role"] == "user") {
         prompt.last_user_text = content_text((*it)["content"]);
+        prompt.answering_tool_result = has_tool_result((*it)["content"]);
         break;
       }
     }
-    prompt.conversation_digest = json{
-        {"system", system},
-        {"messages", messages},
-        {"max_tokens", prompt.max_tokens},
-        {"stop_sequences",
-         prompt.stop_sequences}}.dump();
+    json digest = {{"system", system},
+                   {"messages", messages},
+                   {"max_tokens", prompt.max_tokens},
+                   {"stop_sequences", prompt.stop_sequences}};
+    if (body.contains("toolConfig")) digest["toolConfig"] = body["toolConfig"];
+    prompt.conversation_digest = digest.dump();
     return prompt;
   }
 
   json response_body(const TextCompletion& completion, const ModelInfo& model) const override {
     (void)model;
     const Generation& g = completion.generation;
-    return {
-        {"output",
-         {{"message", {{"role", "assistant"}, {"content", json::array({{{"text", g.text}}})}}}}},
-        {"stopReason", g.stop_reason},
-        {"usage", usage_of(completion)}};
+    json content = json::array();
+    if (completion.tool_call) {
+      content.push_back({{"toolUse",
+                          {{"toolUseId", completion.tool_call->id},
+                           {"name", completion.tool_call->name},
+                           {"input", completion.tool_call->input}}}});
+    } else {
+      content.push_back({{"text", g.text}});
+    }
+    return {{"output", {{"message", {{"role", "assistant"}, {"content", content}}}}},
+            {"stopReason", g.stop_reason},
+            {"usage", usage_of(completion)}};
   }
 
   std::vector<json> stream_chunks(const TextCompletion& completion,
@@ -143,8 +195,18 @@ class NovaFamily final : public TextFamily {
     const Generation& g = completion.generation;
     std::vector<json> chunks;
     chunks.push_back({{"messageStart", {{"role", "assistant"}}}});
+    if (completion.tool_call) {
+      // As ConverseStream sends a tool call: the start names it, one delta carries the input.
+      const NativeToolCall& call = *completion.tool_call;
+      chunks.push_back({{"contentBlockStart",
+                         {{"start", {{"toolUse", {{"toolUseId", call.id}, {"name", call.name}}}}},
+                          {"contentBlockIndex", 0}}}});
+      chunks.push_back(
+          {{"contentBlockDelta",
+            {{"delta", {{"toolUse", {{"input", call.input.dump()}}}}}, {"contentBlockIndex", 0}}}});
+    }
     for (const auto& piece : family_util::stream_pieces(g.text)) {
-      if (piece.empty()) continue;
+      if (piece.empty() || completion.tool_call) continue;
       chunks.push_back(
           {{"contentBlockDelta", {{"delta", {{"text", piece}}}, {"contentBlockIndex", 0}}}});
     }
