@@ -230,6 +230,31 @@ for (const kind of CLIENT_KINDS) {
     };
 
     // -- error rules -----------------------------------------------------------------------
+    test("a prompt ARN runs the scenario's prompt with its variables, streamed or not", async () => {
+      const promptArn = "arn:aws:bedrock:us-east-1:123456789012:prompt/SUPPORT001:1";
+      await load([], {
+        prompts: [{
+          promptIdentifier: "SUPPORT001", version: 1,
+          variants: [{ name: "v1", modelId: NOVA, templateType: "TEXT",
+                       templateConfiguration: { text: { text: "Explain {{topic}} simply." } } }],
+        }],
+      });
+      const promptVariables = { topic: { text: "tides" } };
+      const viaPrompt = await send(new ConverseCommand({ modelId: promptArn, promptVariables }));
+      const direct = await converse("Explain tides simply.");
+      assert.equal(textOf(viaPrompt), textOf(direct));
+      const response = await client.send(new ConverseStreamCommand({ modelId: promptArn, promptVariables }));
+      const { events, error } = await drain(response.stream);
+      assert.equal(error, null);
+      const streamed = events.filter((e) => e.contentBlockDelta).map((e) => e.contentBlockDelta.delta.text).join("");
+      assert.equal(streamed, textOf(direct));
+      await assert.rejects(send(new ConverseCommand({ modelId: promptArn, promptVariables: {} })), ValidationException);
+      await assert.rejects(
+        send(new ConverseCommand({ modelId: promptArn.replace(/:1$/, ":2"), promptVariables })),
+        ResourceNotFoundException,
+      );
+    });
+
     test("error rules raise the modelled exception with status and message", async () => {
       for (const [ErrorClass, status] of ERRORS) {
         await reset();
