@@ -6,6 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
+COPY cmake ./cmake
 COPY emulator ./emulator
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=OFF \
     && cmake --build build -j"$(nproc)" --target bedrock-emulator
