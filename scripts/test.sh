@@ -30,7 +30,7 @@ suite() {  # suite NAME COMMAND...
 
 format_check() {
   local files
-  mapfile -t files < <(git ls-files '*.cc' '*.h' | grep -v '/generated/')
+  mapfile -t files < <(git ls-files '*.c' '*.cc' '*.h')
   clang-format --dry-run --Werror "${files[@]}"
 }
 

@@ -54,8 +54,11 @@ def main():
 namespace bedrock {{
 
 const std::string& service_model_json() {{
+  // The pieces are data, 8,000 characters a line: not for clang-format.
+  // clang-format off
   static const char* const kPieces[] = {{
 {body}}};
+  // clang-format on
   static const std::string kModel = [] {{
     std::string joined;
     for (const char* piece : kPieces) joined += piece;
