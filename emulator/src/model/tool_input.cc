@@ -153,4 +153,16 @@ uint64_t tool_input_seed(const std::string& model_id, const std::string& tool_na
   return fnv1a64(model_id + '\n' + tool_name + '\n' + user_text);
 }
 
+bool names_undeclared_tool(const std::vector<ToolDescription>& tools, const ToolChoice& choice) {
+  if (choice.kind != ToolChoice::Kind::kTool) return false;
+  for (const auto& tool : tools) {
+    if (tool.name == choice.name) return false;
+  }
+  return true;
+}
+
+std::string undeclared_tool_message(const std::string& name) {
+  return "The tool " + name + " named in toolConfig.toolChoice.tool is not in toolConfig.tools.";
+}
+
 }  // namespace bedrock

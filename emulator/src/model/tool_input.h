@@ -35,6 +35,12 @@ std::optional<size_t> choose_tool(const std::vector<ToolDescription>& tools,
                                   const ToolChoice& choice, const std::string& user_text,
                                   bool answering_tool_result, uint64_t seed);
 
+// True when the choice names a tool (kTool) that `tools` does not declare: a request error.
+bool names_undeclared_tool(const std::vector<ToolDescription>& tools, const ToolChoice& choice);
+// Converse's text for that error (tag U: the real text is not known); Nova's native body,
+// which carries Converse's toolConfig, answers it too.
+std::string undeclared_tool_message(const std::string& name);
+
 // A value that validates against `schema` (JSON Schema: type object/string/number/integer/
 // boolean/array, properties, required, enum, minimum, maximum, items). Strings borrow a word
 // of the user's text when one fits, so "weather in Paris" fills a city with "Paris".

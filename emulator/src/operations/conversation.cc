@@ -492,14 +492,12 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
     } else if (choice.contains("any")) {
       tool_choice.kind = ToolChoice::Kind::kAny;
     }
+    if (names_undeclared_tool(tools, tool_choice)) {
+      return validation_error(undeclared_tool_message(tool_choice.name));
+    }
     const bool answering_tool_result = last_user && has_block(*last_user, "toolResult");
     tool_index = choose_tool(tools, tool_choice, generation_request.last_user_text,
                              answering_tool_result, seed);
-    if (tool_choice.kind == ToolChoice::Kind::kTool && !tool_index) {
-      // Tag U: the real text is not known.
-      return validation_error("The tool " + tool_choice.name +
-                              " named in toolConfig.toolChoice.tool is not in toolConfig.tools.");
-    }
   }
 
   Generation generation;

@@ -3,8 +3,8 @@
 // a tool call, reasoning, usage) that each then writes in its own wire form.
 #pragma once
 
-#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,13 +75,12 @@ Result<ConverseAnswer> answer_guarded(const Request& request, const Config& conf
 class PromptedRequest {
  public:
   explicit PromptedRequest(const Request* original) : original_(original) {}
-  explicit PromptedRequest(Request&& rewritten)
-      : rewritten_(std::make_shared<Request>(std::move(rewritten))) {}
+  explicit PromptedRequest(Request&& rewritten) : rewritten_(std::move(rewritten)) {}
   const Request& get() const { return rewritten_ ? *rewritten_ : *original_; }
 
  private:
   const Request* original_ = nullptr;
-  std::shared_ptr<Request> rewritten_;
+  std::optional<Request> rewritten_;
 };
 Result<PromptedRequest> with_prompt(const Request& request,
                                     const std::vector<nlohmann::json>& definitions);

@@ -188,15 +188,10 @@ class AnthropicFamily final : public TextFamily {
     prompt.max_tokens = family_util::int_or(body, "max_tokens", 0);
     prompt.stop_sequences = family_util::strings_of(body, "stop_sequences");
     prompt.input_tokens = count_tokens(content_text(system)) + read_tools(body, prompt);
-    if (prompt.tool_choice.kind == ToolChoice::Kind::kTool) {
-      bool declared = false;
-      for (const auto& tool : prompt.tools)
-        declared = declared || tool.name == prompt.tool_choice.name;
-      // Tag U: Anthropic's wording for this case is not confirmed on Bedrock.
-      if (!declared) {
-        return validation_error("tool_choice.name: Tool '" + prompt.tool_choice.name +
-                                "' not found in tools");
-      }
+    // Tag U: Anthropic's wording for this case is not confirmed on Bedrock.
+    if (names_undeclared_tool(prompt.tools, prompt.tool_choice)) {
+      return validation_error("tool_choice.name: Tool '" + prompt.tool_choice.name +
+                              "' not found in tools");
     }
     for (const auto& message : messages) {
       prompt.input_tokens += count_tokens(content_text(message["content"]));

@@ -143,15 +143,8 @@ class NovaFamily final : public TextFamily {
     if (prompt.max_tokens == 0) prompt.max_tokens = model.max_output_tokens;
     prompt.stop_sequences = family_util::strings_of(inference, "stopSequences");
     prompt.input_tokens = count_tokens(content_text(system)) + read_tools(body, prompt);
-    if (prompt.tool_choice.kind == ToolChoice::Kind::kTool) {
-      bool declared = false;
-      for (const auto& tool : prompt.tools)
-        declared = declared || tool.name == prompt.tool_choice.name;
-      // Tag U: Converse's text for the same mistake.
-      if (!declared) {
-        return validation_error("The tool " + prompt.tool_choice.name +
-                                " named in toolConfig.toolChoice.tool is not in toolConfig.tools.");
-      }
+    if (names_undeclared_tool(prompt.tools, prompt.tool_choice)) {
+      return validation_error(undeclared_tool_message(prompt.tool_choice.name));
     }
     for (const auto& message : messages) {
       prompt.input_tokens += count_tokens(content_text(message["content"]));
