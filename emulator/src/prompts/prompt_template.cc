@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "core/api_error.h"
+#include "protocol/input_reader.h"
 
 namespace bedrock::prompts {
 
@@ -120,6 +121,13 @@ std::vector<std::string> check_prompt_definition(const json& definition) {
   if (!variant->contains("modelId") || !(*variant)["modelId"].is_string()) {
     issues.push_back("/variants/0/modelId: needs the model the prompt runs on");
   }
+  if (auto inference = variant->find("inferenceConfiguration"); inference != variant->end()) {
+    const json text = inference->is_object() ? inference->value("text", json::object()) : json();
+    Result<json> checked = check_shape("InferenceConfiguration", text);
+    if (!checked.ok()) {
+      issues.push_back("/variants/0/inferenceConfiguration/text: " + checked.error().message);
+    }
+  }
   const std::string type = variant->value("templateType", "TEXT");
   const json config = variant->value("templateConfiguration", json::object());
   if (type == "TEXT") {
@@ -131,6 +139,20 @@ std::vector<std::string> check_prompt_definition(const json& definition) {
     if (!config.contains("chat") || !config["chat"].is_object() ||
         !config["chat"].contains("messages") || !config["chat"]["messages"].is_array()) {
       issues.push_back("/variants/0/templateConfiguration/chat/messages: needs a list");
+    } else {
+      // What the template puts into the Converse request must have Converse's shapes.
+      const json& chat = config["chat"];
+      for (const auto& [member, shape] :
+           {std::pair<const char*, const char*>{"messages", "Messages"},
+            {"system", "SystemContentBlocks"},
+            {"toolConfiguration", "ToolConfiguration"}}) {
+        if (!chat.contains(member)) continue;
+        Result<json> checked = check_shape(shape, chat[member]);
+        if (!checked.ok()) {
+          issues.push_back(std::string("/variants/0/templateConfiguration/chat/") + member + ": " +
+                           checked.error().message);
+        }
+      }
     }
   } else {
     issues.push_back("/variants/0/templateType: must be TEXT or CHAT");

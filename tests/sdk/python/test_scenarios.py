@@ -514,6 +514,12 @@ class ScenarioTest(unittest.TestCase):
         status, body = self.admin("POST", "/_emulator/scenarios", {"name": "bad", "prompts": [{"promptIdentifier": "x"}]})
         self.assertEqual(status, 400, body)
         self.assertIn("/prompts/0/promptIdentifier", body["message"])
+        status, body = self.admin("POST", "/_emulator/scenarios", {"name": "bad", "prompts": [{
+            "promptIdentifier": "SUPPORT002", "variants": [{"modelId": "amazon.nova-micro-v1:0", "templateType": "CHAT",
+                                                            "templateConfiguration": {"chat": {"messages": [
+                                                                {"role": "user", "content": "not a list"}]}}}]}]})
+        self.assertEqual(status, 400, body)
+        self.assertIn("/prompts/0/variants/0/templateConfiguration/chat/messages", body["message"])
 
     # -- response scripting ----------------------------------------------------------------
     def test_scripted_text_stop_reason_and_usage(self):
