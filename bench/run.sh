@@ -102,10 +102,6 @@ if [[ ! -x "$TOOLS/bare_httplib" || "$BENCH/baseline/bare_httplib.cc" -nt "$TOOL
   g++ -std=c++17 -O2 -o "$TOOLS/bare_httplib" "$BENCH/baseline/bare_httplib.cc" \
     $(pkg-config --cflags --libs cpp-httplib) -pthread || exit 1
 fi
-if [[ ! -f "$TOOLS/listen_backlog_shim.so" || "$BENCH/tools/listen_backlog_shim.c" -nt "$TOOLS/listen_backlog_shim.so" ]]; then
-  gcc -shared -fPIC -O2 -o "$TOOLS/listen_backlog_shim.so" "$BENCH/tools/listen_backlog_shim.c" -ldl ||
-    echo "no backlog shim: that diagnostic is skipped" >&2
-fi
 SB=$TOOLS/stream_bench
 REPORT=(python3 "$BENCH/tools/report.py")
 # Servers start in the work folder: nothing they write to a relative path lands in the repo.
@@ -287,29 +283,9 @@ overflows=$(($(listen_overflows) - overflows_before))
   "ulimit -n 20000; $CONC_SHOWN  (scenario bench/scenarios/stream-slow.json)" \
   "$line" "peak_rss_kb=$(proc_field "$EMU_PID" VmHWM) peak_threads=${sampled##*threads=} listen_overflows=$overflows" >/dev/null
 
-# Diagnostic: the same test against a second emulator whose listen() backlog is 4096 instead of
-# the 5 compiled into Debian's libcpp-httplib (LD_PRELOAD shim, bench/tools/listen_backlog_shim.c).
-if [[ -f "$TOOLS/listen_backlog_shim.so" ]]; then
-  LD_PRELOAD=$TOOLS/listen_backlog_shim.so "$EMU" --host 127.0.0.1 --port 0 --data-dir "$WORK/emu-data-shim" \
-    --scenarios "$BENCH/scenarios" --log-level warn >"$WORK/emulator-shim.out" 2>&1 &
-  shim_pid=$!
-  PIDS+=("$shim_pid")
-  shim_port=
-  for ((i = 0; i < 100; i++)); do
-    shim_port=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/emulator-shim.out" 2>/dev/null | head -1 | cut -d: -f3)
-    [[ -n "$shim_port" ]] && break
-    sleep 0.1
-  done
-  if [[ -n "$shim_port" ]] && wait_http "http://127.0.0.1:$shim_port/_emulator/health" 50; then
-    overflows_before=$(listen_overflows)
-    line=$("$SB" concurrent --port "$shim_port" "${CONC_ARGS[@]}")
-    echo "   backlog 4096: $line" >&2
-    "${REPORT[@]}" kv "$RESULTS" concurrent_backlog emulator "1,000 slow streams, backlog 4096" \
-      "LD_PRELOAD=build-bench/bench/listen_backlog_shim.so build-bench/bedrock-emulator --scenarios bench/scenarios ...; $CONC_SHOWN" \
-      "$line" "listen_overflows=$(($(listen_overflows) - overflows_before)) peak_rss_kb=$(proc_field "$shim_pid" VmHWM)" >/dev/null
-  fi
-  stop_pid "$shim_pid"
-fi
+# The frames of one slow stream, for the bare cpp-httplib server to pace the same way.
+curl -s -X POST "$EMU_URL$STREAM_PATH" -H 'content-type: application/json' \
+  --data-binary @"$BENCH/bodies/stream-slow.json" -o "$WORK/stream-slow-answer.bin"
 
 log "emulator: async invocations"
 code=$(curl -s -o "$WORK/async-probe.json" -w '%{http_code}' -X POST "$EMU_URL/async-invoke" \
@@ -354,6 +330,26 @@ if wait_http "http://127.0.0.1:$port/health" 50; then
   note h2_converse_m1 bare "bare cpp-httplib" "no HTTP/2 (cpp-httplib is HTTP/1.1 only)"
 else
   note h1_converse bare "bare cpp-httplib" "did not start"
+fi
+stop_pid "$pid"
+
+# The same 1,000 slow streams, paced by cpp-httplib's own means: a thread per connection that
+# sleeps between frames (the frames are the emulator's, captured above).
+log "bare cpp-httplib: 1,000 slow streams"
+port=$(free_port)
+"$TOOLS/bare_httplib" --port "$port" --converse "$WORK/converse-answer.json" --invoke "$WORK/invoke-answer.json" \
+  --stream "$WORK/stream-slow-answer.bin" --interval-ms 20 --threads 1100 >"$WORK/bare-stream.log" 2>&1 &
+pid=$!
+PIDS+=("$pid")
+if [[ -s "$WORK/stream-slow-answer.bin" ]] && wait_http "http://127.0.0.1:$port/health" 50; then
+  echo 5 >"/proc/$pid/clear_refs" 2>/dev/null
+  line=$("$SB" concurrent --port "$port" "${CONC_ARGS[@]}")
+  echo "   $line" >&2
+  "${REPORT[@]}" kv "$RESULTS" concurrent bare "bare cpp-httplib" \
+    "ulimit -n 20000; bare_httplib --stream FRAMES --interval-ms 20 --threads 1100; $CONC_SHOWN" \
+    "$line" "peak_rss_kb=$(proc_field "$pid" VmHWM)" >/dev/null
+else
+  note concurrent bare "bare cpp-httplib" "did not start"
 fi
 stop_pid "$pid"
 

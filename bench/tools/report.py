@@ -267,14 +267,18 @@ def render(results_path, machine_path):
                 lines.append("| … kernel listen-queue overflows during the test (TcpExtListenOverflows) | %s | |" % num(r["listen_overflows"]))
             target("1,000 slow streams: zero errors", "%s errors" % num(r["errors"]), r["errors"] == 0)
             target("1,000 slow streams: p99 lateness < 10 ms", "%s ms" % ms(r["lateness_p99_ms"]), r["lateness_p99_ms"] < 10)
-    r = get("concurrent_backlog")
-    if r and not r.get("note"):
-        lines.append("| diagnostic: the same against an emulator whose listen backlog is 4096 (LD_PRELOAD shim): completed / errors / wall | %s / %s / %s ms | %s |" % (
-            num(r["completed"]), num(r["errors"]), num(r["wall_ms"]), cref(r)))
-        lateness_rows(r, "… (backlog 4096) ")
-        if r.get("listen_overflows") is not None:
-            lines.append("| … (backlog 4096) listen-queue overflows / peak RSS | %s / %s MB | |" % (
-                num(r["listen_overflows"]), num(r.get("peak_rss_kb", 0) / 1024, 1)))
+    b = get("concurrent", "bare")
+    if b:
+        if b.get("note"):
+            lines.append("| bare cpp-httplib, the same 1,000 slow streams | %s | |" % b["note"])
+        else:
+            lines.append("| bare cpp-httplib (a thread per stream, sleeping between frames), the same streams: completed / errors / wall | %s / %s (%s) / %s ms | %s |" % (
+                num(b["completed"]), num(b["errors"]), b.get("error_kinds", ""), num(b["wall_ms"]), cref(b)))
+            lateness_rows(b, "… (bare) ")
+            if b.get("peak_rss_kb") is not None:
+                lines.append("| … (bare) peak RSS (VmHWM) | %s MB | |" % num(b["peak_rss_kb"] / 1024, 1))
+            if r and not r.get("note") and b.get("lateness_p99_ms"):
+                lines.append("| p99 lateness, bare ÷ emulator | %.1f× | |" % (b["lateness_p99_ms"] / max(r["lateness_p99_ms"], 0.001)))
 
     r = get("startup")
     if r:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string_view>
 
 namespace bedrock {
@@ -27,9 +28,15 @@ class EventSink {
   // Waits until `deadline`, returning early with false if the client goes away meanwhile.
   // Streams pace their events against absolute deadlines so waits never add up to drift.
   virtual bool wait_until(std::chrono::steady_clock::time_point deadline) = 0;
-  bool wait_for(std::chrono::milliseconds duration) {
-    return wait_until(std::chrono::steady_clock::now() + duration);
+  bool wait_for(std::chrono::milliseconds duration) { return wait_until(now() + duration); }
+  // The time the stream has reached. A sink that queues paced events instead of waiting for
+  // them (an HTTP/1.1 event loop) is ahead of the clock while it queues.
+  virtual std::chrono::steady_clock::time_point now() const {
+    return std::chrono::steady_clock::now();
   }
+  // Runs `action` once everything written so far has reached the client (true) or never will
+  // (false); a sink that writes as it goes runs it at once.
+  virtual void when_sent(std::function<void(bool delivered)> action) { action(true); }
   // Breaks the response here; nothing more is sent.
   virtual void abort(TransportFault fault) = 0;
 };

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/api_error.h"
+#include "http/event_loop.h"
 #include "http/http2_connection.h"
 #include "http/socket_stream.h"
 
@@ -27,16 +28,15 @@ constexpr int kReadTimeoutMs = 30000;
 constexpr int kWriteTimeoutMs = 30000;
 constexpr int kPollSliceMs = 200;
 
-// A thread per connection: streaming answers and keep-alive connections hold their thread for
-// as long as they live, and a fixed pool would queue new connections behind idle ones.
-// One thread per connection, kept for reuse: a connection's thread waits for its next request
-// and a streaming response waits between events, so a fixed pool would cap concurrent streams.
-// Creating a thread costs ~140 us on the 2-core CI machine (measured: 1,000 in 139 ms), and the
-// JS SDK opens a connection per request, so finished threads wait a while for the next
-// connection instead of exiting. Up to kMaxIdle stay; each leaves after kIdleKeep unused.
-class ConnectionThreads final : public httplib::TaskQueue {
+// Threads for the connections the event loops hand over (HTTP/2, full-duplex and large
+// requests): one per connection, since such a connection blocks its thread while it waits for
+// the client. Creating a thread costs ~140 us on the 2-core CI machine (measured: 1,000 in
+// 139 ms), and the JS SDK opens an HTTP/2 connection per request, so finished threads wait a
+// while for the next connection instead of exiting. Up to kMaxIdle stay; each leaves after
+// kIdleKeep unused.
+class ConnectionThreads {
  public:
-  void enqueue(std::function<void()> fn) override {
+  void enqueue(std::function<void()> fn) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (available_ > 0) {
       --available_;
@@ -50,7 +50,7 @@ class ConnectionThreads final : public httplib::TaskQueue {
     std::thread([this, first = std::move(fn)]() mutable { work(std::move(first)); }).detach();
   }
 
-  void shutdown() override {
+  void shutdown() {
     std::unique_lock<std::mutex> lock(mutex_);
     stopping_ = true;
     wake_.notify_all();
@@ -125,13 +125,23 @@ void copy_request(const httplib::Request& in, Request& out) {
   for (const auto& [name, value] : in.headers) out.headers.add(name, value);
 }
 
-// The stream of the request this thread is serving (a thread serves one connection), so a
-// handler can break it on purpose.
-thread_local SocketStream* t_current_stream = nullptr;
+// The stream of the request this thread is serving, so a handler can delay or break it.
+thread_local ConnectionStream* t_current_stream = nullptr;
+
+struct CurrentStream {
+  explicit CurrentStream(ConnectionStream& stream) { t_current_stream = &stream; }
+  ~CurrentStream() { t_current_stream = nullptr; }
+};
 
 void copy_response(Response&& in, httplib::Response& out) {
-  // This thread serves only this connection: waiting here delays nothing else.
-  if (in.delay.count() > 0) std::this_thread::sleep_for(in.delay);
+  // A connection thread sleeps; an event loop queues the answer for later.
+  if (in.delay.count() > 0) {
+    if (t_current_stream) {
+      t_current_stream->wait_until(std::chrono::steady_clock::now() + in.delay);
+    } else {
+      std::this_thread::sleep_for(in.delay);
+    }
+  }
   if (in.fault != TransportFault::kNone && t_current_stream) {
     t_current_stream->set_fault(in.fault);
     if (in.fault != TransportFault::kTruncate) {
@@ -152,8 +162,8 @@ void copy_response(Response&& in, httplib::Response& out) {
     out.set_content(std::move(in.body), content_type);
     return;
   }
-  // The chunked provider runs on this connection's thread, so each frame the producer writes
-  // is sent at once as one chunk.
+  // Each frame the producer writes is one chunk, sent at once (or, on an event loop, queued for
+  // the time the producer waited until).
   out.set_chunked_content_provider(
       content_type, [producer = std::move(in.stream_producer)](size_t, httplib::DataSink& sink) {
         struct ChunkSink final : EventSink {
@@ -166,8 +176,19 @@ void copy_response(Response&& in, httplib::Response& out) {
             return !gone;
           }
           bool wait_until(std::chrono::steady_clock::time_point deadline) override {
-            std::this_thread::sleep_until(deadline);
-            return !gone && sink.is_writable();
+            if (!t_current_stream) std::this_thread::sleep_until(deadline);
+            return !gone && (!t_current_stream || t_current_stream->wait_until(deadline)) &&
+                   sink.is_writable();
+          }
+          std::chrono::steady_clock::time_point now() const override {
+            return t_current_stream ? t_current_stream->now() : std::chrono::steady_clock::now();
+          }
+          void when_sent(std::function<void(bool delivered)> action) override {
+            if (t_current_stream) {
+              t_current_stream->when_sent(std::move(action));
+            } else {
+              action(!gone);
+            }
           }
           void abort(TransportFault fault) override {
             if (t_current_stream) t_current_stream->set_fault(fault);
@@ -184,14 +205,13 @@ void copy_response(Response&& in, httplib::Response& out) {
 
 }  // namespace
 
-class Server::Impl final : public httplib::Server {
+class Server::Impl final : public httplib::Server, public LoopHandler {
  public:
   Impl(ServerOptions options, RequestHandler handler)
       : options_(std::move(options)), handler_(std::move(handler)) {
     set_tcp_nodelay(true);
     set_keep_alive_max_count(100000);
     set_keep_alive_timeout(options_.idle_timeout_seconds);
-    new_task_queue = [] { return new ConnectionThreads(); };
 
     auto handle = [this](const httplib::Request& req, httplib::Response& res) {
       Request request;
@@ -246,26 +266,58 @@ class Server::Impl final : public httplib::Server {
     return port;
   }
 
-  void run() { listen_after_bind(); }
+  // Event loops serve HTTP/1.1; cpp-httplib's own accept loop is not used. Two loops per core:
+  // the load generators that share the machine preempt a loop now and then, and every connection
+  // of a preempted loop waits (2-core machine, wrk with 16 connections: two loops 0.72-0.96x bare
+  // cpp-httplib, four loops 0.87-1.07x, eight no better than four).
+  void run() {
+    {
+      std::lock_guard<std::mutex> lock(loops_mutex_);
+      if (stopping_.load()) return;
+      size_t loops = 2 * std::max(1u, std::thread::hardware_concurrency());
+      LoopTimeouts timeouts;
+      timeouts.idle_ms = options_.idle_timeout_seconds * 1000;
+      timeouts.read_ms = kReadTimeoutMs;
+      timeouts.write_ms = kWriteTimeoutMs;
+      loops_ = std::make_unique<EventLoops>(svr_sock_, loops, *this, timeouts);
+    }
+    loops_->run();
+    threads_.shutdown();
+    socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
+    if (sock != INVALID_SOCKET) ::close(sock);
+  }
 
   void stop_serving() {
+    std::lock_guard<std::mutex> lock(loops_mutex_);
     stopping_.store(true);
-    stop();
+    if (loops_) loops_->stop();
+  }
+
+  bool serve(LoopStream& stream) override {
+    CurrentStream current(stream);
+    bool connection_closed = false;
+    bool ok = process_request(stream, false, connection_closed, nullptr);
+    return ok && !connection_closed && stream.fault() == TransportFault::kNone;
+  }
+
+  void hand_off(int fd, std::string received) override {
+    threads_.enqueue([this, fd, received = std::move(received)]() mutable {
+      if (!received.empty()) {
+        serve_http1_connection(fd, std::move(received));
+      } else {
+        Protocol protocol = detect_protocol(fd, stopping_);
+        if (protocol == Protocol::kHttp2) {
+          serve_http2_connection(fd, handler_, stopping_, options_.idle_timeout_seconds * 1000);
+        } else if (protocol == Protocol::kHttp1) {
+          serve_http1_connection(fd, {});
+        }
+      }
+      ::shutdown(fd, SHUT_RDWR);
+      ::close(fd);
+    });
   }
 
  private:
-  bool process_and_close_socket(socket_t sock) override {
-    Protocol protocol = detect_protocol(sock, stopping_);
-    if (protocol == Protocol::kHttp2) {
-      serve_http2_connection(sock, handler_, stopping_, options_.idle_timeout_seconds * 1000);
-    } else if (protocol == Protocol::kHttp1) {
-      serve_http1_connection(sock);
-    }
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return true;
-  }
-
   // Full duplex over HTTP/1.1 (chunked request body): a reader thread feeds the body to the
   // operation while this thread writes the chunked answer. The reader uses the same stream
   // objects as this request, which live until process_request returns, after the answer; the
@@ -300,12 +352,10 @@ class Server::Impl final : public httplib::Server {
     copy_response(std::move(response), res);
   }
 
-  void serve_http1_connection(int sock) {
-    SocketStream stream(sock, kReadTimeoutMs, kWriteTimeoutMs);
-    t_current_stream = &stream;
-    struct Clear {
-      ~Clear() { t_current_stream = nullptr; }
-    } clear;
+  // A connection on its own thread: it may block on the client at any point.
+  void serve_http1_connection(int sock, std::string received) {
+    SocketStream stream(sock, kReadTimeoutMs, kWriteTimeoutMs, std::move(received));
+    CurrentStream current(stream);
     bool connection_closed = false;
     const int idle_limit_ms = options_.idle_timeout_seconds * 1000;
     while (!connection_closed && !stopping_.load()) {
@@ -328,6 +378,9 @@ class Server::Impl final : public httplib::Server {
   ServerOptions options_;
   RequestHandler handler_;
   std::atomic<bool> stopping_{false};
+  ConnectionThreads threads_;
+  std::mutex loops_mutex_;
+  std::unique_ptr<EventLoops> loops_;
 };
 
 Server::Server(ServerOptions options, RequestHandler handler)

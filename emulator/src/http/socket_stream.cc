@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace bedrock::http {
 
@@ -19,29 +20,41 @@ bool wait_for_socket(int fd, short events, int timeout_ms) {
   }
 }
 
-namespace {
-void address_of(int fd, bool peer, std::string& ip, int& port) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  int rc = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
-                : ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  if (rc != 0) return;
-  char text[INET6_ADDRSTRLEN] = {0};
-  if (addr.ss_family == AF_INET) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-    ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text));
-    port = ntohs(a->sin_port);
-  } else if (addr.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text));
-    port = ntohs(a->sin6_port);
+void SocketAddress::get(std::string& ip, int& port) const {
+  if (!known_) {
+    known_ = true;
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    int rc = peer_ ? ::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len)
+                   : ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    char text[INET6_ADDRSTRLEN] = {0};
+    if (rc == 0 && addr.ss_family == AF_INET) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text));
+      port_ = ntohs(a->sin_port);
+    } else if (rc == 0 && addr.ss_family == AF_INET6) {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text));
+      port_ = ntohs(a->sin6_port);
+    }
+    ip_ = text;
   }
-  ip = text;
+  ip = ip_;
+  port = port_;
 }
-}  // namespace
 
-SocketStream::SocketStream(int fd, int read_timeout_ms, int write_timeout_ms)
-    : fd_(fd), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
+SocketStream::SocketStream(int fd, int read_timeout_ms, int write_timeout_ms, std::string received)
+    : fd_(fd),
+      read_timeout_ms_(read_timeout_ms),
+      write_timeout_ms_(write_timeout_ms),
+      received_(std::move(received)),
+      remote_(fd, true),
+      local_(fd, false) {}
+
+bool SocketStream::wait_until(Clock::time_point deadline) {
+  std::this_thread::sleep_until(deadline);
+  return true;
+}
 
 bool SocketStream::is_readable() const {
   return has_buffered_data() || wait_for_socket(fd_, POLLIN, read_timeout_ms_);
@@ -78,7 +91,13 @@ ssize_t SocketStream::receive(char* into, size_t size) {
 }
 
 ssize_t SocketStream::read(char* ptr, size_t size) {
-  if (!has_buffered_data()) {
+  if (received_pos_ < received_.size()) {
+    size_t count = std::min(size, received_.size() - received_pos_);
+    std::memcpy(ptr, received_.data() + received_pos_, count);
+    received_pos_ += count;
+    return static_cast<ssize_t>(count);
+  }
+  if (read_pos_ == read_end_) {
     // Large reads (request bodies) go straight to the caller's memory.
     if (size >= buffer_.size()) return receive(ptr, size);
     ssize_t n = receive(buffer_.data(), buffer_.size());
@@ -159,23 +178,10 @@ void apply_fault_to_socket(int fd, TransportFault fault) {
   }
 }
 
-// cpp-httplib asks for both addresses on every request; they do not change on a connection.
 void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  if (!remote_.known) {
-    address_of(fd_, true, remote_.ip, remote_.port);
-    remote_.known = true;
-  }
-  ip = remote_.ip;
-  port = remote_.port;
+  remote_.get(ip, port);
 }
 
-void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  if (!local_.known) {
-    address_of(fd_, false, local_.ip, local_.port);
-    local_.known = true;
-  }
-  ip = local_.ip;
-  port = local_.port;
-}
+void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const { local_.get(ip, port); }
 
 }  // namespace bedrock::http

@@ -6,19 +6,34 @@
 // of a stream and when the response is complete.
 #pragma once
 
-#include <httplib.h>
-
 #include <array>
 #include <mutex>
 #include <string>
 
-#include "core/event_sink.h"
+#include "http/connection_stream.h"
 
 namespace bedrock::http {
 
-class SocketStream final : public httplib::Stream {
+// The address of one end of a socket, looked up once: cpp-httplib asks for both on every
+// request, and they do not change on a connection.
+class SocketAddress {
  public:
-  SocketStream(int fd, int read_timeout_ms, int write_timeout_ms);
+  SocketAddress(int fd, bool peer) : fd_(fd), peer_(peer) {}
+  void get(std::string& ip, int& port) const;
+
+ private:
+  int fd_;
+  bool peer_;
+  mutable bool known_ = false;
+  mutable std::string ip_;
+  mutable int port_ = 0;
+};
+
+class SocketStream final : public ConnectionStream {
+ public:
+  // `received`: bytes of the connection already read off the socket (by an event loop that
+  // handed the connection over); they are read first.
+  SocketStream(int fd, int read_timeout_ms, int write_timeout_ms, std::string received = {});
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -28,27 +43,27 @@ class SocketStream final : public httplib::Stream {
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return fd_; }
 
-  // A scenario fault for the response being written: writes stop (kTruncate lets the head and
-  // half of the body through first); the connection loop then breaks the connection.
-  void set_fault(TransportFault fault) {
+  void set_fault(TransportFault fault) override {
     fault_ = fault;
     writes_before_fault_ = fault == TransportFault::kTruncate ? 1 : 0;
   }
-  TransportFault fault() const { return fault_; }
+  TransportFault fault() const override { return fault_; }
+  // Sleeps: this thread serves only this connection.
+  bool wait_until(Clock::time_point deadline) override;
+  Clock::time_point now() const override { return Clock::now(); }
+  // Each write of a stream is flushed as it is made, so what was written has been sent.
+  void when_sent(std::function<void(bool delivered)> action) override { action(true); }
 
   // True when a request's first byte is buffered or arrives within `timeout_ms`. Sends what
   // is buffered first.
   bool wait_readable(int timeout_ms);
   // Sends everything buffered; false when the connection is gone.
-  bool flush();
-  bool has_buffered_data() const { return read_pos_ < read_end_; }
+  bool flush() override;
+  bool has_buffered_data() const {
+    return read_pos_ < read_end_ || received_pos_ < received_.size();
+  }
 
  private:
-  struct Address {
-    bool known = false;
-    std::string ip;
-    int port = 0;
-  };
   ssize_t receive(char* into, size_t size);
   bool send_all(const char* data, size_t size);
   // Up to this much is collected before a send(); a larger write goes out at once.
@@ -62,7 +77,9 @@ class SocketStream final : public httplib::Stream {
   size_t read_end_ = 0;
   TransportFault fault_ = TransportFault::kNone;
   int writes_before_fault_ = 0;
-  mutable Address remote_, local_;
+  std::string received_;  // handed over by an event loop, read before the socket
+  size_t received_pos_ = 0;
+  SocketAddress remote_, local_;
   // Written, not yet sent. The full-duplex reader thread may flush while the connection's
   // thread writes, hence the lock.
   std::mutex pending_mutex_;

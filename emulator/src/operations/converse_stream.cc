@@ -120,9 +120,8 @@ Result<Response> converse_stream(const Request& request, Context& context) {
       stop["additionalModelResponseFields"] = answer.additional_response_fields;
     }
     if (!out.closing() || !out.event("messageStop", with_padding(std::move(stop)))) return;
-    long long latency = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - started)
-                            .count();
+    long long latency =
+        std::chrono::duration_cast<std::chrono::milliseconds>(sink.now() - started).count();
     nlohmann::json metadata = {{"usage", answer.usage()}, {"metrics", {{"latencyMs", latency}}}};
     if (!answer.performance_config.is_null())
       metadata["performanceConfig"] = answer.performance_config;

@@ -33,9 +33,7 @@ Result<Response> invoke_model_stream(const Request& request, Context& context) {
                               script = context.script](EventSink& sink) {
     EventStreamWriter out(sink, script);
     auto elapsed = [&] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::steady_clock::now() - started)
-          .count();
+      return std::chrono::duration_cast<std::chrono::milliseconds>(sink.now() - started).count();
     };
     long long first_byte = elapsed();
     for (size_t i = 0; i < invocation.chunks.size(); ++i) {

@@ -34,7 +34,7 @@ bool EventStreamWriter::before_event() {
   if (latency.jitter_ms > 0) {
     wait_ms += static_cast<int>(mix(script_.jitter_seed + index) % (latency.jitter_ms + 1));
   }
-  if (index == 0) schedule_ = std::chrono::steady_clock::now();
+  if (index == 0) schedule_ = sink_.now();
   if (wait_ms > 0) {
     // Each event is due a fixed time after the one before it was due, not after it was sent.
     schedule_ += std::chrono::milliseconds(wait_ms);
@@ -74,7 +74,7 @@ bool EventStreamWriter::write_frame(std::string frame) {
       fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
       sink_.write(frame);
-      ++script_.telemetry->events;
+      count_event();
       ++events_written_;
       return stopped_ = true, false;  // nothing after a corrupt frame: clients stop there
     }
@@ -94,7 +94,7 @@ bool EventStreamWriter::write_frame(std::string frame) {
   }
   if (!ok) return stopped_ = true, false;
   ++events_written_;
-  ++script_.telemetry->events;
+  count_event();
   return true;
 }
 
@@ -155,7 +155,14 @@ void EventStreamWriter::finish() {
                                               : TransportFault::kGarbage);
     }
   }
-  script_.telemetry->finished = true;
+  sink_.when_sent([telemetry = script_.telemetry](bool) { telemetry->finished = true; });
+}
+
+// The journal counts events the client was sent, which on an event loop is later than now.
+void EventStreamWriter::count_event() {
+  sink_.when_sent([telemetry = script_.telemetry](bool delivered) {
+    if (delivered) ++telemetry->events;
+  });
 }
 
 EventStreamWriter::~EventStreamWriter() { finish(); }

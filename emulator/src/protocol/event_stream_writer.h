@@ -36,6 +36,7 @@ class EventStreamWriter {
   bool before_event();
   bool write_frame(std::string frame);
   bool deliver_stream_error();
+  void count_event();
   bool stopped_ = false;
 
   EventSink& sink_;

@@ -1,0 +1,34 @@
+// The stream an HTTP/1.1 request is served over, as the response writer sees it. Two kinds:
+// SocketStream (socket_stream.h) belongs to a connection thread and may block; LoopStream
+// (loop_stream.h) belongs to an event loop and never blocks: what is written after a wait is
+// queued with its due time and the loop sends it then.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <functional>
+
+#include "core/event_sink.h"
+
+namespace bedrock::http {
+
+class ConnectionStream : public httplib::Stream {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // A scenario fault for the response being written: writes stop (kTruncate lets the head and
+  // half of the body through first); the connection is then broken as the fault says.
+  virtual void set_fault(TransportFault fault) = 0;
+  virtual TransportFault fault() const = 0;
+  // Sends what is written and due; false once the connection is gone.
+  virtual bool flush() = 0;
+  // What is written next is sent at `deadline`, not before. False once the connection is gone.
+  virtual bool wait_until(Clock::time_point deadline) = 0;
+  // The time the response has reached: a loop's stream is ahead of the clock while it queues.
+  virtual Clock::time_point now() const = 0;
+  // Runs `action` once everything written so far has been sent (true) or can never be (false).
+  virtual void when_sent(std::function<void(bool delivered)> action) = 0;
+};
+
+}  // namespace bedrock::http

@@ -1,0 +1,99 @@
+#include "http/loop_stream.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace bedrock::http {
+
+LoopStream::LoopStream(int fd)
+    : fd_(fd), remote_(fd, true), local_(fd, false), buffer_(new char[kCapacity]) {}
+
+LoopStream::Received LoopStream::receive() {
+  if (read_pos_ == read_end_) {
+    read_pos_ = read_end_ = 0;
+  } else if (read_pos_ > 0) {
+    std::memmove(buffer_.get(), buffer_.get() + read_pos_, read_end_ - read_pos_);
+    read_end_ -= read_pos_;
+    read_pos_ = 0;
+  }
+  if (read_end_ == kCapacity) return Received::kFull;
+  for (;;) {
+    ssize_t n = ::recv(fd_, buffer_.get() + read_end_, kCapacity - read_end_, MSG_DONTWAIT);
+    if (n > 0) {
+      read_end_ += static_cast<size_t>(n);
+      return Received::kData;
+    }
+    if (n == 0) return Received::kClosed;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? Received::kNothing : Received::kClosed;
+  }
+}
+
+ssize_t LoopStream::read(char* ptr, size_t size) {
+  // The loop hands over complete requests only: running out here is a framing mismatch, and
+  // the request fails rather than waiting on the loop.
+  if (read_pos_ == read_end_) return -1;
+  size_t count = std::min(size, read_end_ - read_pos_);
+  std::memcpy(ptr, buffer_.get() + read_pos_, count);
+  read_pos_ += count;
+  return static_cast<ssize_t>(count);
+}
+
+ssize_t LoopStream::write(const char* ptr, size_t size) {
+  if (failed_) return -1;
+  if (fault_ != TransportFault::kNone) {
+    // As SocketStream counts them: the head goes out whole, kTruncate then sends half the body.
+    if (writes_before_fault_ > 0) {
+      --writes_before_fault_;
+    } else if (fault_ == TransportFault::kTruncate && size > 1) {
+      output_.append(due_, std::string_view(ptr, size / 2));
+      fault_ = TransportFault::kEmpty;
+      return -1;
+    } else {
+      return -1;
+    }
+  }
+  output_.append(due_, std::string_view(ptr, size));
+  return static_cast<ssize_t>(size);
+}
+
+void LoopStream::set_fault(TransportFault fault) {
+  fault_ = fault;
+  writes_before_fault_ = fault == TransportFault::kTruncate ? 1 : 0;
+}
+
+void LoopStream::end_response() {
+  if (fault_ == TransportFault::kNone) return;
+  output_.add_fault(due_, fault_);
+  fault_ = TransportFault::kNone;
+}
+
+bool LoopStream::flush() {
+  if (failed_) return false;
+  // Sends what is due now (the first events of a stream leave while the rest is generated);
+  // whatever the socket does not take now waits for the loop.
+  if (output_.drain(fd_, Clock::now()) == OutputQueue::Drained::kFailed) failed_ = true;
+  return !failed_;
+}
+
+bool LoopStream::wait_until(Clock::time_point deadline) {
+  if (deadline > due_) due_ = deadline;
+  return !failed_;
+}
+
+LoopStream::Clock::time_point LoopStream::now() const {
+  Clock::time_point real = Clock::now();
+  return due_ > real ? due_ : real;
+}
+
+void LoopStream::when_sent(std::function<void(bool delivered)> action) {
+  output_.add_action(std::move(action));
+}
+
+void LoopStream::get_remote_ip_and_port(std::string& ip, int& port) const { remote_.get(ip, port); }
+
+void LoopStream::get_local_ip_and_port(std::string& ip, int& port) const { local_.get(ip, port); }
+
+}  // namespace bedrock::http
