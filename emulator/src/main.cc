@@ -90,11 +90,15 @@ int main(int argc, char** argv) {
     log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
     server.stop();
   });
-  server.run();
+  bool served = server.run();
   // run() also returns if the listener fails; wake the waiter so it can be joined.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
   scenario_watcher.stop();
+  if (!served) {
+    log_error("the HTTP/1.1 event loops failed; stopped");
+    return 1;
+  }
   log_info("stopped");
   return 0;
 }

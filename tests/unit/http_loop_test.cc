@@ -8,6 +8,7 @@
 #include "http/loop_stream.h"
 #include "http/output_queue.h"
 #include "http/request_framing.h"
+#include "http/socket_stream.h"
 
 using bedrock::TransportFault;
 using bedrock::http::frame_request;
@@ -71,6 +72,9 @@ TEST_CASE("requests the loop cannot serve without waiting go to a connection thr
       "POST /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",    // cpp-httplib's to judge
       "POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nab",
       "POST /x HTTP/1.1\r\nno colon here\r\n\r\n",
+      "POST /model/m/invoke-with-bidirectional-stream HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+      "GET / HTTP/1.1\n\n",    // bare LF line ends
+      "\x16\x03\x01\x02\x00",  // a TLS ClientHello
   };
   for (const char* request : cases) {
     INFO(request);
@@ -145,7 +149,7 @@ TEST_CASE("a send to a closed peer fails the queue", "[http][queue]") {
 TEST_CASE("a loop stream queues writes after a wait for their due time", "[http][loop]") {
   SocketPair pair;
   LoopStream stream(pair.fds[0]);
-  stream.begin_response();
+  stream.begin_request(0);
   stream.write("now|", 4);
   REQUIRE(stream.flush());
   CHECK(pair.read_available() == "now|");
@@ -164,27 +168,53 @@ TEST_CASE("a loop stream queues writes after a wait for their due time", "[http]
 TEST_CASE("a loop stream truncates as a connection thread does", "[http][loop]") {
   SocketPair pair;
   LoopStream stream(pair.fds[0]);
-  stream.begin_response();
+  stream.begin_request(0);
   stream.set_fault(TransportFault::kTruncate);
   CHECK(stream.write("HEAD|", 5) == 5);      // the head goes out whole
   CHECK(stream.write("12345678", 8) == -1);  // half the body, then nothing
   CHECK(stream.write("more", 4) == -1);
-  stream.end_response();
+  stream.end_request();
   CHECK(stream.output().drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
   CHECK(stream.output().fault() == TransportFault::kEmpty);
   CHECK(pair.read_available() == "HEAD|1234");
 }
 
-TEST_CASE("a loop stream reads only what it has received", "[http][loop]") {
+TEST_CASE("a loop stream reads only the request being served", "[http][loop]") {
   SocketPair pair;
   LoopStream stream(pair.fds[0]);
   CHECK(stream.receive() == LoopStream::Received::kNothing);
-  REQUIRE(::send(pair.fds[1], "GET / HTTP/1.1\r\n\r\n", 18, 0) == 18);
+  const std::string first = "POST /a HTTP/1.1\r\n\r\n";  // no length: an empty body
+  const std::string second = "GET /b HTTP/1.1\r\n\r\n";
+  const std::string both = first + second;
+  REQUIRE(::send(pair.fds[1], both.data(), both.size(), 0) == static_cast<ssize_t>(both.size()));
   CHECK(stream.receive() == LoopStream::Received::kData);
-  CHECK(stream.buffered() == "GET / HTTP/1.1\r\n\r\n");
+  CHECK(stream.buffered() == both);
+
   char out[64];
-  CHECK(stream.read(out, sizeof(out)) == 18);
-  CHECK(stream.read(out, sizeof(out)) == -1);  // never waits on the loop
+  stream.begin_request(first.size());
+  CHECK(stream.read(out, sizeof(out)) == static_cast<ssize_t>(first.size()));
+  CHECK(stream.read(out, sizeof(out)) == 0);  // the end of the request, never a wait
+  stream.end_request();
+  CHECK(stream.buffered() == second);  // the pipelined request is left for its turn
+
+  stream.begin_request(second.size());
+  CHECK(stream.read(out, 4) == 4);
+  stream.end_request();  // what the parser left unread is part of the request all the same
+  CHECK(stream.buffered().empty());
+
   ::shutdown(pair.fds[1], SHUT_WR);
   CHECK(stream.receive() == LoopStream::Received::kClosed);
+}
+
+TEST_CASE("a loop stream sends the garbage fault's bytes through its queue", "[http][loop]") {
+  SocketPair pair;
+  LoopStream stream(pair.fds[0]);
+  stream.begin_request(0);
+  stream.write("event|", 6);
+  stream.set_fault(TransportFault::kGarbage);
+  CHECK(stream.write("never", 5) == -1);
+  stream.end_request();
+  CHECK(stream.output().drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
+  CHECK(stream.output().fault() == TransportFault::kEmpty);
+  CHECK(pair.read_available() == "event|" + std::string(bedrock::http::garbage_bytes()));
 }

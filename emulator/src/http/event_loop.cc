@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <unordered_map>
@@ -39,11 +40,37 @@ constexpr auto kSweepInterval = std::chrono::seconds(1);
 // Answers due this close together leave in one wake-up: a little early rather than a wake-up
 // each (a thousand paced streams have a thousand distinct due times every interval).
 constexpr auto kTimerSlack = std::chrono::microseconds(200);
+// Out of descriptors (EMFILE and the like), a loop stops accepting for this long rather than
+// spin on a listening socket that stays readable.
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+// After stop(), answers already queued (a paced stream, a scripted delay) get this long to
+// finish; new connections are refused and idle ones closed at once.
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
+
+// epoll_pwait2 (Linux 5.11) takes the wait to the nanosecond. Older kernels, and container
+// seccomp profiles that predate it, answer ENOSYS or EPERM: epoll_wait then, rounding the wait
+// up to whole milliseconds.
+std::atomic<bool> g_pwait2_unavailable{false};
+
+int wait_for_events(int epoll_fd, epoll_event* events, int capacity, const timespec& wait) {
+  if (!g_pwait2_unavailable.load(std::memory_order_relaxed)) {
+    int n = ::epoll_pwait2(epoll_fd, events, capacity, &wait, nullptr);
+    if (n >= 0 || (errno != ENOSYS && errno != EPERM)) return n;
+    g_pwait2_unavailable.store(true, std::memory_order_relaxed);
+  }
+  long long ms = static_cast<long long>(wait.tv_sec) * 1000 + (wait.tv_nsec + 999999) / 1000000;
+  return ::epoll_wait(epoll_fd, events, capacity, static_cast<int>(std::min(ms, 1000LL)));
+}
 
 void set_blocking(int fd, bool blocking) {
   int flags = ::fcntl(fd, F_GETFL, 0);
   if (flags < 0) return;
   ::fcntl(fd, F_SETFL, blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK));
+}
+
+void set_timeout(int fd, int option, int ms) {
+  timeval limit{ms / 1000, (ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, option, &limit, sizeof(limit));
 }
 
 }  // namespace
@@ -88,10 +115,16 @@ class EventLoops::Loop {
     wake();
   }
 
+  bool failed() const { return failed_; }
+
   // From another loop: a connection this loop is to serve.
   void deliver(int fd) {
     {
       std::lock_guard<std::mutex> lock(inbox_mutex_);
+      if (!inbox_open_) {
+        ::close(fd);  // this loop has stopped serving
+        return;
+      }
       inbox_.push_back(fd);
     }
     wake();
@@ -100,22 +133,33 @@ class EventLoops::Loop {
   void run() {
     epoll_event events[kEventsPerWait];
     Clock::time_point last_sweep = Clock::now();
-    while (!stopping_.load()) {
-      // epoll_pwait2 takes the wait to the nanosecond; a timerfd re-armed for every new due
-      // time cost a system call each (16% of the loop's time with 1,000 paced streams).
-      timespec wait = wait_time();
-      int n = ::epoll_pwait2(epoll_fd_, events, kEventsPerWait, &wait, nullptr);
-      if (n < 0 && errno != EINTR) break;
+    std::optional<Clock::time_point> grace_ends;
+    for (;;) {
+      if (stopping_.load() && !grace_ends) grace_ends = begin_shutdown();
+      if (grace_ends && (connections_.empty() || Clock::now() >= *grace_ends)) break;
+      // A timerfd re-armed for every new due time cost a system call each (16% of the loop's
+      // time with 1,000 paced streams); the wait's own timeout costs nothing.
+      int n = wait_for_events(epoll_fd_, events, kEventsPerWait, wait_time());
+      if (n < 0 && errno != EINTR) {
+        // Nothing could be served any more: every loop stops and the server exits with an error.
+        failed_ = true;
+        for (auto& loop : loops_) loop->stop();
+        break;
+      }
       for (int i = 0; i < n; ++i) dispatch(events[i]);
       Clock::time_point now = Clock::now();
       run_due_timers(now + kTimerSlack);  // a timer's answers are sent as of its due time
+      if (accept_paused_until_ && now >= *accept_paused_until_) {
+        accept_paused_until_.reset();
+        watch(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, kListenTag);
+      }
       if (now - last_sweep >= kSweepInterval) {
         sweep(now);
         last_sweep = now;
       }
     }
     while (!connections_.empty()) close(*connections_.begin()->second);
-    for (int fd : take_inbox()) ::close(fd);
+    close_inbox();
   }
 
  private:
@@ -187,7 +231,15 @@ class EventLoops::Loop {
   void accept_some() {
     for (int i = 0; i < kAcceptsPerWake; ++i) {
       int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN: another loop took it, or none is left
+      if (fd < 0) {
+        // EAGAIN: another loop took it, or none is left; ECONNABORTED: the client gave up.
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) {
+          return;
+        }
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+        accept_paused_until_ = Clock::now() + kAcceptPause;
+        return;
+      }
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       Loop& owner = *loops_[dealer_.next()];
@@ -214,6 +266,28 @@ class EventLoops::Loop {
   std::vector<int> take_inbox() {
     std::lock_guard<std::mutex> lock(inbox_mutex_);
     return std::exchange(inbox_, {});
+  }
+
+  void close_inbox() {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    inbox_open_ = false;
+    for (int fd : inbox_) ::close(fd);
+    inbox_.clear();
+  }
+
+  // Stops accepting and closes every connection with nothing in flight; returns when the
+  // answers still queued must be done.
+  Clock::time_point begin_shutdown() {
+    if (!accept_paused_until_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+    accept_paused_until_.reset();
+    close_inbox();
+    std::vector<Connection*> idle;
+    for (auto& [id, connection] : connections_) {
+      if (connection->phase != Phase::kSend) idle.push_back(connection.get());
+      connection->close_after_send = true;
+    }
+    for (Connection* c : idle) close(*c);
+    return Clock::now() + kShutdownGrace;
   }
 
   // The HTTP/2 client preface is 24 fixed bytes; an HTTP/1.1 request differs at its first byte.
@@ -246,9 +320,9 @@ class EventLoops::Loop {
       FramedRequest framed = frame_request(c.stream.buffered(), LoopStream::kCapacity);
       if (framed.framing == Framing::kIncomplete) return set_interest(c, EPOLLIN);
       if (framed.framing == Framing::kNeedsThread) return hand_off(c);
-      c.stream.begin_response();
+      c.stream.begin_request(framed.size);
       bool keep_open = handler_.serve(c.stream);
-      c.stream.end_response();
+      c.stream.end_request();
       if (!keep_open) c.close_after_send = true;
       if (!send(c, Clock::now())) return;
     }
@@ -261,16 +335,19 @@ class EventLoops::Loop {
   // Sends what is due at `now`; false when the connection was closed.
   bool send(Connection& c, Clock::time_point now) {
     OutputQueue& output = c.stream.output();
-    switch (output.drain(c.fd, now)) {
+    const size_t sent_before = output.bytes_sent();
+    OutputQueue::Drained drained = output.drain(c.fd, now);
+    // The write timeout counts from the last byte the client took, not from the request.
+    if (output.bytes_sent() != sent_before) c.last_active = Clock::now();
+    switch (drained) {
       case OutputQueue::Drained::kEmpty:
         if (c.close_after_send) return close(c), false;
         c.phase = Phase::kRead;
-        c.last_active = now;
+        c.last_active = Clock::now();
         set_interest(c, EPOLLIN);
         return true;
       case OutputQueue::Drained::kWaitTime:
         c.phase = Phase::kSend;
-        c.last_active = now;
         set_interest(c, 0);  // errors and hang-ups are still reported
         add_timer(c, output.next_due());
         return true;
@@ -306,13 +383,16 @@ class EventLoops::Loop {
     }
   }
 
-  // Until the next answer falls due, and at most until the next sweep.
+  // Until the next answer falls due, and at most until the next sweep or accept resumes.
   timespec wait_time() const {
     auto wait = std::chrono::nanoseconds(kSweepInterval);
-    if (!timers_.empty()) {
-      auto until_due = timers_.top().due - Clock::now();
-      if (until_due < wait) wait = std::max(until_due, Clock::duration::zero());
-    }
+    const Clock::time_point now = Clock::now();
+    auto at_most_until = [&](Clock::time_point when) {
+      auto until = when - now;
+      if (until < wait) wait = std::max(until, Clock::duration::zero());
+    };
+    if (!timers_.empty()) at_most_until(timers_.top().due);
+    if (accept_paused_until_) at_most_until(*accept_paused_until_);
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
     return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
   }
@@ -322,9 +402,10 @@ class EventLoops::Loop {
     for (auto& [id, connection] : connections_) {
       Connection& c = *connection;
       auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - c.last_active);
-      int limit = c.phase == Phase::kSend       ? timeouts_.write_ms
-                  : c.stream.buffered().empty() ? timeouts_.idle_ms
-                                                : timeouts_.read_ms;
+      // A new connection has as long to send its first bytes as a request has to arrive.
+      int limit = c.phase == Phase::kSend                                  ? timeouts_.write_ms
+                  : c.phase == Phase::kRead && c.stream.buffered().empty() ? timeouts_.idle_ms
+                                                                           : timeouts_.read_ms;
       // A queued answer waiting for its time is not stuck.
       bool waiting_for_time = c.phase == Phase::kSend && c.interest != EPOLLOUT;
       if (!waiting_for_time && quiet.count() >= limit) expired.push_back(&c);
@@ -339,6 +420,10 @@ class EventLoops::Loop {
     c.fd = -1;
     connections_.erase(c.id);
     set_blocking(fd, true);
+    // A blocking send() or recv() on a connection thread then gives up as the loop would have
+    // (cpp-httplib's own accept loop set these on every socket).
+    set_timeout(fd, SO_SNDTIMEO, timeouts_.write_ms);
+    set_timeout(fd, SO_RCVTIMEO, timeouts_.read_ms);
     handler_.hand_off(fd, std::move(received));
   }
 
@@ -356,6 +441,9 @@ class EventLoops::Loop {
   std::vector<std::unique_ptr<Loop>>& loops_;
   std::mutex inbox_mutex_;
   std::vector<int> inbox_;
+  bool inbox_open_ = true;
+  bool failed_ = false;
+  std::optional<Clock::time_point> accept_paused_until_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
@@ -374,11 +462,15 @@ EventLoops::EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTi
 
 EventLoops::~EventLoops() = default;
 
-void EventLoops::run() {
+bool EventLoops::run() {
   std::vector<std::thread> threads;
   for (size_t i = 1; i < loops_.size(); ++i) threads.emplace_back([this, i] { loops_[i]->run(); });
   loops_[0]->run();
   for (std::thread& thread : threads) thread.join();
+  for (auto& loop : loops_) {
+    if (loop->failed()) return false;
+  }
+  return true;
 }
 
 void EventLoops::stop() {

@@ -42,8 +42,9 @@ class EventLoops {
   EventLoops(const EventLoops&) = delete;
   EventLoops& operator=(const EventLoops&) = delete;
 
-  // Runs every loop until stop(); returns after each has closed its connections.
-  void run();
+  // Runs every loop until stop(); returns after each has closed its connections. False when
+  // the loops could not go on (epoll failed).
+  bool run();
   // Safe from any thread.
   void stop();
 

@@ -1,5 +1,7 @@
 #include "http/loop_stream.h"
 
+#include "http/socket_stream.h"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -31,11 +33,30 @@ LoopStream::Received LoopStream::receive() {
   }
 }
 
+void LoopStream::begin_request(size_t size) {
+  request_end_ = std::min(read_pos_ + size, read_end_);
+  due_ = Clock::time_point{};
+}
+
+void LoopStream::end_request() {
+  read_pos_ = std::max(read_pos_, request_end_);
+  request_end_ = read_pos_;
+  if (fault_ == TransportFault::kNone) return;
+  // The garbage goes through the queue like any bytes (the socket may not take them at once),
+  // then the connection closes.
+  if (fault_ == TransportFault::kGarbage) {
+    output_.append(due_, garbage_bytes());
+    fault_ = TransportFault::kEmpty;
+  }
+  output_.add_fault(due_, fault_);
+  fault_ = TransportFault::kNone;
+}
+
 ssize_t LoopStream::read(char* ptr, size_t size) {
-  // The loop hands over complete requests only: running out here is a framing mismatch, and
-  // the request fails rather than waiting on the loop.
-  if (read_pos_ == read_end_) return -1;
-  size_t count = std::min(size, read_end_ - read_pos_);
+  // The loop hands over complete requests only, so the request ends where the buffer does not:
+  // the end of the request reads as the end of the stream, never as a wait on the loop.
+  if (read_pos_ >= request_end_) return 0;
+  size_t count = std::min(size, request_end_ - read_pos_);
   std::memcpy(ptr, buffer_.get() + read_pos_, count);
   read_pos_ += count;
   return static_cast<ssize_t>(count);
@@ -62,12 +83,6 @@ ssize_t LoopStream::write(const char* ptr, size_t size) {
 void LoopStream::set_fault(TransportFault fault) {
   fault_ = fault;
   writes_before_fault_ = fault == TransportFault::kTruncate ? 1 : 0;
-}
-
-void LoopStream::end_response() {
-  if (fault_ == TransportFault::kNone) return;
-  output_.add_fault(due_, fault_);
-  fault_ = TransportFault::kNone;
 }
 
 bool LoopStream::flush() {

@@ -25,13 +25,16 @@ class LoopStream final : public ConnectionStream {
   // One non-blocking recv() into the free end of the buffer.
   Received receive();
   std::string_view buffered() const { return {buffer_.get() + read_pos_, read_end_ - read_pos_}; }
-  // Starts a new response: what it writes is due at once unless it waits.
-  void begin_response() { due_ = Clock::time_point{}; }
-  // After the response: a fault it set is queued behind what it wrote.
-  void end_response();
+  // Starts serving the `size`-byte request at the front of the buffer: reads end there (a body
+  // without a length is empty, not the pipelined request behind it), and what the response
+  // writes is due at once unless it waits.
+  void begin_request(size_t size);
+  // After the response: the request is consumed whole, and a fault the response set is queued
+  // behind what it wrote.
+  void end_request();
   OutputQueue& output() { return output_; }
 
-  bool is_readable() const override { return read_pos_ < read_end_; }
+  bool is_readable() const override { return read_pos_ < request_end_; }
   bool is_writable() const override { return !failed_; }
   ssize_t read(char* ptr, size_t size) override;
   ssize_t write(const char* ptr, size_t size) override;
@@ -52,6 +55,7 @@ class LoopStream final : public ConnectionStream {
   std::unique_ptr<char[]> buffer_;  // not zero-filled: idle connections touch no pages
   size_t read_pos_ = 0;
   size_t read_end_ = 0;
+  size_t request_end_ = 0;  // while serving: where the request being served ends
   OutputQueue output_;
   Clock::time_point due_{};  // when what is written now is due
   bool failed_ = false;

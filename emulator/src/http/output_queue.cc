@@ -44,6 +44,7 @@ OutputQueue::Drained OutputQueue::drain(int fd, Clock::time_point now) {
         return Drained::kFailed;
       }
       segment.sent += static_cast<size_t>(n);
+      bytes_sent_ += static_cast<size_t>(n);
     }
     std::vector<Action> actions = std::move(segment.actions);
     TransportFault fault = segment.fault;

@@ -42,6 +42,8 @@ class OutputQueue {
   bool empty() const { return segments_.empty(); }
   Clock::time_point next_due() const { return segments_.front().due; }
   TransportFault fault() const { return fault_; }
+  // Bytes sent so far, to tell a slow reader from a stalled one.
+  size_t bytes_sent() const { return bytes_sent_; }
 
  private:
   struct Segment {
@@ -53,6 +55,7 @@ class OutputQueue {
   };
   std::deque<Segment> segments_;
   TransportFault fault_ = TransportFault::kNone;
+  size_t bytes_sent_ = 0;
 };
 
 }  // namespace bedrock::http

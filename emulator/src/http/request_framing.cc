@@ -29,6 +29,13 @@ constexpr FramedRequest kThread{Framing::kNeedsThread, 0};
 }  // namespace
 
 FramedRequest frame_request(std::string_view buffered, size_t capacity) {
+  // Only requests that start like one (a method in capitals) with CRLF line ends; cpp-httplib
+  // answers or refuses the rest (bare LF, TLS, binary) as it always did.
+  if (!buffered.empty() && (buffered.front() < 'A' || buffered.front() > 'Z')) return kThread;
+  size_t first_lf = buffered.find('\n');
+  if (first_lf == 0 || (first_lf != std::string_view::npos && buffered[first_lf - 1] != '\r')) {
+    return kThread;
+  }
   size_t head_end = buffered.find("\r\n\r\n");
   if (head_end == std::string_view::npos) {
     return buffered.size() >= capacity ? kThread : FramedRequest{};
@@ -36,6 +43,12 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
   const size_t head_size = head_end + 4;
   std::string_view head = buffered.substr(0, head_end);
   size_t line_end = head.find("\r\n");
+  // Bidirectional streaming paces itself by the clock while it reads its input: a thread's work
+  // whatever its body looks like.
+  if (head.substr(0, line_end).find("/invoke-with-bidirectional-stream") !=
+      std::string_view::npos) {
+    return kThread;
+  }
   size_t content_length = 0;
   bool length_seen = false;
   while (line_end != std::string_view::npos) {

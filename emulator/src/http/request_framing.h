@@ -12,9 +12,9 @@ namespace bedrock::http {
 enum class Framing {
   kIncomplete,  // wait for more bytes
   kComplete,    // the whole request (head and body) is buffered
-  // Serve on a connection thread: a chunked or full-duplex body, an Expect header (the client
-  // waits for "100 Continue"), a request larger than `capacity`, or framing headers the loop
-  // does not interpret.
+  // Serve on a connection thread: a chunked or full-duplex body, bidirectional streaming, an
+  // Expect header (the client waits for "100 Continue"), a request larger than `capacity`, or
+  // anything the loop does not interpret (bare LF line ends, odd framing headers, not HTTP).
   kNeedsThread,
 };
 

@@ -270,10 +270,10 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   // the load generators that share the machine preempt a loop now and then, and every connection
   // of a preempted loop waits (2-core machine, wrk with 16 connections: two loops 0.72-0.96x bare
   // cpp-httplib, four loops 0.87-1.07x, eight no better than four).
-  void run() {
+  bool run() {
     {
       std::lock_guard<std::mutex> lock(loops_mutex_);
-      if (stopping_.load()) return;
+      if (stopping_.load()) return true;
       size_t loops = 2 * std::max(1u, std::thread::hardware_concurrency());
       LoopTimeouts timeouts;
       timeouts.idle_ms = options_.idle_timeout_seconds * 1000;
@@ -281,10 +281,12 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       timeouts.write_ms = kWriteTimeoutMs;
       loops_ = std::make_unique<EventLoops>(svr_sock_, loops, *this, timeouts);
     }
-    loops_->run();
+    bool served = loops_->run();
+    stopping_.store(true);  // the connection threads finish their answers and end
     threads_.shutdown();
     socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
     if (sock != INVALID_SOCKET) ::close(sock);
+    return served;
   }
 
   void stop_serving() {
@@ -390,7 +392,7 @@ Server::~Server() = default;
 
 int Server::bind(std::string& error) { return impl_->bind(error); }
 
-void Server::run() { impl_->run(); }
+bool Server::run() { return impl_->run(); }
 
 void Server::stop() { impl_->stop_serving(); }
 

@@ -31,8 +31,9 @@ class Server {
 
   // Binds the port; returns the bound port, or -1 with a reason in `error`.
   int bind(std::string& error);
-  // Serves until stop() is called; returns once every connection has ended.
-  void run();
+  // Serves until stop() is called; returns once every connection has ended. False when serving
+  // failed instead.
+  bool run();
   // Safe from any thread and from a signal-handling thread.
   void stop();
 

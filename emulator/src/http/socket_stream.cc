@@ -157,6 +157,12 @@ bool SocketStream::send_all(const char* data, size_t size) {
   return true;
 }
 
+std::string_view garbage_bytes() {
+  // Fixed bytes that no HTTP or event-stream parser accepts.
+  static const char kGarbage[] = "\x17\xfe\x00\x42GARBAGE\r\n\xff\x00\x13\x37not-http\x01\x02";
+  return {kGarbage, sizeof(kGarbage) - 1};
+}
+
 void apply_fault_to_socket(int fd, TransportFault fault) {
   switch (fault) {
     case TransportFault::kReset: {
@@ -166,9 +172,8 @@ void apply_fault_to_socket(int fd, TransportFault fault) {
       break;
     }
     case TransportFault::kGarbage: {
-      // Fixed bytes that no HTTP or event-stream parser accepts.
-      static const char kGarbage[] = "\x17\xfe\x00\x42GARBAGE\r\n\xff\x00\x13\x37not-http\x01\x02";
-      ::send(fd, kGarbage, sizeof(kGarbage) - 1, MSG_NOSIGNAL);
+      std::string_view garbage = garbage_bytes();
+      ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
       break;
     }
     case TransportFault::kNone:

@@ -9,6 +9,7 @@
 #include <array>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "http/connection_stream.h"
 
@@ -85,6 +86,9 @@ class SocketStream final : public ConnectionStream {
   std::mutex pending_mutex_;
   std::string pending_;
 };
+
+// What the kGarbage fault sends before the connection closes.
+std::string_view garbage_bytes();
 
 // Breaks the connection as the fault says (the caller closes the socket afterwards).
 void apply_fault_to_socket(int fd, TransportFault fault);

@@ -170,6 +170,19 @@ class TransportTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         self.assertIn("Hello there", self.converse_text(body))
 
+    def test_a_post_without_length_has_an_empty_body(self):
+        sock, responses = self.connect()
+        # No Content-Length and no Transfer-Encoding: the body is empty (RFC 9112 6.3), and the
+        # request pipelined behind it is the next request, not part of the body.
+        sock.sendall(f"POST {M}/converse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+                     + request_bytes(M + "/converse", BODY))
+        status, headers, body = responses.read()
+        self.assertEqual(status, 400, body)
+        self.assertTrue(headers.get("x-amzn-errortype"))
+        status, _, body = responses.read()
+        self.assertEqual(status, 200)
+        self.assertIn("Hello there", self.converse_text(body))
+
     def test_paced_stream_then_keep_alive(self):
         self.load_paced(between_ms=40)
         sock, responses = self.connect()
