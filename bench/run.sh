@@ -156,16 +156,46 @@ stop_sampler() {  # FILE: stops the sampler, leaves "rss_kb=... threads=..." in 
 
 # wrk figure: ID SERVER LABEL PID PORT PATH BODY [AUTH]. Also the server's CPU time per request
 # (utime + stime of PID over the run), a figure that other load on the machine skews less.
-run_wrk() {
-  local id=$1 server=$2 label=$3 spid=$4 port=$5 path=$6 body=$7 auth=${8:-}
-  local out=$WORK/$id.$server.wrk t0
-  local shown="BENCH_BODY_FILE=bench/bodies/$(basename "$body")${auth:+ BENCH_AUTH='...'} wrk -t2 -c16 -d${D}s --latency -s bench/lua/post.lua http://127.0.0.1:PORT$path"
-  echo "   $label: $shown" >&2
+wrk_shown() {  # PATH BODY [AUTH]: the command as the table shows it
+  echo "BENCH_BODY_FILE=bench/bodies/$(basename "$2")${3:+ BENCH_AUTH='...'} wrk -t2 -c16 -d${D}s --latency -s bench/lua/post.lua http://127.0.0.1:PORT$1"
+}
+wrk_into() {  # OUT PID PORT PATH BODY [AUTH]: one wrk run and the server's CPU time over it
+  local out=$1 spid=$2 port=$3 path=$4 body=$5 auth=${6:-} t0
   t0=$(cpu_ticks "$spid")
   BENCH_BODY_FILE=$body BENCH_AUTH=$auth timeout $((D + 30)) \
     wrk -t2 -c16 -d"${D}s" --latency -s "$BENCH/lua/post.lua" "http://127.0.0.1:$port$path" >"$out" 2>&1
   echo "server_cpu_ticks=$(($(cpu_ticks "$spid") - t0)) clk_tck=$CLK_TCK" >>"$out"
+}
+run_wrk() {
+  local id=$1 server=$2 label=$3 spid=$4 port=$5 path=$6 body=$7 auth=${8:-}
+  local out=$WORK/$id.$server.wrk shown
+  shown=$(wrk_shown "$path" "$body" "$auth")
+  echo "   $label: $shown" >&2
+  wrk_into "$out" "$spid" "$port" "$path" "$body" "$auth"
   "${REPORT[@]}" wrk "$RESULTS" "$id" "$server" "$label" "$shown" "$out" | sed 's/^/   /' >&2
+}
+# The emulator against bare cpp-httplib, the ratio the targets are about: ROUNDS alternating
+# runs of each, and each server's median run by req/s. This machine's speed drifts by tens of
+# percent over minutes (other guests share its host); measured minutes apart, the two would
+# differ by the drift as much as by the servers.
+ROUNDS=3
+run_wrk_pair() {  # ID PATH BODY
+  local id=$1 path=$2 body=$3 shown r server median
+  shown=$(wrk_shown "$path" "$body")
+  echo "   emulator and bare cpp-httplib, $ROUNDS rounds each, alternating: $shown" >&2
+  for ((r = 1; r <= ROUNDS; r++)); do
+    wrk_into "$WORK/$id.emulator.r$r.wrk" "$EMU_PID" "$EMU_PORT" "$path" "$body"
+    wrk_into "$WORK/$id.bare.r$r.wrk" "$BARE_PID" "$BARE_PORT" "$path" "$body"
+  done
+  for server in emulator bare; do
+    median=$(for f in "$WORK/$id.$server".r*.wrk; do
+      echo "$(awk '/Requests\/sec/ {print $2}' "$f") $f"
+    done | sort -g | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $2}')
+    local label=emulator
+    [[ $server == bare ]] && label="bare cpp-httplib"
+    "${REPORT[@]}" wrk "$RESULTS" "$id" "$server" "$label" "$shown  (median of $ROUNDS, alternating with the other server)" \
+      "$median" | sed 's/^/   /' >&2
+  done
 }
 warm_wrk() {  # PORT PATH BODY SECONDS [AUTH]: unrecorded warm-up
   BENCH_BODY_FILE=$3 BENCH_AUTH=${5:-} timeout $(($4 + 30)) \
@@ -245,11 +275,24 @@ curl -s -X POST "$EMU_URL$CONVERSE_PATH" -H 'content-type: application/json' \
 curl -s -X POST "$EMU_URL$INVOKE_PATH" -H 'content-type: application/json' \
   --data-binary @"$BENCH/bodies/invoke.json" -o "$WORK/invoke-answer.json"
 
-log "emulator: unary HTTP/1.1 and HTTP/2"
+# bare cpp-httplib (the ceiling) answers with the emulator's own bytes, measured in turns with it.
+BARE_PORT=$(free_port)
+"$TOOLS/bare_httplib" --port "$BARE_PORT" --converse "$WORK/converse-answer.json" \
+  --invoke "$WORK/invoke-answer.json" >"$WORK/bare.log" 2>&1 &
+BARE_PID=$!
+PIDS+=("$BARE_PID")
+wait_http "http://127.0.0.1:$BARE_PORT/health" 50 || { echo "bare cpp-httplib did not start" >&2; exit 1; }
+
+log "emulator and bare cpp-httplib: unary HTTP/1.1, in turns"
 start_sampler "$EMU_PID" "$WORK/load-rss"
 warm_wrk "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
-run_wrk h1_converse emulator emulator "$EMU_PID" "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
-run_wrk h1_invoke emulator emulator "$EMU_PID" "$EMU_PORT" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+warm_wrk "$BARE_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+run_wrk_pair h1_converse "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+run_wrk_pair h1_invoke "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+stop_pid "$BARE_PID"
+note h2_converse_m1 bare "bare cpp-httplib" "no HTTP/2 (cpp-httplib is HTTP/1.1 only)"
+
+log "emulator: unary HTTP/2"
 for m in 1 10 100; do
   run_h2load h2_converse_m$m emulator emulator "$EMU_PID" "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" $m
 done
@@ -316,23 +359,7 @@ fi
   "rss_kb=$(proc_field "$EMU_PID" VmRSS) threads=$(proc_field "$EMU_PID" Threads)" >/dev/null
 stop_pid "$EMU_PID"
 
-# ------------------------------------------------------------------ bare cpp-httplib (the ceiling)
-log "bare cpp-httplib"
-port=$(free_port)
-"$TOOLS/bare_httplib" --port "$port" --converse "$WORK/converse-answer.json" --invoke "$WORK/invoke-answer.json" \
-  >"$WORK/bare.log" 2>&1 &
-pid=$!
-PIDS+=("$pid")
-if wait_http "http://127.0.0.1:$port/health" 50; then
-  warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
-  run_wrk h1_converse bare "bare cpp-httplib" "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
-  run_wrk h1_invoke bare "bare cpp-httplib" "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
-  note h2_converse_m1 bare "bare cpp-httplib" "no HTTP/2 (cpp-httplib is HTTP/1.1 only)"
-else
-  note h1_converse bare "bare cpp-httplib" "did not start"
-fi
-stop_pid "$pid"
-
+# ------------------------------------------------------------------ bare cpp-httplib: streams
 # The same 1,000 slow streams, paced by cpp-httplib's own means: a thread per connection that
 # sleeps between frames (the frames are the emulator's, captured above).
 log "bare cpp-httplib: 1,000 slow streams"
