@@ -66,7 +66,7 @@ trap 'exit 130' INT TERM
 # ------------------------------------------------------------------ install what is missing
 log "checking tools"
 apt_missing=()
-for p in cmake g++ make pkg-config libcpp-httplib-dev libnghttp2-dev nlohmann-json3-dev libssl-dev curl; do
+for p in cmake g++ make pkg-config libcpp-httplib-dev libnghttp2-dev nlohmann-json3-dev libssl-dev libsqlite3-dev curl; do
   dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
 done
 command -v wrk >/dev/null || apt_missing+=(wrk)
