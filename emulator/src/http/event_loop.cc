@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "http/http2_connection.h"
 #include "http/request_framing.h"
 #include "http/socket_stream.h"
 
@@ -28,7 +29,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 // epoll tags below the first connection id.
 constexpr uint64_t kListenTag = 0;
 constexpr uint64_t kWakeTag = 1;
@@ -292,12 +292,12 @@ class EventLoops::Loop {
 
   // The HTTP/2 client preface is 24 fixed bytes; an HTTP/1.1 request differs at its first byte.
   void detect(Connection& c) {
-    char peek[kHttp2Preface.size()];
+    char peek[kHttp2ClientPreface.size()];
     ssize_t n = ::recv(c.fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close(c);
     if (n < 0) return;
     auto got = static_cast<size_t>(n);
-    if (std::memcmp(peek, kHttp2Preface.data(), got) == 0) {
+    if (std::memcmp(peek, kHttp2ClientPreface.data(), got) == 0) {
       // HTTP/2, or a preface still arriving: a connection thread reads it (nothing was consumed).
       return hand_off(c);
     }

@@ -5,10 +5,15 @@
 #pragma once
 
 #include <atomic>
+#include <string_view>
 
 #include "http/server.h"
 
 namespace bedrock::http {
+
+// The 24 bytes an HTTP/2 client with prior knowledge (h2c) sends first (RFC 9113 3.4). No
+// HTTP/1.1 request starts like it: "PRI" is no method we serve.
+constexpr std::string_view kHttp2ClientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 // Serves one connection whose client preface is already waiting in the socket. Returns when
 // the client goes away, the connection idles past `idle_timeout_ms`, or `stopping` turns true.

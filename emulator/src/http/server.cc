@@ -23,7 +23,6 @@ namespace bedrock::http {
 
 namespace {
 
-constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr int kReadTimeoutMs = 30000;
 constexpr int kWriteTimeoutMs = 30000;
 constexpr int kPollSliceMs = 200;
@@ -98,7 +97,7 @@ enum class Protocol { kHttp1, kHttp2, kNone };
 // Peeks at the first bytes without consuming them: the HTTP/2 preface is 24 fixed bytes, and
 // any HTTP/1.1 request line differs from it by the first byte ("PRI" is not a method we serve).
 Protocol detect_protocol(int fd, const std::atomic<bool>& stopping) {
-  char peek[kHttp2Preface.size()];
+  char peek[kHttp2ClientPreface.size()];
   int waited_ms = 0;
   while (!stopping.load() && waited_ms < kReadTimeoutMs) {
     if (!wait_for_socket(fd, POLLIN, kPollSliceMs)) {
@@ -108,8 +107,8 @@ Protocol detect_protocol(int fd, const std::atomic<bool>& stopping) {
     ssize_t n = ::recv(fd, peek, sizeof(peek), MSG_PEEK);
     if (n <= 0) return Protocol::kNone;
     auto got = static_cast<size_t>(n);
-    if (std::memcmp(peek, kHttp2Preface.data(), got) != 0) return Protocol::kHttp1;
-    if (got == kHttp2Preface.size()) return Protocol::kHttp2;
+    if (std::memcmp(peek, kHttp2ClientPreface.data(), got) != 0) return Protocol::kHttp1;
+    if (got == kHttp2ClientPreface.size()) return Protocol::kHttp2;
     // A prefix of the preface so far: wait for the rest.
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     waited_ms += 1;
@@ -166,37 +165,33 @@ void copy_response(Response&& in, httplib::Response& out) {
   // the time the producer waited until).
   out.set_chunked_content_provider(
       content_type, [producer = std::move(in.stream_producer)](size_t, httplib::DataSink& sink) {
+        // Every HTTP/1.1 request is served with its connection's stream current.
+        ConnectionStream* stream = t_current_stream;
+        if (!stream) return false;
         struct ChunkSink final : EventSink {
-          explicit ChunkSink(httplib::DataSink& s) : sink(s) {}
+          ChunkSink(httplib::DataSink& s, ConnectionStream& c) : sink(s), stream(c) {}
           bool write(std::string_view bytes) override {
             if (gone) return false;
-            gone = !sink.write(bytes.data(), bytes.size());
-            // Each event leaves now, not when the stream ends.
-            if (!gone && t_current_stream) gone = !t_current_stream->flush();
+            // Each event leaves now (or at its due time on an event loop), not when the stream
+            // ends.
+            gone = !sink.write(bytes.data(), bytes.size()) || !stream.flush();
             return !gone;
           }
           bool wait_until(std::chrono::steady_clock::time_point deadline) override {
-            if (!t_current_stream) std::this_thread::sleep_until(deadline);
-            return !gone && (!t_current_stream || t_current_stream->wait_until(deadline)) &&
-                   sink.is_writable();
+            return !gone && stream.wait_until(deadline) && sink.is_writable();
           }
-          std::chrono::steady_clock::time_point now() const override {
-            return t_current_stream ? t_current_stream->now() : std::chrono::steady_clock::now();
-          }
+          std::chrono::steady_clock::time_point now() const override { return stream.now(); }
           void when_sent(std::function<void(bool delivered)> action) override {
-            if (t_current_stream) {
-              t_current_stream->when_sent(std::move(action));
-            } else {
-              action(!gone);
-            }
+            stream.when_sent(std::move(action));
           }
           void abort(TransportFault fault) override {
-            if (t_current_stream) t_current_stream->set_fault(fault);
+            stream.set_fault(fault);
             gone = true;
           }
           httplib::DataSink& sink;
+          ConnectionStream& stream;
           bool gone = false;
-        } chunk_sink(sink);
+        } chunk_sink(sink, *stream);
         producer(chunk_sink);
         if (!chunk_sink.gone) sink.done();
         return !chunk_sink.gone;
