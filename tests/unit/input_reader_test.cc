@@ -147,3 +147,98 @@ TEST_CASE("InvokeModel keeps its blob body raw", "[input]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message.find("Member must satisfy enum value set") != std::string::npos);
 }
+
+TEST_CASE("pattern-checked members of any length are answered, not crashed on", "[input]") {
+  // 20,000 characters and more overflowed std::regex's stack.
+  for (size_t size : {20'000u, 200'000u}) {
+    const std::string name(size, 'n');
+    auto tool = read_operation_input(
+        OperationId::kConverse,
+        converse_request(R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],
+          "toolConfig":{"tools":[{"toolSpec":{"name":")" +
+                         name + R"(","inputSchema":{"json":{}}}}]}})"));
+    REQUIRE_FALSE(tool.ok());
+    CHECK(tool.error().type == ErrorType::kValidation);
+    CHECK(tool.error().message.find("Member must have length less than or equal to 64") !=
+          std::string::npos);
+    // Length is checked first; the pattern does not run on a value already too long.
+    CHECK(tool.error().message.find("regular expression") == std::string::npos);
+    auto model = read_operation_input(OperationId::kConverse, converse_request("{}", name));
+    REQUIRE_FALSE(model.ok());
+    CHECK(model.error().message.find("length less than or equal to 2048") != std::string::npos);
+  }
+  auto bad_name = read_operation_input(OperationId::kConverse,
+                                       converse_request(R"({"toolConfig":{"tools":[{"toolSpec":{
+        "name":"no spaces allowed","inputSchema":{"json":{}}}}]}})"));
+  REQUIRE_FALSE(bad_name.ok());
+  CHECK(bad_name.error().message.find("Member must satisfy regular expression pattern: "
+                                      "[a-zA-Z0-9_-]+") != std::string::npos);
+}
+
+TEST_CASE("JSON nested past the cap is a SerializationException", "[input]") {
+  const std::string deep = std::string(50'000, '[') + std::string(50'000, ']');
+  auto schema = read_operation_input(
+      OperationId::kConverse,
+      converse_request(R"({"toolConfig":{"tools":[{"toolSpec":{"name":"t","inputSchema":{"json":)" +
+                       deep + "}}}]}}"));
+  REQUIRE_FALSE(schema.ok());
+  CHECK(schema.error().type == ErrorType::kSerialization);
+  Request tokens;
+  tokens.method = "POST";
+  tokens.labels["modelId"] = "anthropic.claude-3-haiku-20240307-v1:0";
+  tokens.body =
+      R"({"input":{"converse":{"messages":[{"role":"user","content":[{"text":)" + deep + "}]}]}}}";
+  auto count = read_operation_input(OperationId::kCountTokens, tokens);
+  REQUIRE_FALSE(count.ok());
+  CHECK(count.error().type == ErrorType::kSerialization);
+}
+
+TEST_CASE("integers beyond their type are SerializationException, not wrapped", "[input]") {
+  auto huge = read_operation_input(
+      OperationId::kConverse,
+      converse_request(R"({"inferenceConfig":{"maxTokens":18446744073709551615}})"));
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.error().type == ErrorType::kSerialization);
+  CHECK(huge.error().message == "Numeric value out of range of int.");
+  auto big = read_operation_input(
+      OperationId::kConverse, converse_request(R"({"inferenceConfig":{"maxTokens":4294967296}})"));
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().type == ErrorType::kSerialization);
+}
+
+TEST_CASE("malformed query numbers are SerializationException, never a crash", "[input]") {
+  Request request;
+  request.method = "GET";
+  for (const char* text : {"-", "--1", "+1", "1e3", " 1", "1 ", "0x10", ""}) {
+    request.query["maxResults"] = text;
+    auto read = read_operation_input(OperationId::kListAsyncInvokes, request);
+    REQUIRE_FALSE(read.ok());
+    CHECK(read.error().type == ErrorType::kSerialization);
+    CHECK(read.error().message == "STRING_VALUE can not be converted to an Integer");
+  }
+  for (const char* text : {"9999999999999999999", "99999999999999999999999", "2147483648"}) {
+    request.query["maxResults"] = text;
+    auto read = read_operation_input(OperationId::kListAsyncInvokes, request);
+    REQUIRE_FALSE(read.ok());
+    CHECK(read.error().type == ErrorType::kSerialization);
+    CHECK(read.error().message == "Numeric value out of range of int.");
+  }
+  request.query["maxResults"] = "-5";
+  auto negative = read_operation_input(OperationId::kListAsyncInvokes, request);
+  REQUIRE_FALSE(negative.ok());
+  CHECK(negative.error().type == ErrorType::kValidation);
+}
+
+TEST_CASE("blob members must be base64", "[input]") {
+  auto image = [](const std::string& bytes) {
+    return read_operation_input(
+        OperationId::kConverse,
+        converse_request(R"({"messages":[{"role":"user","content":[{"image":{"format":"png",
+          "source":{"bytes":")" +
+                         bytes + R"("}}}]}]})"));
+  };
+  auto bad = image("!!!not base64@@@");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().type == ErrorType::kSerialization);
+  CHECK(image("iVBORw0KGgo=").ok());
+}

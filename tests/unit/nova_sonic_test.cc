@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/base64.h"
 #include "eventstream/frames.h"
 #include "eventstream/message.h"
-#include "model/families/base64.h"
 #include "model/token_counter.h"
 #include "speech/input_decoder.h"
 #include "speech/nova_sonic_session.h"

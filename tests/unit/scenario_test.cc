@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "scenario/engine.h"
@@ -671,4 +672,68 @@ TEST_CASE("quota: requestsPerMinute and tokensPerMinute throttle", "[scenario][e
     REQUIRE(d.error);
     CHECK(d.error->message == "Too many tokens, please wait before trying again.");
   }
+}
+
+TEST_CASE("textRegex is RE2: refused patterns are load errors at their place",
+          "[scenario][parser]") {
+  std::vector<std::string> diagnostics;
+  Scenario scenario;
+  const std::string text =
+      "{\n"
+      "  \"name\": \"x\",\n"
+      "  \"rules\": [{\"match\": {\"textRegex\": \"a(?!b)\"}, \"response\": {\"text\": \"y\"}}]\n"
+      "}\n";
+  CHECK_FALSE(check_scenario_text("r.json", text, scenario, diagnostics));
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].rfind("r.json:3:37: /rules/0/match/textRegex: not a valid RE2", 0) == 0);
+}
+
+TEST_CASE("scenario files nested past the JSON depth cap are refused", "[scenario][parser]") {
+  const std::string deep = std::string(60'000, '[') + std::string(60'000, ']');
+  auto issues = issues_of(R"({"name": "deep", "rules": [{"response": {"body": )" + deep + "}}]}");
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].message.find("nesting depth") != std::string::npos);
+}
+
+TEST_CASE("the README's textRegex and a backtracking pattern match in linear time",
+          "[scenario][engine]") {
+  ScenarioEngine engine;
+  engine.load(parse(R"({"name": "w", "rules": [
+      {"name": "weather", "match": {"textRegex": "weather in \\w+"}, "response": {"text": "sunny"}},
+      {"name": "bad", "match": {"textRegex": "^(a+)+$"}, "response": {"text": "never"}}]})"),
+              false);
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(engine.decide(input("Converse", "m", std::string(100'000, 'x') + " weather in Paris"))
+            .rule_name == "weather");
+  CHECK_FALSE(engine.decide(input("Converse", "m", std::string(28, 'a') + "b")).matched());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
+
+TEST_CASE("matching holds no engine lock: a slow request does not stall another",
+          "[scenario][engine]") {
+  ScenarioEngine engine;
+  engine.load(parse(R"({"name": "t", "rules": [
+      {"match": {"text": "slow"}, "response": {"text": "1"}},
+      {"response": {"text": "2"}}]})"),
+              false);
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  MatchInput slow = input("Converse", "m");
+  slow.prompt_text = [&entered, released] {
+    entered.set_value();
+    released.wait_for(std::chrono::seconds(10));  // bounded: a broken engine fails, not hangs
+    return std::string("slow");
+  };
+  std::thread first([&] { CHECK(engine.decide(slow).rule_index == 0); });
+  entered.get_future().wait();
+  // While the first request is inside its match, another is decided at once.
+  auto other = std::async(std::launch::async, [&] {
+    MatchInput fast = input("Converse", "m", "quick");
+    return engine.decide(fast).rule_index;
+  });
+  const bool finished = other.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  release.set_value();
+  first.join();
+  REQUIRE(finished);
+  CHECK(other.get() == 1);
 }

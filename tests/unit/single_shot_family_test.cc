@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/base64.h"
 #include "eventstream/message.h"
-#include "model/families/base64.h"
 #include "model/families/embedding_vector.h"
 #include "model/families/png.h"
 #include "model/families/single_shot_family.h"

@@ -292,12 +292,8 @@ Evaluation evaluate(const Guardrail& g, Source source, const GuardInput& input, 
         const Gate& gate = inbound ? filter.input : filter.output;
         if (!gate.enabled || !filter.regex) continue;
         any_regex = true;
-        const char* first = piece.text.data();
-        const char* last = first + piece.text.size();
-        for (std::cregex_iterator it(first, last, *filter.regex), end; it != end; ++it) {
-          if (it->length(0) == 0) continue;
-          size_t begin = static_cast<size_t>(it->position(0));
-          size_t stop = begin + static_cast<size_t>(it->length(0));
+        filter.regex->for_each_match(piece.text, 0, [&](size_t begin, size_t stop) {
+          if (stop == begin) return true;
           note(gate.action);
           regexes.push_back({{"name", filter.name},
                              {"match", piece.text.substr(begin, stop - begin)},
@@ -307,7 +303,8 @@ Evaluation evaluate(const Guardrail& g, Source source, const GuardInput& input, 
           if (gate.action == PolicyAction::kAnonymize) {
             masks.push_back({begin, stop, "{" + filter.name + "}"});
           }
-        }
+          return true;
+        });
       }
       if (!masks.empty()) ev.masked[i] = apply_masks(piece.text, std::move(masks));
     }

@@ -255,11 +255,8 @@ std::optional<Guardrail> read_guardrail(const json& definition, const std::strin
         filter.name = text_of(entry, "name");
         filter.pattern = text_of(entry, "pattern");
         if (filter.pattern.empty()) continue;
-        try {
-          filter.regex = std::make_shared<const std::regex>(filter.pattern, std::regex::ECMAScript);
-        } catch (const std::regex_error&) {
-          filter.regex = nullptr;
-        }
+        Result<Regex, std::string> compiled = Regex::compile(filter.pattern);
+        if (compiled.ok()) filter.regex = std::move(compiled.value());
         read_gates(entry, filter.input, filter.output);
         g.regexes.push_back(std::move(filter));
       }
@@ -393,10 +390,12 @@ std::vector<std::string> check_guardrail_definition(const json& definition) {
                   if (pattern.empty()) {
                     issues.push_back(path + ": needs \"pattern\"");
                   } else {
-                    try {
-                      std::regex check(pattern, std::regex::ECMAScript);
-                    } catch (const std::regex_error&) {
-                      issues.push_back(path + "/pattern: not a valid regular expression");
+                    Result<Regex, std::string> compiled = Regex::compile(pattern);
+                    if (!compiled.ok()) {
+                      issues.push_back(path +
+                                       "/pattern: not a valid RE2 regular expression (no "
+                                       "lookaround or backreferences): " +
+                                       compiled.error());
                     }
                   }
                   check_action(e, path, true);

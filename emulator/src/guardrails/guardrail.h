@@ -7,11 +7,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/regex.h"
 #include "guardrails/terms.h"
 
 namespace bedrock::guardrails {
@@ -58,7 +58,7 @@ struct PiiEntity {
 
 struct RegexFilter {
   std::string name, pattern;
-  std::shared_ptr<const std::regex> regex;  // null when the pattern does not compile
+  std::optional<Regex> regex;  // empty when RE2 refuses the pattern
   Gate input, output;
 };
 

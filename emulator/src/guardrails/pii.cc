@@ -1,8 +1,9 @@
 #include "guardrails/pii.h"
 
 #include <algorithm>
-#include <regex>
 #include <set>
+
+#include "core/regex.h"
 
 namespace bedrock::guardrails {
 
@@ -44,6 +45,26 @@ bool secret_key(std::string_view s) {
   return upper && lower && digit && non_hex;
 }
 
+// US SSNs never have area 000, 666 or 9xx, group 00 or serial 0000 (SSA numbering rules).
+bool ssn_number(std::string_view s) {
+  std::string d = digits_of(s);
+  if (d.size() != 9) return false;
+  const std::string_view area(d.data(), 3), group(d.data() + 3, 2), serial(d.data() + 5, 4);
+  return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000";
+}
+
+// Prefixes HMRC never issues for National Insurance numbers.
+bool nino_number(std::string_view s) {
+  static const std::string_view kUnused[] = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"};
+  const std::string_view prefix = s.substr(0, 2);
+  return std::find(std::begin(kUnused), std::end(kUnused), prefix) == std::end(kUnused);
+}
+
+bool base64_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' ||
+         c == '+' || c == '=';
+}
+
 bool vin_number(std::string_view s) {
   bool letter = std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
   return letter && has_digit(s) && vin_valid(s);
@@ -57,15 +78,17 @@ struct Detector {
   bool (*valid)(std::string_view);  // nullptr: the pattern is enough
   double confidence;
   bool trim_punctuation = false;  // drop trailing .,;:!?)]}'" (URLs at the end of a sentence)
+  // The character after the entity must not be one of these (RE2 has no lookahead).
+  bool (*not_followed_by)(char) = nullptr;
 };
 
 // Priority order: the first detector to claim a stretch of text keeps it.
 const Detector kDetectors[] = {
     {"AWS_ACCESS_KEY", R"(\b(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}\b)", false, 0,
      nullptr, 0.9},
-    {"AWS_SECRET_KEY", R"((?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=]))", false, 1,
-     secret_key, 0.9},
-    {"URL", R"(\b(?:https?://|www\.)[^\s<>"'`]{1,2048})", true, 0, nullptr, 0.9, true},
+    {"AWS_SECRET_KEY", R"((?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40}))", false, 1, secret_key, 0.9,
+     false, base64_char},
+    {"URL", R"(\b(?:https?://|www\.)[^\s<>"'`]+)", true, 0, nullptr, 0.9, true},
     {"EMAIL",
      R"(\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b)",
      false, 0, nullptr, 0.9},
@@ -78,15 +101,18 @@ const Detector kDetectors[] = {
     {"CREDIT_DEBIT_CARD_CVV", R"(\b(?:cvv2?|cvc2?|cid|security code)\b[^0-9\n]{0,15}(\d{3,4})\b)",
      true, 1, nullptr, 0.8},
     {"US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-     R"(\b9\d{2}([- ])(?:5\d|6[0-5]|7\d|8[0-8]|9[0-2]|9[4-9])\1\d{4}\b)", false, 0, nullptr, 0.9},
-    {"US_SOCIAL_SECURITY_NUMBER", R"(\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b)",
+     R"(\b9\d{2}(?:-(?:5\d|6[0-5]|7\d|8[0-8]|9[0-2]|9[4-9])-| (?:5\d|6[0-5]|7\d|8[0-8]|9[0-2]|9[4-9]) )\d{4}\b)",
      false, 0, nullptr, 0.9},
-    {"CA_SOCIAL_INSURANCE_NUMBER", R"(\b\d{3}([- ])\d{3}\1\d{3}\b)", false, 0, sin_number, 1.0},
+    {"US_SOCIAL_SECURITY_NUMBER", R"(\b\d{3}(?:-\d{2}-| \d{2} )\d{4}\b)", false, 0, ssn_number,
+     0.9},
+    {"CA_SOCIAL_INSURANCE_NUMBER", R"(\b\d{3}(?:-\d{3}-| \d{3} )\d{3}\b)", false, 0, sin_number,
+     1.0},
     {"UK_NATIONAL_INSURANCE_NUMBER",
-     R"(\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b)",
-     false, 0, nullptr, 0.9},
-    {"MAC_ADDRESS", R"(\b[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}\b)", false, 0,
-     nullptr, 0.9},
+     R"(\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b)", false, 0,
+     nino_number, 0.9},
+    {"MAC_ADDRESS",
+     R"(\b(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5})\b)", false,
+     0, nullptr, 0.9},
     {"IP_ADDRESS",
      R"(\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b)",
      false, 0, nullptr, 0.9},
@@ -140,13 +166,14 @@ const Detector kDetectors[] = {
      nullptr, 0.8},
 };
 
-const std::vector<std::regex>& compiled() {
-  static const std::vector<std::regex> kCompiled = [] {
-    std::vector<std::regex> out;
+const std::vector<Regex>& compiled() {
+  static const std::vector<Regex> kCompiled = [] {
+    std::vector<Regex> out;
     for (const Detector& d : kDetectors) {
-      auto flags = std::regex::ECMAScript | std::regex::optimize;
-      if (d.icase) flags |= std::regex::icase;
-      out.emplace_back(d.pattern, flags);
+      Regex::Options options;
+      options.case_insensitive = d.icase;
+      // The detectors are constants: one RE2 refuses is a programming error, found by tests.
+      out.push_back(Regex::compile(d.pattern, options).value());
     }
     return out;
   }();
@@ -200,8 +227,6 @@ std::vector<PiiMatch> find_pii(std::string_view text, const std::vector<std::str
   if (types.empty() || text.empty()) return out;
   const std::set<std::string_view> wanted(types.begin(), types.end());
   const auto& regexes = compiled();
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
   auto claimed = [&](size_t begin, size_t end) {
     for (const auto& m : out) {
       if (begin < m.end && m.begin < end) return true;
@@ -211,23 +236,21 @@ std::vector<PiiMatch> find_pii(std::string_view text, const std::vector<std::str
   for (size_t i = 0; i < std::size(kDetectors); ++i) {
     const Detector& d = kDetectors[i];
     if (!wanted.count(d.type)) continue;
-    for (std::cregex_iterator it(first, last, regexes[i]), end; it != end; ++it) {
-      const auto& group = (*it)[d.group];
-      if (!group.matched) continue;
-      size_t begin = static_cast<size_t>(group.first - first);
-      size_t stop = static_cast<size_t>(group.second - first);
+    regexes[i].for_each_match(text, d.group, [&](size_t begin, size_t stop) {
+      if (d.not_followed_by && stop < text.size() && d.not_followed_by(text[stop])) return true;
       if (d.trim_punctuation) {
         while (stop > begin &&
                std::string_view(".,;:!?)]}'\"").find(text[stop - 1]) != std::string_view::npos) {
           --stop;
         }
       }
-      if (stop <= begin) continue;
+      if (stop <= begin) return true;
       std::string_view value = text.substr(begin, stop - begin);
-      if (d.valid && !d.valid(value)) continue;
-      if (claimed(begin, stop)) continue;
+      if (d.valid && !d.valid(value)) return true;
+      if (claimed(begin, stop)) return true;
       out.push_back({d.type, begin, stop, d.confidence});
-    }
+      return true;
+    });
   }
   std::sort(out.begin(), out.end(),
             [](const PiiMatch& a, const PiiMatch& b) { return a.begin < b.begin; });

@@ -54,8 +54,9 @@
 #include <ctime>
 #include <optional>
 
+#include "core/base64.h"
+#include "core/bounded_json.h"
 #include "model/catalog.h"
-#include "model/families/base64.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
 #include "service/log.h"
@@ -294,7 +295,7 @@ Result<store::ListCursor> decode_token(const std::string& key, const store::List
           std::string_view(reinterpret_cast<const char*>(mac.data()), kTokenMacBytes))) {
     return validation_error(kBadToken);
   }
-  json parsed = json::parse(payload, nullptr, false);
+  json parsed = parse_bounded_json_or_discarded(payload);
   if (!parsed.is_object() || parsed.value("v", 0) != 1 || !parsed["t"].is_number_integer() ||
       !parsed["i"].is_string() || !parsed["q"].is_string()) {
     return validation_error(kBadToken);

@@ -31,8 +31,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/base64.h"
 #include "model/catalog.h"
-#include "model/families/base64.h"
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"
 #include "protocol/stream_padding.h"

@@ -6,8 +6,9 @@
 // (real-behaviour.md §1.6); models without counting get the confirmed refusal.
 // LIMITATIONS: the refusal text for a profile id is not known; "The provided model identifier
 // is invalid." is answered.
+#include "core/base64.h"
+#include "core/bounded_json.h"
 #include "model/conversation_tokens.h"
-#include "model/families/base64.h"
 #include "model/families/text_family.h"
 #include "operations/conversation.h"
 #include "operations/operations.h"
@@ -43,7 +44,7 @@ Result<Response> count_tokens(const Request& request, Context& context) {
       return make_error(ErrorType::kSerialization, "Invalid base64 in input.invokeModel.body.");
     }
     const TextFamily* family = find_text_family(model.family);
-    nlohmann::json body = nlohmann::json::parse(raw, nullptr, false);
+    nlohmann::json body = parse_bounded_json_or_discarded(raw);
     if (!family || body.is_discarded() || !body.is_object()) {
       return validation_error("Malformed input request, please reformat your input and try again.");
     }

@@ -1,5 +1,6 @@
 #include "operations/invocation.h"
 
+#include "core/bounded_json.h"
 #include "guardrails/inference.h"
 #include "model/default_generator.h"
 #include "model/families/single_shot_family.h"
@@ -119,7 +120,7 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   if (!text && !single) return unsupported_action_for_model();  // speech, video: other APIs
   if (streaming && !text) return streaming_unsupported();
 
-  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  nlohmann::json body = parse_bounded_json_or_discarded(request.body);
   if (body.is_discarded() || !body.is_object()) return validation_error(kMalformedBody);
 
   static const std::vector<nlohmann::json> kNoGuardrails;

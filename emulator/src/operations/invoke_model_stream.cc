@@ -9,7 +9,7 @@
 // ASYNCHRONOUS streams the generated text unchanged and reports an intervention only in the
 // action and trace.
 // LIMITATIONS: as InvokeModel (invoke_model.cc); the answer is checked whole, not chunk by chunk.
-#include "model/families/base64.h"
+#include "core/base64.h"
 #include "operations/invocation.h"
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"

@@ -1,5 +1,6 @@
 #include "operations/prompt_text.h"
 
+#include "core/bounded_json.h"
 #include "model/catalog.h"
 #include "model/families/text_family.h"
 #include "model/token_counter.h"
@@ -35,7 +36,7 @@ std::optional<TextPrompt> native_prompt(const Request& request, const Config& co
   if (!resolved.ok()) return std::nullopt;
   const TextFamily* family = find_text_family(resolved->model->family);
   if (!family) return std::nullopt;
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto body = parse_bounded_json_or_discarded(request.body);
   if (!body.is_object()) return std::nullopt;
   auto prompt = family->read_request(body, *resolved->model);
   if (!prompt.ok()) return std::nullopt;

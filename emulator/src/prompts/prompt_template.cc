@@ -1,8 +1,7 @@
 #include "prompts/prompt_template.h"
 
-#include <regex>
-
 #include "core/api_error.h"
+#include "core/regex.h"
 #include "protocol/input_reader.h"
 
 namespace bedrock::prompts {
@@ -59,23 +58,27 @@ const json* chosen_variant(const json& definition) {
 // Replaces each {{name}} with promptVariables[name].text; a placeholder without a value is an
 // error (real behaviour not confirmed).
 Result<std::string> fill(const std::string& text, const json& variables) {
-  static const std::regex kPlaceholder(R"(\{\{\s*([A-Za-z0-9_\-]+)\s*\}\})");
+  // Group 1 is the name; group 0 (the whole placeholder) is what gets replaced.
+  static const Regex kPlaceholder = Regex::compile(R"(\{\{\s*([A-Za-z0-9_\-]+)\s*\}\})").value();
   std::string out;
-  auto begin = std::sregex_iterator(text.begin(), text.end(), kPlaceholder);
   size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    const std::smatch& match = *it;
-    const std::string name = match[1].str();
-    auto value = variables.find(name);
+  std::optional<ApiError> missing;
+  kPlaceholder.for_each_match(text, 0, [&](size_t begin, size_t end) {
+    std::string_view name;
+    kPlaceholder.first_capture(std::string_view(text).substr(begin, end - begin), 1, name);
+    auto value = variables.find(std::string(name));
     if (value == variables.end() || !value->is_object() || !value->contains("text") ||
         !(*value)["text"].is_string()) {
-      return validation_error("The prompt variable " + name +
-                              " has no value. Add it to promptVariables and try again.");
+      missing = validation_error("The prompt variable " + std::string(name) +
+                                 " has no value. Add it to promptVariables and try again.");
+      return false;
     }
-    out.append(text, last, static_cast<size_t>(match.position(0)) - last);
+    out.append(text, last, begin - last);
     out += (*value)["text"].get<std::string>();
-    last = static_cast<size_t>(match.position(0) + match.length(0));
-  }
+    last = end;
+    return true;
+  });
+  if (missing) return *missing;
   out.append(text, last, std::string::npos);
   return out;
 }
@@ -95,12 +98,15 @@ Result<bool> fill_blocks(json& blocks, const json& variables) {
 }  // namespace
 
 std::optional<PromptReference> parse_prompt_arn(const std::string& model_id) {
-  static const std::regex kArn(
-      R"(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/([0-9a-zA-Z]{10})(:([0-9]{1,5}))?)");
-  std::smatch match;
-  if (!std::regex_match(model_id, match, kArn)) return std::nullopt;
-  PromptReference ref{match[2].str()};
-  if (match[4].matched) ref.version = match[4].str();
+  // The prompt ARN of the service model's modelId pattern: an id of 10, an optional version.
+  static const Regex kArn =
+      Regex::compile(
+          R"(arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?)")
+          .value();
+  if (!kArn.full_match(model_id)) return std::nullopt;
+  const size_t id_start = model_id.find(":prompt/") + 8;
+  PromptReference ref{model_id.substr(id_start, 10)};
+  if (model_id.size() > id_start + 10) ref.version = model_id.substr(id_start + 11);
   return ref;
 }
 

@@ -1,5 +1,7 @@
 #include "protocol/rest_json.h"
 
+#include "core/bounded_json.h"
+
 namespace bedrock {
 
 Response json_response(const nlohmann::json& body, int status) {
@@ -18,12 +20,14 @@ Response error_response(const ApiError& error) {
 
 Result<nlohmann::json> parse_json_object(const std::string& body) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
-  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+  Result<nlohmann::json, JsonParseError> read = parse_bounded_json(body);
   // smithy's restJson1 protocol tests (MalformedRequestBody) make a body that is not a JSON
   // object a 400 SerializationException; the message text is not known from real captures.
-  if (parsed.is_discarded()) {
+  // Nesting past kMaxJsonDepth is refused the same way, before the tree is built.
+  if (!read.ok()) {
     return make_error(ErrorType::kSerialization, "Unable to parse the request body as JSON.");
   }
+  nlohmann::json& parsed = read.value();
   if (!parsed.is_object()) {
     return make_error(ErrorType::kSerialization,
                       "Start of structure or map found where not expected.");

@@ -17,7 +17,16 @@ ServiceModel::ServiceModel() : model_(nlohmann::json::parse(service_model_json()
     for (const char* part : {"member", "key", "value"}) {
       if (auto reference = definition.find(part); reference != definition.end()) link(*reference);
     }
+    if (auto source = definition.find("pattern"); source != definition.end()) {
+      Result<Regex, std::string> compiled = Regex::compile(source->get_ref<const std::string&>());
+      if (compiled.ok()) patterns_.emplace(&definition, std::move(compiled.value()));
+    }
   }
+}
+
+const Regex* ServiceModel::pattern(const nlohmann::json& shape) const {
+  auto found = patterns_.find(&shape);
+  return found == patterns_.end() ? nullptr : &found->second;
 }
 
 const nlohmann::json& ServiceModel::target(const nlohmann::json& reference) const {

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/regex.h"
 #include "protocol/operation_id.h"
 
 namespace bedrock {
@@ -22,6 +23,9 @@ class ServiceModel {
   // map's "key" or "value" ({"shape": NAME, ...}). Resolved once at start: validation follows
   // references on every request.
   const nlohmann::json& target(const nlohmann::json& reference) const;
+  // The compiled "pattern" of a string shape of the model, or nullptr: none, or one RE2 cannot
+  // read (then it is not enforced). Compiled once, when the model is loaded.
+  const Regex* pattern(const nlohmann::json& shape) const;
   // A shape's "type" ("structure", "string", ...), or "".
   static const std::string& type_of(const nlohmann::json& shape);
   // The input shape name of an operation, or "" when the model does not describe it.
@@ -31,6 +35,7 @@ class ServiceModel {
   ServiceModel();
   nlohmann::json model_;
   std::unordered_map<const nlohmann::json*, const nlohmann::json*> targets_;
+  std::unordered_map<const nlohmann::json*, Regex> patterns_;
 };
 
 }  // namespace bedrock

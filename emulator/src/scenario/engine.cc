@@ -45,7 +45,7 @@ bool matches(const RuleMatch& m, const MatchInput& in) {
   if (m.text || m.text_regex) {
     std::string text = in.prompt_text ? in.prompt_text() : "";
     if (m.text && text.find(*m.text) == std::string::npos) return false;
-    if (m.text_regex && !std::regex_search(text, *m.text_regex)) return false;
+    if (m.text_regex && !m.text_regex->search(text)) return false;
   }
   return true;
 }
@@ -86,7 +86,7 @@ void ScenarioEngine::restart(Loaded& loaded) const {
 }
 
 void ScenarioEngine::load(Scenario scenario, bool from_admin) {
-  auto loaded = std::make_unique<Loaded>();
+  auto loaded = std::make_shared<Loaded>();
   loaded->scenario = std::move(scenario);
   loaded->from_admin = from_admin;
   restart(*loaded);
@@ -139,7 +139,7 @@ void ScenarioEngine::replace_file_scenarios(std::vector<Scenario> scenarios) {
                                   [](const auto& s) { return !s->from_admin; }),
                    scenarios_.end());
   for (auto& scenario : scenarios) {
-    auto loaded = std::make_unique<Loaded>();
+    auto loaded = std::make_shared<Loaded>();
     loaded->scenario = std::move(scenario);
     restart(*loaded);
     scenarios_.push_back(std::move(loaded));
@@ -148,28 +148,29 @@ void ScenarioEngine::replace_file_scenarios(std::vector<Scenario> scenarios) {
 }
 
 void ScenarioEngine::rebuild_active() {
-  active_.clear();
+  auto active = std::make_shared<ActiveList>();
   for (auto& s : scenarios_) {
-    if (s->from_admin) active_.push_back(s.get());
+    if (s->from_admin) active->push_back(s);
   }
   for (auto& s : scenarios_) {
     if (s->from_admin || s->switched_off) continue;
     bool hidden = false;
-    for (const Loaded* a : active_)
+    for (const auto& a : *active)
       hidden = hidden || (a->from_admin && a->scenario.name == s->scenario.name);
-    if (!hidden) active_.push_back(s.get());
+    if (!hidden) active->push_back(s);
   }
-  std::stable_sort(active_.begin(), active_.end(), [](const Loaded* a, const Loaded* b) {
+  std::stable_sort(active->begin(), active->end(), [](const auto& a, const auto& b) {
     if (a->from_admin != b->from_admin) return a->from_admin;
     return a->scenario.name < b->scenario.name;
   });
-  any_active_.store(!active_.empty(), std::memory_order_release);
+  any_active_.store(!active->empty(), std::memory_order_release);
+  active_ = std::move(active);
 }
 
 nlohmann::json ScenarioEngine::list() const {
   std::lock_guard<std::mutex> lock(mutex_);
   nlohmann::json out = nlohmann::json::array();
-  for (const Loaded* s : active_) {
+  for (const auto& s : *active_) {
     nlohmann::json applied = nlohmann::json::array();
     for (int n : s->applied) applied.push_back(n);
     out.push_back({{"name", s->scenario.name},
@@ -184,7 +185,7 @@ nlohmann::json ScenarioEngine::list() const {
 std::vector<nlohmann::json> ScenarioEngine::prompts() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<nlohmann::json> out;
-  for (const Loaded* s : active_) {
+  for (const auto& s : *active_) {
     for (const auto& p : s->scenario.prompts) out.push_back(p);
   }
   return out;
@@ -193,7 +194,7 @@ std::vector<nlohmann::json> ScenarioEngine::prompts() const {
 std::vector<nlohmann::json> ScenarioEngine::guardrails() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<nlohmann::json> out;
-  for (const Loaded* s : active_) {
+  for (const auto& s : *active_) {
     for (const auto& g : s->scenario.guardrails) out.push_back(g);
   }
   return out;
@@ -213,14 +214,23 @@ void ScenarioEngine::reset() {
 
 Decision ScenarioEngine::decide(const MatchInput& input) {
   if (!any_active_.load(std::memory_order_acquire)) return {};
-  std::lock_guard<std::mutex> lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  for (Loaded* loaded : active_) {
+  std::shared_ptr<const ActiveList> active;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    active = active_;
+  }
+  for (const auto& loaded : *active) {
     const Scenario& scenario = loaded->scenario;
     for (size_t i = 0; i < scenario.rules.size(); ++i) {
       const Rule& rule = scenario.rules[i];
-      if (rule.state && *rule.state != loaded->state) continue;
       if (!matches(rule.match, input)) continue;
+      // Counting a request's tokens is work for the request alone: done before the lock.
+      const double tokens = rule.quota && input.estimated_tokens
+                                ? static_cast<double>(input.estimated_tokens())
+                                : 0.0;
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      if (rule.state && *rule.state != loaded->state) continue;
       if (rule.times && loaded->applied[i] >= *rule.times) continue;
       if (rule.probability) {
         double draw = static_cast<double>(next_random(loaded->rng) >> 11) / 9007199254740992.0;
@@ -252,8 +262,6 @@ Decision ScenarioEngine::decide(const MatchInput& input) {
           bucket.tokens = std::min(tpm, bucket.tokens + tpm * minutes);
           bucket.refreshed = now;
         }
-        const double tokens =
-            static_cast<double>(input.estimated_tokens ? input.estimated_tokens() : 0);
         if (rpm > 0 && bucket.requests < 1) {
           decision.error = throttled("Too many requests, please wait before trying again.");
         } else if (tpm > 0 && bucket.tokens < tokens) {

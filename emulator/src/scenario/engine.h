@@ -71,6 +71,8 @@ class ScenarioEngine {
   // Prompt definitions of every loaded scenario, in evaluation order.
   std::vector<nlohmann::json> prompts() const;
 
+  // Matching (patterns, globs, body pointers, the prompt text) runs without the engine's lock:
+  // a slow match costs only the request it is for. Counters and states are updated under it.
   Decision decide(const MatchInput& input);
 
   // Drops admin-loaded scenarios; resets counters, states, random sequences, warm-ups, quotas.
@@ -95,13 +97,19 @@ class ScenarioEngine {
     bool switched_off = false;  // a file scenario deleted through the admin API
   };
 
+  using ActiveList = std::vector<std::shared_ptr<Loaded>>;
+
   void restart(Loaded& loaded) const;
   // Recomputes active_ after any change; callers hold mutex_.
   void rebuild_active();
 
+  // Guards scenarios_, active_ and the counters and states inside each Loaded. A Loaded's
+  // `scenario` never changes once loaded, so rules are matched against a request without it.
   mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<Loaded>> scenarios_;
-  std::vector<Loaded*> active_;  // evaluation order, without hidden or switched-off scenarios
+  std::vector<std::shared_ptr<Loaded>> scenarios_;
+  // Evaluation order, without hidden or switched-off scenarios; replaced whole on every change,
+  // so decide() takes it under the lock and matches outside it.
+  std::shared_ptr<const ActiveList> active_ = std::make_shared<const ActiveList>();
   // Lets decide() skip the lock when nothing is loaded (the common case under load).
   std::atomic<bool> any_active_{false};
 };

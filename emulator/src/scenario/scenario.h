@@ -5,19 +5,19 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
+
+#include "core/regex.h"
 
 namespace bedrock {
 
 struct RuleMatch {
-  std::vector<std::string> operations;  // empty: any operation
-  std::vector<std::string> model_ids;   // exact ids or globs (* and ?); empty: any
-  std::optional<std::string> text;      // substring of the prompt text
-  std::optional<std::string> text_regex_source;
-  std::optional<std::regex> text_regex;
-  nlohmann::json body = nlohmann::json::object();     // JSON pointer -> expected value
+  std::vector<std::string> operations;             // empty: any operation
+  std::vector<std::string> model_ids;              // exact ids or globs (* and ?); empty: any
+  std::optional<std::string> text;                 // substring of the prompt text
+  std::optional<Regex> text_regex;                 // searched for in the prompt text (RE2 syntax)
+  nlohmann::json body = nlohmann::json::object();  // JSON pointer -> expected value
   nlohmann::json headers = nlohmann::json::object();  // name -> expected value (glob)
 };
 

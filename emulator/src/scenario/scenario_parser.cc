@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/api_error.h"
+#include "core/bounded_json.h"
 #include "core/json_pointer.h"
 #include "guardrails/guardrail.h"
 #include "prompts/prompt_template.h"
@@ -120,11 +121,13 @@ void read_match(Reader& r, const json& m, const std::string& p, RuleMatch& out) 
   out.model_ids = r.strings(m, "modelId", p);
   out.text = r.string(m, "text", p);
   if (auto source = r.string(m, "textRegex", p)) {
-    try {
-      out.text_regex = std::regex(*source, std::regex::ECMAScript);
-      out.text_regex_source = *source;
-    } catch (const std::regex_error& e) {
-      r.issue(p + "/textRegex", std::string("not a valid regular expression: ") + e.what());
+    Result<Regex, std::string> compiled = Regex::compile(*source);
+    if (compiled.ok()) {
+      out.text_regex = std::move(compiled.value());
+    } else {
+      r.issue(p + "/textRegex",
+              "not a valid RE2 regular expression (no lookaround or backreferences): " +
+                  compiled.error());
     }
   }
   if (m.contains("body")) {
@@ -429,18 +432,15 @@ bool parse_scenario(const json& document, Scenario& out, std::vector<ScenarioIss
 
 bool parse_scenario_text(const std::string& text, Scenario& out, std::vector<ScenarioIssue>& issues,
                          size_t* syntax_error_byte) {
-  json document;
-  try {
-    document = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    if (syntax_error_byte) *syntax_error_byte = e.byte;
-    std::string what = e.what();
-    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..."
-    size_t colon = what.find("syntax error");
-    issues.push_back({"", colon == std::string::npos ? what : what.substr(colon)});
+  JsonParseOptions options;
+  options.allow_comments = true;
+  Result<json, JsonParseError> document = parse_bounded_json(text, options);
+  if (!document.ok()) {
+    if (syntax_error_byte) *syntax_error_byte = document.error().byte;
+    issues.push_back({"", document.error().message});
     return false;
   }
-  return parse_scenario(document, out, issues);
+  return parse_scenario(document.value(), out, issues);
 }
 
 }  // namespace bedrock

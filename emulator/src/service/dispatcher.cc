@@ -5,6 +5,7 @@
 #include <random>
 
 #include "admin/admin_api.h"
+#include "core/bounded_json.h"
 #include "operations/operations.h"
 #include "operations/prompt_text.h"
 #include "protocol/input_reader.h"
@@ -130,7 +131,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   match.model_id = entry.model_id;
   match.prompt_text = [&] { return prompt_text_for(operation, request, config); };
   match.body = [&]() -> const nlohmann::json* {
-    if (!body_json) body_json = nlohmann::json::parse(request.body, nullptr, false);
+    if (!body_json) body_json = parse_bounded_json_or_discarded(request.body);
     return body_json->is_discarded() ? &request.input : &*body_json;
   };
   match.headers = &request.headers;

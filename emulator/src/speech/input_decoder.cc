@@ -1,6 +1,7 @@
 #include "speech/input_decoder.h"
 
-#include "model/families/base64.h"
+#include "core/base64.h"
+#include "core/bounded_json.h"
 
 namespace bedrock::speech {
 
@@ -54,7 +55,7 @@ void InputDecoder::take(const eventstream::Message& message) {
     fail("unknown input event type '" + (event_type ? *event_type : std::string()) + "'");
     return;
   }
-  auto payload = nlohmann::json::parse(inner.payload, nullptr, false);
+  auto payload = parse_bounded_json_or_discarded(inner.payload);
   if (!payload.is_object() || !payload.contains("bytes") || !payload["bytes"].is_string()) {
     fail("a chunk payload is not {\"bytes\": \"<base64>\"}");
     return;
@@ -68,7 +69,7 @@ void InputDecoder::take(const eventstream::Message& message) {
     fail("chunk.bytes is longer than 1000000 bytes");
     return;
   }
-  auto event = nlohmann::json::parse(bytes, nullptr, false);
+  auto event = parse_bounded_json_or_discarded(bytes);
   if (event.is_discarded()) {
     fail("chunk.bytes is not JSON");
     return;

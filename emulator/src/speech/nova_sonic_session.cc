@@ -7,8 +7,9 @@
 #include <limits>
 #include <string_view>
 
+#include "core/base64.h"
+#include "core/bounded_json.h"
 #include "model/default_generator.h"
-#include "model/families/base64.h"
 #include "model/token_counter.h"
 
 namespace bedrock::speech {
@@ -316,7 +317,7 @@ void NovaSonicSession::prompt_start(const json& body, int64_t now) {
       if (const json* schema = member(*spec, "inputSchema")) {
         const json* text = member(*schema, "json");
         json parsed = text && text->is_string()
-                          ? json::parse(text->get<std::string>(), nullptr, false)
+                          ? parse_bounded_json_or_discarded(text->get<std::string>())
                           : json();
         if (!parsed.is_object()) {
           fail("toolSpec " + description.name + ": inputSchema.json is not a JSON object string",

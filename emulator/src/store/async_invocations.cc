@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/bounded_json.h"
 #include "model/catalog.h"
 #include "model/families/embedding_vector.h"
 #include "service/log.h"
@@ -361,7 +362,7 @@ void AsyncInvocations::settle(const store::AsyncInvokeRecord& stored) {
   if (record.status == "Completed") {
     const ModelInfo* model = ModelCatalog::instance().find(record.model_id);
     const std::string family = model ? model->family : "";
-    json input = json::parse(record.model_input_json, nullptr, false);
+    json input = parse_bounded_json_or_discarded(record.model_input_json);
     if (input.is_discarded()) input = json::object();
     if (family == "nova-reel") {
       files.emplace_back("output.mp4", placeholder_mp4(record.invocation_arn));

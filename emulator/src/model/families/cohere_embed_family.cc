@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <string>
 
-#include "model/families/base64.h"
+#include "core/base64.h"
 #include "model/families/embedding_vector.h"
 #include "model/families/single_shot_support.h"
 #include "model/token_counter.h"

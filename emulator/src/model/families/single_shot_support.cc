@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "core/base64.h"
 #include "model/default_generator.h"
-#include "model/families/base64.h"
 
 namespace bedrock::single_shot {
 

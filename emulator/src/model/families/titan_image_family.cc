@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <string>
 
-#include "model/families/base64.h"
+#include "core/base64.h"
 #include "model/families/png.h"
 #include "model/families/single_shot_support.h"
 #include "model/token_counter.h"

@@ -1,4 +1,4 @@
-#include "model/families/base64.h"
+#include "core/base64.h"
 
 #include <array>
 #include <cstdint>
@@ -48,8 +48,11 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
-bool base64_decode(std::string_view text, std::string& out) {
-  out.clear();
+namespace {
+
+// The one decoder: checks `text` and, when `out` is given, writes the bytes.
+bool decode(std::string_view text, std::string* out) {
+  if (out) out->clear();
   size_t padding = 0;
   while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
     ++padding;
@@ -57,28 +60,34 @@ bool base64_decode(std::string_view text, std::string& out) {
   if (padding > 0 && text.size() % 4 != 0) return false;
   std::string_view data = text.substr(0, text.size() - padding);
   if (data.size() % 4 == 1) return false;
-  out.reserve(data.size() / 4 * 3 + 2);
+  if (out) out->reserve(data.size() / 4 * 3 + 2);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : data) {
     int8_t v = kReverse[static_cast<unsigned char>(c)];
     if (v < 0) {
-      out.clear();
+      if (out) out->clear();
       return false;
     }
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
+      if (out) out->push_back(static_cast<char>((acc >> bits) & 0xFFu));
     }
   }
   // Leftover bits must be zero, as an encoder leaves them (canonical form).
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    out.clear();
+    if (out) out->clear();
     return false;
   }
   return true;
 }
+
+}  // namespace
+
+bool base64_decode(std::string_view text, std::string& out) { return decode(text, &out); }
+
+bool base64_valid(std::string_view text) { return decode(text, nullptr); }
 
 }  // namespace bedrock
