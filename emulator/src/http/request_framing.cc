@@ -26,27 +26,8 @@ bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
 
 // RFC 9110 5.6.2 token characters.
 bool is_token_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return std::isalnum(static_cast<unsigned char>(c)) || kSymbols.find(c) != std::string_view::npos;
 }
 
 // Control characters other than HTAB never appear in a line (a bare CR included).

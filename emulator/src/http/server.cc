@@ -43,8 +43,7 @@ constexpr auto kUnwindTime = std::chrono::milliseconds(800);
 // the client. Creating a thread costs ~140 us on the 2-core CI machine (measured: 1,000 in
 // 139 ms), and the JS SDK opens an HTTP/2 connection per request, so finished threads wait a
 // while for the next connection instead of exiting. Up to kMaxIdle stay; each leaves after
-// kIdleKeep unused.
-// kMaxIdle stay; each leaves after kIdleKeep unused. At most kMaxConnectionThreads exist.
+// kIdleKeep unused. At most kMaxConnectionThreads exist.
 class ConnectionThreads {
  public:
   // False when the job cannot run: the bound is reached or no thread can be created.
