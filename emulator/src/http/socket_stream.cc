@@ -133,9 +133,12 @@ FramedRequest SocketStream::begin_request() {
   body_refusal_ = Refusal::kNone;
   std::string head;
   size_t since_line_end = 0;
+  // A head has the read timeout to arrive whole, however slowly its bytes trickle in: a
+  // connection thread is not held by a client sending a byte now and then.
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(read_timeout_ms_);
   for (;;) {
     std::string_view raw = raw_view();
-    if (raw.empty()) return {};
+    if (raw.empty() || Clock::now() > deadline) return {};
     const size_t before = head.size();
     head.append(raw);
     // A head trickling in a byte at a time is framed again only when a line ends, or when the

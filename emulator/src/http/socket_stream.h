@@ -39,8 +39,8 @@ class SocketStream final : public ConnectionStream {
 
   // Reads the next request's head, refusing it as soon as it breaks a limit or the grammar
   // (request_framing.h), and delimits its body: reads then give the head and the body and end
-  // where the request ends; a chunked body is read decoded. kIncomplete: the connection closed
-  // or timed out before the head ended.
+  // where the request ends; a chunked body is read decoded. kIncomplete: the connection closed,
+  // or the head did not end within the read timeout.
   FramedRequest begin_request();
   // After the response: skips what the handler left unread of the body. False when the
   // connection can carry no further request (the body was refused, or ended early).

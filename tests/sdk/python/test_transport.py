@@ -423,6 +423,20 @@ class HostileInputTest(unittest.TestCase):
         self.assertLess(sent, 32 * 1024 * 1024, "the server kept reading headers")
         self.assert_serving_others()
 
+    def test_an_endless_header_line_is_cut_off(self):
+        sock = self.connect()
+        sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nX-Endless: ")
+        piece = b"v" * 65536
+        sent = 0
+        try:
+            while sent < 300 * 1024 * 1024:
+                sock.sendall(piece)
+                sent += len(piece)
+        except OSError:
+            pass
+        self.assertLess(sent, 32 * 1024 * 1024, "the server kept reading the line")
+        self.assert_serving_others()
+
     def test_a_large_chunked_body_is_cut_off_at_the_limit(self):
         sock = self.connect()
         sock.sendall(chunked_head(M + "/converse"))
