@@ -494,6 +494,16 @@ class HostileInputTest(unittest.TestCase):
         time.sleep(0.3)
         self.assertLess(int(proc_status(self.pid)["Threads"]), threads_before + 8)
         self.assert_serving_others()
+        # A preface that arrives in pieces is HTTP/2 all the same: the server's SETTINGS come back.
+        sock = self.connect()
+        preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+        for piece in (preface[:1], preface[1:10], preface[10:] + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"):
+            sock.sendall(piece)
+            time.sleep(0.05)
+        frame = b""
+        while len(frame) < 9:
+            frame += sock.recv(9 - len(frame))
+        self.assertEqual(frame[3], 0x4)  # SETTINGS
         # And "P" that turns into an HTTP/1.1 method is served.
         sock = self.connect()
         sock.sendall(b"P")
