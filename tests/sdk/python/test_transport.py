@@ -532,6 +532,8 @@ class BoundsTest(unittest.TestCase):
     def test_hand_offs_beyond_the_thread_bound_get_503(self):
         emulator = EmulatorWith().start()
         self.addCleanup(emulator.stop)
+        threads = lambda: int(proc_status(emulator.process.pid)["Threads"])
+        baseline = threads()
         uploads = []
         for _ in range(256):  # kMaxConnectionThreads, each held by an unfinished chunked body
             sock = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
@@ -539,8 +541,9 @@ class BoundsTest(unittest.TestCase):
             uploads.append(sock)
         self.addCleanup(lambda: [s.close() for s in uploads])
         deadline = time.monotonic() + 10
-        while int(proc_status(emulator.process.pid)["Threads"]) < 256 and time.monotonic() < deadline:
+        while threads() < baseline + 256 and time.monotonic() < deadline:
             time.sleep(0.05)
+        self.assertGreaterEqual(threads(), baseline + 256)
         sock = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
         self.addCleanup(sock.close)
         sock.sendall(chunked_head(M + "/converse") + chunk(BODY) + b"0\r\n\r\n")
