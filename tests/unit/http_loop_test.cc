@@ -256,6 +256,25 @@ TEST_CASE("a connection thread's stream reads a chunked request decoded and deli
   CHECK(next.head_size == 22);
 }
 
+TEST_CASE("a connection thread's stream reads on from what an event loop handed over",
+          "[http][chunked]") {
+  SocketPair pair;
+  const std::string head = "POST /x HTTP/1.1\r\nX-A: 1\r\nContent-Length: 4\r\n\r\n";
+  const std::string rest = head.substr(20) + "bodyGET /b HTTP/1.1\r\n\r\n";
+  REQUIRE(::send(pair.fds[1], rest.data(), rest.size(), 0) == static_cast<ssize_t>(rest.size()));
+  SocketStream stream(pair.fds[0], 1000, 1000, head.substr(0, 20));
+  FramedRequest framed = stream.begin_request();
+  CHECK(framed.framing == Framing::kComplete);
+  CHECK(framed.head_size == head.size());
+  std::string read;
+  char buffer[5];
+  ssize_t n;
+  while ((n = stream.read(buffer, sizeof(buffer))) > 0) read.append(buffer, static_cast<size_t>(n));
+  CHECK(read == head + "body");
+  CHECK(stream.end_request());
+  CHECK(stream.begin_request().head_size == 19);
+}
+
 TEST_CASE("a connection thread's stream ends a body that breaks off or breaks the coding",
           "[http][chunked]") {
   SECTION("reset before the last chunk") {

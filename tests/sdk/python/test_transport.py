@@ -409,6 +409,16 @@ class HostileInputTest(unittest.TestCase):
                                    .replace(b"Content-Length: 0", b"Content-Length: 21000000"), 400)
         self.assertIn(b"Input is too long for requested model.", data)
 
+    def test_a_large_head_within_the_limits_is_served(self):
+        # 52 KiB of headers: more than an event loop buffers, within the limits.
+        sock = self.connect()
+        headers = [f"X-Big-{i}: {'v' * 4000}" for i in range(13)]
+        sock.sendall(request_bytes(M + "/converse", BODY, headers))
+        status, _, body = RawResponses(sock).read()
+        self.assertEqual(status, 200, body)
+        sock.sendall(request_bytes(M + "/converse", BODY))  # and the connection goes on
+        self.assertEqual(RawResponses(sock).read()[0], 200)
+
     def test_a_flood_of_small_headers_is_cut_off(self):
         sock = self.connect()
         sock.sendall(b"GET /_emulator/health HTTP/1.1\r\n")
