@@ -2,8 +2,11 @@
 // SIGINT/SIGTERM.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "http/server.h"
@@ -14,6 +17,30 @@
 #include "service/dispatcher.h"
 #include "service/log.h"
 #include "service/services.h"
+
+namespace {
+
+// Descriptors kept back from connections: the listening socket, epoll and wake-up descriptors
+// of the loops, the journal and data files, the scenario watcher, HTTP/2 eventfds.
+constexpr rlim_t kReservedDescriptors = 64;
+
+// Raises the soft descriptor limit to the hard one (the soft default is often 1,024) and
+// returns how many connections it leaves room for.
+size_t connection_capacity(size_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return wanted;
+  rlim_t room = limit.rlim_cur > 2 * kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors
+                                                          : limit.rlim_cur / 2;
+  return std::min<size_t>(wanted, static_cast<size_t>(room));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace bedrock;
@@ -70,6 +97,12 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   options.host = config.host;
   options.port = config.port;
+  options.max_connections = connection_capacity(static_cast<size_t>(config.max_connections));
+  if (options.max_connections < static_cast<size_t>(config.max_connections)) {
+    log_warn("--max-connections lowered to " + std::to_string(options.max_connections) +
+             " by the descriptor limit");
+  }
+  options.shutdown_grace_ms = static_cast<int>(config.shutdown_grace_seconds * 1000);
   http::Server server(options,
                       [&dispatcher](Request& request) { return dispatcher.handle(request); });
   std::string error;
@@ -91,6 +124,13 @@ int main(int argc, char** argv) {
     server.stop();
   });
   bool served = server.run();
+  if (server.threads_abandoned()) {
+    // A handler did not end after the grace period and the sockets were shut: exit without
+    // running destructors under its feet.
+    log_warn("a connection was still being served after the grace period; exiting");
+    std::fflush(stdout);
+    std::_Exit(served ? 0 : 1);
+  }
   // run() also returns if the listener fails; wake the waiter so it can be joined.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();

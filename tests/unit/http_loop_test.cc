@@ -11,11 +11,20 @@
 #include "http/socket_stream.h"
 
 using bedrock::TransportFault;
+using bedrock::http::BodyFraming;
+using bedrock::http::ChunkDecoder;
 using bedrock::http::frame_request;
 using bedrock::http::FramedRequest;
 using bedrock::http::Framing;
+using bedrock::http::kMaxBody;
+using bedrock::http::kMaxHead;
+using bedrock::http::kMaxHeaderCount;
+using bedrock::http::kMaxHeaderLine;
+using bedrock::http::kMaxRequestLine;
 using bedrock::http::LoopStream;
 using bedrock::http::OutputQueue;
+using bedrock::http::Refusal;
+using bedrock::http::SocketStream;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -69,19 +78,256 @@ TEST_CASE("requests the loop cannot serve without waiting go to a connection thr
       "POST /x HTTP/1.1\r\nContent-Type: application/vnd.amazon.eventstream\r\n"
       "Content-Length: 3\r\n\r\n",
       "POST /x HTTP/1.1\r\nContent-Length: 2000\r\n\r\n",  // larger than the capacity
-      "POST /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",    // cpp-httplib's to judge
-      "POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nab",
-      "POST /x HTTP/1.1\r\nno colon here\r\n\r\n",
       "POST /model/m/invoke-with-bidirectional-stream HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
-      "GET / HTTP/1.1\n\n",    // bare LF line ends
-      "\x16\x03\x01\x02\x00",  // a TLS ClientHello
   };
   for (const char* request : cases) {
     INFO(request);
     CHECK(frame_request(request, kCapacity).framing == Framing::kNeedsThread);
   }
-  // A head that fills the buffer without ending.
-  CHECK(frame_request(std::string(kCapacity, 'a'), kCapacity).framing == Framing::kNeedsThread);
+  // A head that fills the buffer without ending, still within the limits.
+  CHECK(frame_request("GET /" + std::string(kCapacity, 'a'), kCapacity).framing ==
+        Framing::kNeedsThread);
+  // The same Content-Length twice is one length.
+  FramedRequest twice =
+      frame_request("POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nab", 1024);
+  CHECK(twice.framing == Framing::kComplete);
+  CHECK(twice.content_length == 1);
+}
+
+TEST_CASE("malformed framing is refused before anything is served", "[http][framing]") {
+  const char* cases[] = {
+      "POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+      "POST /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+      "POST /x HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello",
+      "POST /x HTTP/1.1\r\nContent-Length: 12345678901234567890\r\n\r\n",  // 20 digits
+      "POST /x HTTP/1.1\r\nContent-Length: \r\n\r\n",
+      "POST /x HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\na",
+      "POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+      "POST /x HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "POST /x HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+      "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "POST /x HTTP/1.1\r\nno colon here\r\n\r\n",
+      "POST /x HTTP/1.1\r\nName : value\r\n\r\n",
+      "POST /x HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+      "POST /x HTTP/1.1\r\nA: b\rc\r\n\r\n",  // a bare CR
+      "GET / HTTP/1.1\n\n",                   // bare LF line ends
+      "GET / HTTP/1.1\r\nHost: a\n\r\n",
+      "GET /\r\n\r\n",  // no version
+      "GET  / HTTP/1.1\r\n\r\n",
+      "GET / HTTP/2.0\r\n\r\n",
+      "get / HTTP/1.1\r\n\r\n",
+      "GET / HTTP/1.1 extra\r\n\r\n",
+      "\x16\x03\x01\x02\x00",  // a TLS ClientHello
+      "\r\n",
+  };
+  for (const char* request : cases) {
+    INFO(request);
+    FramedRequest framed = frame_request(request, kCapacity);
+    CHECK(framed.framing == Framing::kRefused);
+    CHECK(framed.refusal == Refusal::kMalformed);
+  }
+}
+
+TEST_CASE("the limits refuse a request while it is still arriving", "[http][framing]") {
+  auto refusal_of = [](const std::string& bytes) {
+    FramedRequest framed = frame_request(bytes, LoopStream::kCapacity);
+    return framed.framing == Framing::kRefused ? framed.refusal : Refusal::kNone;
+  };
+  const std::string long_target = "GET /" + std::string(kMaxRequestLine, 'a');
+  CHECK(refusal_of(long_target) == Refusal::kRequestLineTooLong);  // no line end yet
+  CHECK(refusal_of(long_target + " HTTP/1.1\r\n\r\n") == Refusal::kRequestLineTooLong);
+  CHECK(refusal_of("GET /" + std::string(kMaxRequestLine - 20, 'a') + " HTTP/1.1\r\n\r\n") ==
+        Refusal::kNone);
+
+  const std::string line = "GET / HTTP/1.1\r\n";
+  std::string many = line;
+  for (size_t i = 0; i < kMaxHeaderCount; ++i) many += "X-H" + std::to_string(i) + ": v\r\n";
+  CHECK(refusal_of(many + "\r\n") == Refusal::kNone);
+  CHECK(refusal_of(many + "X-One-More: v\r\n") == Refusal::kHeadTooLarge);
+
+  CHECK(refusal_of(line + "X-Long: " + std::string(kMaxHeaderLine, 'v')) == Refusal::kHeadTooLarge);
+  CHECK(refusal_of(line + "X-Long: " + std::string(kMaxHeaderLine, 'v') + "\r\n\r\n") ==
+        Refusal::kHeadTooLarge);
+  CHECK(refusal_of(line + "X-Ok: " + std::string(kMaxHeaderLine - 20, 'v') + "\r\n\r\n") ==
+        Refusal::kNone);
+
+  std::string big = line;  // 64 KiB of headers within the count and line limits
+  for (int i = 0; big.size() <= kMaxHead; ++i) {
+    big += "X-" + std::to_string(i) + ": " + std::string(kMaxHeaderLine - 32, 'v') + "\r\n";
+  }
+  CHECK(frame_request(big, std::string::npos).refusal == Refusal::kHeadTooLarge);
+
+  const std::string body_head = "POST /x HTTP/1.1\r\nContent-Length: ";
+  CHECK(refusal_of(body_head + std::to_string(kMaxBody) + "\r\n\r\n") == Refusal::kNone);
+  CHECK(refusal_of(body_head + std::to_string(kMaxBody + 1) + "\r\n\r\n") ==
+        Refusal::kBodyTooLarge);
+  CHECK(refusal_of(body_head + "999999999999999999\r\n\r\n") == Refusal::kBodyTooLarge);
+}
+
+TEST_CASE("a chunked head is framed for a thread with its coding", "[http][framing]") {
+  FramedRequest framed =
+      frame_request("POST /x HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\n", 1024);
+  CHECK(framed.framing == Framing::kNeedsThread);
+  CHECK(framed.body == BodyFraming::kChunked);
+  CHECK(framed.head_size == 48);
+  CHECK(bedrock::http::without_transfer_encoding(
+            "POST /x HTTP/1.1\r\nA: 1\r\ntransfer-encoding: chunked\r\nB: 2\r\n\r\n") ==
+        "POST /x HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n");
+}
+
+namespace {
+
+struct Decoded {
+  ChunkDecoder::State state;
+  Refusal refusal;
+  std::string body;
+  std::string rest;
+};
+
+// Feeds `wire` to a decoder in pieces of `piece` bytes.
+Decoded decode(const std::string& wire, size_t piece = 1) {
+  ChunkDecoder decoder;
+  Decoded out{ChunkDecoder::State::kMore, Refusal::kNone, "", ""};
+  for (size_t pos = 0; pos < wire.size() && out.state == ChunkDecoder::State::kMore;) {
+    std::string_view input(wire.data() + pos, std::min(piece, wire.size() - pos));
+    const size_t offered = input.size();
+    out.state = decoder.feed(input, out.body);
+    pos += offered - input.size();
+    if (out.state != ChunkDecoder::State::kMore) out.rest = wire.substr(pos);
+  }
+  out.refusal = decoder.refusal();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("chunked bodies decode strictly", "[http][chunked]") {
+  for (size_t piece : {size_t{1}, size_t{3}, size_t{1000}}) {
+    INFO(piece);
+    Decoded ok = decode("5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\nGET /", piece);
+    CHECK(ok.state == ChunkDecoder::State::kDone);
+    CHECK(ok.body == "hello world");
+    CHECK(ok.rest == "GET /");  // the next request is left alone
+  }
+  const char* malformed[] = {
+      "zz\r\nhello\r\n0\r\n\r\n",
+      "ffffffffffffffff\r\n",  // more hex digits than any body could need
+      "\r\n",
+      "-1\r\n",
+      "5\nhello\r\n0\r\n\r\n",  // bare LF
+      "5\r\nhelloXX0\r\n\r\n",  // no CRLF after the data
+      "5\r\nhello\r\n0\r\nno colon\r\n\r\n",
+  };
+  for (const char* wire : malformed) {
+    INFO(wire);
+    Decoded bad = decode(wire);
+    CHECK(bad.state == ChunkDecoder::State::kRefused);
+    CHECK(bad.refusal == Refusal::kMalformed);
+  }
+  CHECK(decode(std::string(2000, '0')).refusal == Refusal::kMalformed);  // endless size line
+  Decoded large = decode("1400000\r\n", 100);                            // 20 MiB: the limit itself
+  CHECK(large.state == ChunkDecoder::State::kMore);
+  Decoded over = decode("1400001\r\n", 100);
+  CHECK(over.refusal == Refusal::kBodyTooLarge);
+  Decoded truncated = decode("5\r\nhel");
+  CHECK(truncated.state == ChunkDecoder::State::kMore);  // never done: the body is incomplete
+  CHECK(truncated.body == "hel");
+}
+
+TEST_CASE("a connection thread's stream reads a chunked request decoded and delimited",
+          "[http][chunked]") {
+  SocketPair pair;
+  const std::string wire =
+      "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\nGET /next HTTP/1.1\r\n\r\n";
+  REQUIRE(::send(pair.fds[1], wire.data(), wire.size(), 0) == static_cast<ssize_t>(wire.size()));
+  SocketStream stream(pair.fds[0], 1000, 1000);
+  FramedRequest framed = stream.begin_request();
+  CHECK(framed.framing == Framing::kNeedsThread);
+  std::string read;
+  char buffer[7];
+  ssize_t n;
+  while ((n = stream.read(buffer, sizeof(buffer))) > 0) read.append(buffer, static_cast<size_t>(n));
+  CHECK(n == 0);
+  CHECK(read == "POST /x HTTP/1.1\r\nHost: a\r\n\r\nabcde");  // the coding is the stream's
+  CHECK(stream.end_request());
+  FramedRequest next = stream.begin_request();
+  CHECK(next.framing == Framing::kComplete);
+  CHECK(next.head_size == 22);
+}
+
+TEST_CASE("a connection thread's stream reads on from what an event loop handed over",
+          "[http][chunked]") {
+  SocketPair pair;
+  const std::string head = "POST /x HTTP/1.1\r\nX-A: 1\r\nContent-Length: 4\r\n\r\n";
+  const std::string rest = head.substr(20) + "bodyGET /b HTTP/1.1\r\n\r\n";
+  REQUIRE(::send(pair.fds[1], rest.data(), rest.size(), 0) == static_cast<ssize_t>(rest.size()));
+  SocketStream stream(pair.fds[0], 1000, 1000, head.substr(0, 20));
+  FramedRequest framed = stream.begin_request();
+  CHECK(framed.framing == Framing::kComplete);
+  CHECK(framed.head_size == head.size());
+  std::string read;
+  char buffer[5];
+  ssize_t n;
+  while ((n = stream.read(buffer, sizeof(buffer))) > 0) read.append(buffer, static_cast<size_t>(n));
+  CHECK(read == head + "body");
+  CHECK(stream.end_request());
+  CHECK(stream.begin_request().head_size == 19);
+}
+
+TEST_CASE("a connection thread's stream ends a body that breaks off or breaks the coding",
+          "[http][chunked]") {
+  SECTION("reset before the last chunk") {
+    SocketPair pair;
+    const std::string wire = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n";
+    REQUIRE(::send(pair.fds[1], wire.data(), wire.size(), 0) > 0);
+    ::shutdown(pair.fds[1], SHUT_WR);
+    SocketStream stream(pair.fds[0], 1000, 1000);
+    REQUIRE(stream.begin_request().head_size > 0);
+    char buffer[256];
+    while (stream.read(buffer, sizeof(buffer)) > 0) {
+    }
+    CHECK(stream.read(buffer, sizeof(buffer)) == -1);
+    CHECK(stream.body_refusal() == Refusal::kNone);
+    CHECK_FALSE(stream.end_request());
+  }
+  SECTION("a bad chunk size") {
+    SocketPair pair;
+    const std::string wire =
+        "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET / HTTP/1.1\r\n\r\n";
+    REQUIRE(::send(pair.fds[1], wire.data(), wire.size(), 0) > 0);
+    SocketStream stream(pair.fds[0], 1000, 1000);
+    REQUIRE(stream.begin_request().head_size > 0);
+    char buffer[256];
+    while (stream.read(buffer, sizeof(buffer)) > 0) {
+    }
+    CHECK(stream.body_refusal() == Refusal::kMalformed);
+    CHECK_FALSE(stream.end_request());
+  }
+  SECTION("a Content-Length longer than what arrives") {
+    SocketPair pair;
+    const std::string wire = "POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc";
+    REQUIRE(::send(pair.fds[1], wire.data(), wire.size(), 0) > 0);
+    ::shutdown(pair.fds[1], SHUT_WR);
+    SocketStream stream(pair.fds[0], 1000, 1000);
+    REQUIRE(stream.begin_request().head_size > 0);
+    char buffer[256];
+    ssize_t n;
+    while ((n = stream.read(buffer, sizeof(buffer))) > 0) {
+    }
+    CHECK(n == -1);
+    CHECK_FALSE(stream.end_request());
+  }
+  SECTION("a head over the limits is refused without reading on") {
+    SocketPair pair;
+    std::string wire = "GET / HTTP/1.1\r\n";
+    for (size_t i = 0; i <= kMaxHeaderCount; ++i) wire += "X: v\r\n";
+    REQUIRE(::send(pair.fds[1], wire.data(), wire.size(), 0) > 0);
+    SocketStream stream(pair.fds[0], 1000, 1000);
+    FramedRequest framed = stream.begin_request();
+    CHECK(framed.framing == Framing::kRefused);
+    CHECK(framed.refusal == Refusal::kHeadTooLarge);
+  }
 }
 
 TEST_CASE("the output queue sends what is due, in order, and holds the rest", "[http][queue]") {

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "core/event_sink.h"
+#include "http/request_framing.h"
 
 namespace bedrock::http {
 
@@ -29,6 +30,13 @@ class ConnectionStream : public httplib::Stream {
   virtual Clock::time_point now() const = 0;
   // Runs `action` once everything written so far has been sent (true) or can never be (false).
   virtual void when_sent(std::function<void(bool delivered)> action) = 0;
+  // Why the request's body could not be read, when a limit or the grammar refused it; kNone
+  // when it was read whole or the connection just ended. An event loop's requests are framed
+  // before they are served, so only a connection thread's can fail here.
+  virtual Refusal body_refusal() const { return Refusal::kNone; }
+  // The request is answered without the rest of its body being read: the connection closes
+  // after the answer. (An event loop's request is read whole before it is served.)
+  virtual void abandon_body() {}
 };
 
 }  // namespace bedrock::http

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -43,9 +44,9 @@ constexpr auto kTimerSlack = std::chrono::microseconds(200);
 // Out of descriptors (EMFILE and the like), a loop stops accepting for this long rather than
 // spin on a listening socket that stays readable.
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
-// After stop(), answers already queued (a paced stream, a scripted delay) get this long to
-// finish; new connections are refused and idle ones closed at once.
-constexpr auto kShutdownGrace = std::chrono::seconds(5);
+// A new connection: readable, and told when the client stops sending (a partial HTTP/2 preface
+// followed by a close must be closed at once, not waited for).
+constexpr uint32_t kDetectEvents = EPOLLIN | EPOLLRDHUP;
 
 // epoll_pwait2 (Linux 5.11) takes the wait to the nanosecond. Older kernels, and container
 // seccomp profiles that predate it, answer ENOSYS or EPERM: epoll_wait then, rounding the wait
@@ -79,14 +80,24 @@ void set_timeout(int fd, int option, int ms) {
 // whichever loop it likes, and a loop holding most keep-alive connections would leave the other
 // cores idle for their lifetime (measured: 0.85x bare cpp-httplib with 16 wrk connections, vs
 // 1.0x dealt evenly).
+// It also counts the connections open on every loop and thread, against the cap.
 class ConnectionDealer {
  public:
-  explicit ConnectionDealer(size_t loops) : loops_(loops) {}
+  ConnectionDealer(size_t loops, size_t max_connections)
+      : loops_(loops), max_connections_(max_connections) {}
   size_t next() { return turn_.fetch_add(1, std::memory_order_relaxed) % loops_; }
+  bool try_open() {
+    if (open_.fetch_add(1, std::memory_order_relaxed) < max_connections_) return true;
+    open_.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  void closed() { open_.fetch_sub(1, std::memory_order_relaxed); }
 
  private:
   size_t loops_;
+  size_t max_connections_;
   std::atomic<size_t> turn_{0};
+  std::atomic<size_t> open_{0};
 };
 
 class EventLoops::Loop {
@@ -105,6 +116,10 @@ class EventLoops::Loop {
   }
 
   ~Loop() {
+    for (auto& entry : connections_) {
+      ::close(entry.second->fd);
+      dealer_.closed();
+    }
     connections_.clear();
     ::close(epoll_fd_);
     ::close(wake_fd_);
@@ -123,6 +138,7 @@ class EventLoops::Loop {
       std::lock_guard<std::mutex> lock(inbox_mutex_);
       if (!inbox_open_) {
         ::close(fd);  // this loop has stopped serving
+        dealer_.closed();
         return;
       }
       inbox_.push_back(fd);
@@ -176,7 +192,8 @@ class EventLoops::Loop {
     LoopStream stream;
     Phase phase = Phase::kDetect;
     bool close_after_send = false;
-    uint32_t interest = EPOLLIN;
+    bool refused = false;  // closes as a refusal: reads what is waiting first
+    uint32_t interest = kDetectEvents;
     Clock::time_point last_active = Clock::now();
     Clock::time_point timer_due{};  // the timer queued for this connection, if any
   };
@@ -217,7 +234,7 @@ class EventLoops::Loop {
     Connection& c = *it->second;
     switch (c.phase) {
       case Phase::kDetect:
-        return detect(c);
+        return detect(c, event.events);
       case Phase::kRead:
         return read_and_serve(c);
       case Phase::kSend:
@@ -240,6 +257,12 @@ class EventLoops::Loop {
         accept_paused_until_ = Clock::now() + kAcceptPause;
         return;
       }
+      // Over the cap: closed at once, so descriptors are left for the data files and for the
+      // connections already served.
+      if (!dealer_.try_open()) {
+        ::close(fd);
+        continue;
+      }
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       Loop& owner = *loops_[dealer_.next()];
@@ -254,7 +277,7 @@ class EventLoops::Loop {
   void adopt(int fd) {
     uint64_t id = next_id_++;
     auto connection = std::make_unique<Connection>(id, fd);
-    watch(fd, EPOLLIN, id);
+    watch(fd, kDetectEvents, id);
     connections_.emplace(id, std::move(connection));
   }
 
@@ -271,7 +294,10 @@ class EventLoops::Loop {
   void close_inbox() {
     std::lock_guard<std::mutex> lock(inbox_mutex_);
     inbox_open_ = false;
-    for (int fd : inbox_) ::close(fd);
+    for (int fd : inbox_) {
+      ::close(fd);
+      dealer_.closed();
+    }
     inbox_.clear();
   }
 
@@ -287,21 +313,29 @@ class EventLoops::Loop {
       connection->close_after_send = true;
     }
     for (Connection* c : idle) close(*c);
-    return Clock::now() + kShutdownGrace;
+    return Clock::now() + std::chrono::milliseconds(timeouts_.shutdown_grace_ms);
   }
 
-  // The HTTP/2 client preface is 24 fixed bytes; an HTTP/1.1 request differs at its first byte.
-  void detect(Connection& c) {
+  // The HTTP/2 client preface is 24 fixed bytes; an HTTP/1.1 request differs from it by its
+  // second byte at the latest ("PRI" is no method we serve). Only a whole preface goes to a
+  // connection thread: the loop waits for the rest of a partial one without a thread, woken
+  // (edge-triggered, since peeked bytes stay readable) only when more arrives or the client
+  // stops sending.
+  void detect(Connection& c, uint32_t events) {
     char peek[kHttp2ClientPreface.size()];
     ssize_t n = ::recv(c.fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close(c);
     if (n < 0) return;
     auto got = static_cast<size_t>(n);
     if (std::memcmp(peek, kHttp2ClientPreface.data(), got) == 0) {
-      // HTTP/2, or a preface still arriving: a connection thread reads it (nothing was consumed).
-      return hand_off(c);
+      if (got == kHttp2ClientPreface.size()) return hand_off(c);  // nothing was consumed
+      // The client has stopped sending short of a preface: it will never be one.
+      if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) return close(c);
+      c.last_active = Clock::now();
+      return set_interest(c, kDetectEvents | EPOLLET);
     }
     c.phase = Phase::kRead;
+    set_interest(c, EPOLLIN);
     read_and_serve(c);
   }
 
@@ -320,12 +354,24 @@ class EventLoops::Loop {
       FramedRequest framed = frame_request(c.stream.buffered(), LoopStream::kCapacity);
       if (framed.framing == Framing::kIncomplete) return set_interest(c, EPOLLIN);
       if (framed.framing == Framing::kNeedsThread) return hand_off(c);
+      if (framed.framing == Framing::kRefused) return refuse(c, framed.refusal);
       c.stream.begin_request(framed.size);
       bool keep_open = handler_.serve(c.stream);
       c.stream.end_request();
       if (!keep_open) c.close_after_send = true;
       if (!send(c, Clock::now())) return;
     }
+  }
+
+  // Answers the refusal; nothing more is read as a request and the connection closes once the
+  // answer has been sent.
+  void refuse(Connection& c, Refusal why) {
+    c.stream.begin_request(0);
+    handler_.refuse(c.stream, why);
+    c.stream.end_request();
+    c.close_after_send = true;
+    c.refused = true;
+    send(c, Clock::now());
   }
 
   void send_and_continue(Connection& c, Clock::time_point now) {
@@ -429,9 +475,11 @@ class EventLoops::Loop {
 
   void close(Connection& c) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+    if (c.refused) discard_unread(c.fd);
     ::shutdown(c.fd, SHUT_RDWR);
     ::close(c.fd);
     connections_.erase(c.id);
+    dealer_.closed();
   }
 
   int listen_fd_;
@@ -452,8 +500,9 @@ class EventLoops::Loop {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
 };
 
-EventLoops::EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts)
-    : dealer_(std::make_unique<ConnectionDealer>(std::max<size_t>(count, 1))) {
+EventLoops::EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts,
+                       size_t max_connections)
+    : dealer_(std::make_unique<ConnectionDealer>(std::max<size_t>(count, 1), max_connections)) {
   set_blocking(listen_fd, false);
   for (size_t i = 0; i < std::max<size_t>(count, 1); ++i) {
     loops_.push_back(std::make_unique<Loop>(listen_fd, handler, timeouts, *dealer_, loops_));
@@ -464,17 +513,29 @@ EventLoops::~EventLoops() = default;
 
 bool EventLoops::run() {
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < loops_.size(); ++i) threads.emplace_back([this, i] { loops_[i]->run(); });
+  bool started = true;
+  for (size_t i = 1; i < loops_.size() && started; ++i) {
+    try {
+      threads.emplace_back([this, i] { loops_[i]->run(); });
+    } catch (const std::system_error&) {
+      started = false;  // no thread for this loop: the server cannot serve as configured
+      stop();
+    }
+  }
+  // The loops without a thread still close their connections and inbox.
+  for (size_t i = threads.size() + 1; i < loops_.size(); ++i) loops_[i]->run();
   loops_[0]->run();
   for (std::thread& thread : threads) thread.join();
   for (auto& loop : loops_) {
     if (loop->failed()) return false;
   }
-  return true;
+  return started;
 }
 
 void EventLoops::stop() {
   for (auto& loop : loops_) loop->stop();
 }
+
+void EventLoops::connection_closed() { dealer_->closed(); }
 
 }  // namespace bedrock::http

@@ -6,6 +6,9 @@
 // A connection leaves its loop for a connection thread when serving it would block: HTTP/2,
 // chunked or full-duplex request bodies, "Expect: 100-continue", requests larger than
 // LoopStream::kCapacity. It stays on that thread until it closes.
+//
+// A request that breaks a limit or the grammar (request_framing.h) is refused by the loop as
+// soon as its bytes show it, before more is buffered, and its connection closed.
 #pragma once
 
 #include <atomic>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "http/loop_stream.h"
+#include "http/request_framing.h"
 
 namespace bedrock::http {
 
@@ -23,8 +27,12 @@ class LoopHandler {
   // Serves the complete request at the front of the stream's buffer; the answer is written to
   // the stream. False: close the connection once the answer has been sent.
   virtual bool serve(LoopStream& stream) = 0;
+  // Writes the answer to a request refused for its framing (the connection closes after it).
+  virtual void refuse(LoopStream& stream, Refusal why) = 0;
   // Takes over a connection the loops will not serve. The socket is blocking again; `received`
-  // holds what was already read off it (empty: nothing, the client preface is still waiting).
+  // holds what was already read off it (empty: nothing, the whole HTTP/2 client preface is
+  // waiting in the socket). The taker closes the socket and then calls
+  // EventLoops::connection_closed().
   virtual void hand_off(int fd, std::string received) = 0;
 };
 
@@ -32,12 +40,18 @@ struct LoopTimeouts {
   int idle_ms = 60000;   // a keep-alive connection with no request
   int read_ms = 30000;   // a request that stops arriving half-way
   int write_ms = 30000;  // a client that stops reading
+  // After stop(), answers already queued (a paced stream, a scripted delay) get this long to
+  // finish; new connections are refused and idle ones closed at once.
+  int shutdown_grace_ms = 5000;
 };
 
 class EventLoops {
  public:
   // `listen_fd` is bound and listening; the loops make it non-blocking and accept from it.
-  EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts);
+  // Beyond `max_connections` open at once (on the loops or handed off), a new connection is
+  // accepted and closed at once.
+  EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts,
+             size_t max_connections);
   ~EventLoops();
   EventLoops(const EventLoops&) = delete;
   EventLoops& operator=(const EventLoops&) = delete;
@@ -47,6 +61,8 @@ class EventLoops {
   bool run();
   // Safe from any thread.
   void stop();
+  // A handed-off connection has been closed: it no longer counts against max_connections.
+  void connection_closed();
 
  private:
   class Loop;

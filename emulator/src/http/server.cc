@@ -3,16 +3,17 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
-#include <cstring>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
+#include <unordered_map>
 
 #include "core/api_error.h"
 #include "http/event_loop.h"
@@ -26,34 +27,59 @@ namespace {
 constexpr int kReadTimeoutMs = 30000;
 constexpr int kWriteTimeoutMs = 30000;
 constexpr int kPollSliceMs = 200;
+// Connection threads at most (HTTP/2 connections and the HTTP/1.1 requests the loops hand
+// over). Beyond it a hand-off is refused, not queued: a queued connection would wait behind
+// connections that wait for their clients. 256 is far more than the SDK suites use at once (the
+// JS SDK opens an HTTP/2 connection per concurrent request) and keeps threads' memory small.
+constexpr size_t kMaxConnectionThreads = 256;
+// Request bodies buffered at once on connection threads: two of the largest Bedrock accepts
+// (kMaxBody) and some room. Serving a body takes about four times its size at its peak (parsed
+// JSON, token counting; measured: three 19 MiB Converse bodies at once peaked at 239 MB RSS), so
+// this keeps the process under 300 MB whatever the number of uploads.
+constexpr size_t kBodyBudget = 2 * kMaxBody + 4 * 1024 * 1024;
+// After the grace period, connection threads whose sockets were shut down get this long to
+// unwind before run() stops waiting for them.
+constexpr auto kUnwindTime = std::chrono::milliseconds(800);
 
 // Threads for the connections the event loops hand over (HTTP/2, full-duplex and large
 // requests): one per connection, since such a connection blocks its thread while it waits for
 // the client. Creating a thread costs ~140 us on the 2-core CI machine (measured: 1,000 in
 // 139 ms), and the JS SDK opens an HTTP/2 connection per request, so finished threads wait a
 // while for the next connection instead of exiting. Up to kMaxIdle stay; each leaves after
-// kIdleKeep unused.
+// kIdleKeep unused. At most kMaxConnectionThreads exist.
 class ConnectionThreads {
  public:
-  void enqueue(std::function<void()> fn) {
+  // False when the job cannot run: the bound is reached or no thread can be created.
+  bool enqueue(std::function<void()> fn) {
     std::unique_lock<std::mutex> lock(mutex_);
+    if (stopping_) return false;
     if (available_ > 0) {
       --available_;
       jobs_.push_back(std::move(fn));
       lock.unlock();
       wake_.notify_one();
-      return;
+      return true;
     }
+    if (threads_ >= kMaxConnectionThreads) return false;
     ++threads_;
     lock.unlock();
-    std::thread([this, first = std::move(fn)]() mutable { work(std::move(first)); }).detach();
+    try {
+      std::thread([this, first = std::move(fn)]() mutable { work(std::move(first)); }).detach();
+    } catch (const std::system_error&) {
+      lock.lock();
+      if (--threads_ == 0) gone_.notify_all();
+      return false;
+    }
+    return true;
   }
 
-  void shutdown() {
+  // Idle threads leave; busy ones finish their job first. True when every thread had ended by
+  // `deadline`.
+  bool shutdown(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock<std::mutex> lock(mutex_);
     stopping_ = true;
     wake_.notify_all();
-    gone_.wait(lock, [&] { return threads_ == 0; });
+    return gone_.wait_until(lock, deadline, [&] { return threads_ == 0; });
   }
 
  private:
@@ -92,28 +118,83 @@ class ConnectionThreads {
   bool stopping_ = false;
 };
 
-enum class Protocol { kHttp1, kHttp2, kNone };
-
-// Peeks at the first bytes without consuming them: the HTTP/2 preface is 24 fixed bytes, and
-// any HTTP/1.1 request line differs from it by the first byte ("PRI" is not a method we serve).
-Protocol detect_protocol(int fd, const std::atomic<bool>& stopping) {
-  char peek[kHttp2ClientPreface.size()];
-  int waited_ms = 0;
-  while (!stopping.load() && waited_ms < kReadTimeoutMs) {
-    if (!wait_for_socket(fd, POLLIN, kPollSliceMs)) {
-      waited_ms += kPollSliceMs;
-      continue;
+// Bytes of request bodies held by connection threads, against kBodyBudget. A reservation grows
+// as the body arrives and is given back when the request has been answered.
+class BodyBudget {
+ public:
+  class Reservation {
+   public:
+    explicit Reservation(BodyBudget& budget) : budget_(budget) {}
+    ~Reservation() { budget_.used_.fetch_sub(held_); }
+    Reservation(const Reservation&) = delete;
+    Reservation& operator=(const Reservation&) = delete;
+    size_t held() const { return held_; }
+    bool grow(size_t bytes) {
+      if (budget_.used_.fetch_add(bytes) + bytes > kBodyBudget) {
+        budget_.used_.fetch_sub(bytes);
+        return false;
+      }
+      held_ += bytes;
+      return true;
     }
-    ssize_t n = ::recv(fd, peek, sizeof(peek), MSG_PEEK);
-    if (n <= 0) return Protocol::kNone;
-    auto got = static_cast<size_t>(n);
-    if (std::memcmp(peek, kHttp2ClientPreface.data(), got) != 0) return Protocol::kHttp1;
-    if (got == kHttp2ClientPreface.size()) return Protocol::kHttp2;
-    // A prefix of the preface so far: wait for the rest.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    waited_ms += 1;
+
+   private:
+    BodyBudget& budget_;
+    size_t held_ = 0;
+  };
+
+ private:
+  std::atomic<size_t> used_{0};
+};
+
+// The answer to a request refused for its framing or for want of resources. Real Bedrock's
+// front end answers these before the service sees them; its bodies for them are not recorded,
+// so they carry the service's shapes (DEVIATIONS.md).
+struct RefusalAnswer {
+  int status;
+  const char* reason;
+  ApiError error;
+};
+
+RefusalAnswer refusal_answer(Refusal why) {
+  const char* kMalformed = "The HTTP request is malformed.";
+  switch (why) {
+    case Refusal::kRequestLineTooLong:
+      return {414, "URI Too Long", validation_error(kMalformed)};
+    case Refusal::kHeadTooLarge:
+      return {431, "Request Header Fields Too Large",
+              validation_error("The HTTP request headers are too large.")};
+    case Refusal::kBodyTooLarge:
+      // The message the operations give for input over a model's limit (real-behaviour.md).
+      return {400, "Bad Request", validation_error("Input is too long for requested model.")};
+    case Refusal::kBusy:
+      return {
+          503, "Service Unavailable",
+          make_error(ErrorType::kServiceUnavailable, "Bedrock is unable to process your request.")};
+    case Refusal::kNone:
+    case Refusal::kMalformed:
+      break;
   }
-  return Protocol::kNone;
+  return {400, "Bad Request", validation_error(kMalformed)};
+}
+
+// The refusal as bytes on the wire, for the paths that answer before cpp-httplib has parsed.
+std::string refusal_bytes(Refusal why) {
+  RefusalAnswer answer = refusal_answer(why);
+  std::string body = answer.error.body().dump();
+  return "HTTP/1.1 " + std::to_string(answer.status) + " " + answer.reason +
+         "\r\nContent-Type: application/json\r\nx-amzn-ErrorType: " +
+         answer.error.error_type_header() + "\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// The refusal as cpp-httplib's response, for a body that failed while the handler read it.
+void set_refusal(Refusal why, httplib::Response& res) {
+  RefusalAnswer answer = refusal_answer(why);
+  res.status = answer.status;
+  res.set_header("x-amzn-ErrorType", answer.error.error_type_header());
+  res.set_header("Connection", "close");
+  res.set_content(answer.error.body().dump(), "application/json");
 }
 
 void copy_request(const httplib::Request& in, Request& out) {
@@ -222,10 +303,27 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
         serve_full_duplex(request, reader, res);
         return;
       }
-      reader([&](const char* data, size_t length) {
-        request.body.append(data, length);
-        return true;
-      });
+      // The request runs only once its body has arrived whole: a body that ends early, breaks
+      // the chunked coding or a limit is answered (if the client is still there) and its
+      // connection closed; nothing is created.
+      BodyBudget::Reservation reservation(body_budget_);
+      // A declared length (checked by the framing: digits, at most kMaxBody) is reserved and
+      // allocated at once; a string grown by doubling holds up to twice its body.
+      const size_t declared =
+          std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+      bool within_budget = reservation.grow(declared);
+      if (within_budget) request.body.reserve(declared);
+      bool whole = within_budget && reader([&](const char* data, size_t length) {
+                     const size_t needed = request.body.size() + length;
+                     within_budget = needed <= reservation.held() ||
+                                     reservation.grow(needed - reservation.held());
+                     if (within_budget) request.body.append(data, length);
+                     return within_budget;
+                   });
+      if (!whole) {
+        refuse_body(within_budget ? current_body_refusal() : Refusal::kBusy, res);
+        return;
+      }
       copy_response(handler_(request), res);
     };
     // Every path goes to the one handler, which routes on the raw target itself.
@@ -266,6 +364,9 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   // connection of a preempted loop waits. On 2 cores with wrk's 16 connections, against bare
   // cpp-httplib in the same minute: 2 loops 0.72-0.96x, 4 loops 0.81-1.07x with p99 1.9-2.3 ms,
   // 8 loops 0.90-1.17x with p99 1.1-2.4 ms, 16 loops 0.98x at more CPU per request.
+  // Stopping: the loops stop accepting and close idle connections; open requests and streams
+  // have the grace period; then every handed-off socket is shut down, which ends any wait of
+  // its thread, and run() returns within kUnwindTime more.
   bool run() {
     {
       std::lock_guard<std::mutex> lock(loops_mutex_);
@@ -275,11 +376,23 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       timeouts.idle_ms = options_.idle_timeout_seconds * 1000;
       timeouts.read_ms = kReadTimeoutMs;
       timeouts.write_ms = kWriteTimeoutMs;
-      loops_ = std::make_unique<EventLoops>(svr_sock_, loops, *this, timeouts);
+      timeouts.shutdown_grace_ms = options_.shutdown_grace_ms;
+      loops_ =
+          std::make_unique<EventLoops>(svr_sock_, loops, *this, timeouts, options_.max_connections);
     }
     bool served = loops_->run();
-    stopping_.store(true);  // the connection threads finish their answers and end
-    threads_.shutdown();
+    Clock::time_point grace_ends;
+    {
+      std::lock_guard<std::mutex> lock(loops_mutex_);
+      if (!stopping_.load()) begin_stop();  // the loops failed: stop the rest as well
+      grace_ends = grace_ends_;
+    }
+    bool ended = threads_.shutdown(grace_ends);
+    if (!ended) {
+      shut_down_live_connections();
+      ended = threads_.shutdown(std::max(grace_ends, Clock::now()) + kUnwindTime);
+    }
+    threads_abandoned_.store(!ended);
     socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
     if (sock != INVALID_SOCKET) ::close(sock);
     return served;
@@ -287,9 +400,11 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
 
   void stop_serving() {
     std::lock_guard<std::mutex> lock(loops_mutex_);
-    stopping_.store(true);
+    if (!stopping_.load()) begin_stop();
     if (loops_) loops_->stop();
   }
+
+  bool threads_abandoned() const { return threads_abandoned_.load(); }
 
   bool serve(LoopStream& stream) override {
     CurrentStream current(stream);
@@ -298,24 +413,87 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
     return ok && !connection_closed && stream.fault() == TransportFault::kNone;
   }
 
+  void refuse(LoopStream& stream, Refusal why) override {
+    std::string answer = refusal_bytes(why);
+    stream.write(answer.data(), answer.size());
+  }
+
   void hand_off(int fd, std::string received) override {
-    threads_.enqueue([this, fd, received = std::move(received)]() mutable {
-      if (!received.empty()) {
-        serve_http1_connection(fd, std::move(received));
+    const bool http2 = received.empty();
+    {
+      std::lock_guard<std::mutex> lock(live_mutex_);
+      live_.emplace(fd, LiveConnection{});
+    }
+    bool queued = threads_.enqueue([this, fd, http2, received = std::move(received)]() mutable {
+      if (http2) {
+        serve_http2_connection(fd, handler_, stopping_, options_.idle_timeout_seconds * 1000);
       } else {
-        Protocol protocol = detect_protocol(fd, stopping_);
-        if (protocol == Protocol::kHttp2) {
-          serve_http2_connection(fd, handler_, stopping_, options_.idle_timeout_seconds * 1000);
-        } else if (protocol == Protocol::kHttp1) {
-          serve_http1_connection(fd, {});
-        }
+        serve_http1_connection(fd, std::move(received));
       }
-      ::shutdown(fd, SHUT_RDWR);
-      ::close(fd);
+      end_connection(fd);
     });
+    if (queued) return;
+    // No thread for it: an HTTP/1.1 client is told to retry (the SDKs retry a 503); an HTTP/2
+    // client sees the connection close before its preface is answered.
+    if (!http2) {
+      std::string answer = refusal_bytes(Refusal::kBusy);
+      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      discard_unread(fd);
+    }
+    end_connection(fd);
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
+
+  // A connection a thread serves. `begin_shutdown` is called once when the server starts
+  // stopping, for a connection that can end itself gracefully: the place for an HTTP/2
+  // connection's GOAWAY (Http2Connection::begin_shutdown, once it exists; serve_http2_connection
+  // ends its connection at once when `stopping_` turns true). HTTP/1.1 connections need none:
+  // they take no further request once stopping. A hook must not block or end the connection
+  // itself (it runs with live_mutex_ held).
+  struct LiveConnection {
+    std::function<void()> begin_shutdown;
+  };
+
+  // With loops_mutex_ held.
+  void begin_stop() {
+    stopping_.store(true);
+    grace_ends_ = Clock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
+    std::lock_guard<std::mutex> lock(live_mutex_);
+    for (auto& [fd, live] : live_) {
+      if (live.begin_shutdown) live.begin_shutdown();
+    }
+  }
+
+  // The grace period is over: every socket a thread still serves is shut down, so that its
+  // thread's reads, writes and waits end at once. The thread closes the socket itself.
+  void shut_down_live_connections() {
+    std::lock_guard<std::mutex> lock(live_mutex_);
+    for (auto& entry : live_) ::shutdown(entry.first, SHUT_RDWR);
+  }
+
+  void end_connection(int fd) {
+    {
+      std::lock_guard<std::mutex> lock(live_mutex_);
+      live_.erase(fd);  // before close(): the number may be reused at once
+    }
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+    loops_->connection_closed();
+  }
+
+  Refusal current_body_refusal() const {
+    return t_current_stream ? t_current_stream->body_refusal() : Refusal::kNone;
+  }
+
+  // The request is not served: the rest of its body is not read, and the connection closes
+  // after the answer (which a client that has gone never reads).
+  void refuse_body(Refusal why, httplib::Response& res) {
+    if (t_current_stream) t_current_stream->abandon_body();
+    set_refusal(why == Refusal::kNone ? Refusal::kMalformed : why, res);
+  }
+
   // Full duplex over HTTP/1.1 (chunked request body): a reader thread feeds the body to the
   // operation while this thread writes the chunked answer. The reader uses the same stream
   // objects as this request, which live until process_request returns, after the answer; the
@@ -324,13 +502,19 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
                          httplib::Response& res) {
     auto channel = std::make_shared<BodyChannel>();
     request.body_stream = channel;
-    auto reader_thread = std::make_shared<std::thread>([channel, reader] {
-      bool ok = reader([&](const char* data, size_t length) {
-        channel->push(std::string(data, length));
-        return true;
+    std::shared_ptr<std::thread> reader_thread;
+    try {
+      reader_thread = std::make_shared<std::thread>([channel, reader] {
+        bool ok = reader([&](const char* data, size_t length) {
+          channel->push(std::string(data, length));
+          return true;
+        });
+        channel->finish(!ok);
       });
-      channel->finish(!ok);
-    });
+    } catch (const std::system_error&) {
+      refuse_body(Refusal::kBusy, res);  // no thread to read the body with
+      return;
+    }
     int fd = t_current_stream->socket();
     Response response = handler_(request);
     res.set_header("Connection", "close");
@@ -350,7 +534,9 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
     copy_response(std::move(response), res);
   }
 
-  // A connection on its own thread: it may block on the client at any point.
+  // A connection on its own thread: it may block on the client at any point. Each head is
+  // read and checked by the stream before cpp-httplib parses it, and the body reaches
+  // cpp-httplib delimited (and decoded) by the stream.
   void serve_http1_connection(int sock, std::string received) {
     SocketStream stream(sock, kReadTimeoutMs, kWriteTimeoutMs, std::move(received));
     CurrentStream current(stream);
@@ -362,23 +548,38 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
         idle_ms += kPollSliceMs;
         if (stopping_.load() || idle_ms >= idle_limit_ms) return;
       }
+      FramedRequest framed = stream.begin_request();
+      if (framed.framing == Framing::kRefused) {
+        std::string answer = refusal_bytes(framed.refusal);
+        stream.write(answer.data(), answer.size());
+        stream.flush();
+        discard_unread(sock);
+        return;
+      }
+      if (framed.head_size == 0) return;  // the client left before its head ended
       bool ok = process_request(stream, false, connection_closed, nullptr);
       if (stream.fault() != TransportFault::kNone) {
         apply_fault_to_socket(sock, stream.fault());
         return;
       }
+      const bool whole = stream.end_request();
       // Sent here if no request is pipelined behind this one, else with the next answer.
-      if (!stream.has_buffered_data()) stream.flush();
-      if (!ok) return;
+      if (!whole || !stream.has_buffered_data()) stream.flush();
+      if (!ok || !whole) return;
     }
   }
 
   ServerOptions options_;
   RequestHandler handler_;
-  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopping_{false};  // no new connection, request or HTTP/2 stream
+  std::atomic<bool> threads_abandoned_{false};
+  BodyBudget body_budget_;
   ConnectionThreads threads_;
   std::mutex loops_mutex_;
   std::unique_ptr<EventLoops> loops_;
+  Clock::time_point grace_ends_{};
+  std::mutex live_mutex_;
+  std::unordered_map<int, LiveConnection> live_;
 };
 
 Server::Server(ServerOptions options, RequestHandler handler)
@@ -391,5 +592,7 @@ int Server::bind(std::string& error) { return impl_->bind(error); }
 bool Server::run() { return impl_->run(); }
 
 void Server::stop() { impl_->stop_serving(); }
+
+bool Server::threads_abandoned() const { return impl_->threads_abandoned(); }
 
 }  // namespace bedrock::http

@@ -20,6 +20,11 @@ struct ServerOptions {
   int port = 0;  // 0: any free port
   // Idle keep-alive connections are closed after this long (HTTP/1.1 and HTTP/2 alike).
   int idle_timeout_seconds = 60;
+  // Connections open at once; beyond it a new connection is accepted and closed at once.
+  size_t max_connections = 4096;
+  // After stop(), open requests and streams get this long to finish; then every connection is
+  // closed and run() returns within a second.
+  int shutdown_grace_ms = 5000;
 };
 
 class Server {
@@ -36,6 +41,9 @@ class Server {
   bool run();
   // Safe from any thread and from a signal-handling thread.
   void stop();
+  // After run(): true when a connection thread was still busy (in a handler that does not end)
+  // when run() gave up waiting for it; the process must then exit without running destructors.
+  bool threads_abandoned() const;
 
  private:
   class Impl;

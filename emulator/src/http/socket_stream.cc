@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
-#include <thread>
 
 namespace bedrock::http {
 
@@ -52,8 +52,17 @@ SocketStream::SocketStream(int fd, int read_timeout_ms, int write_timeout_ms, st
       local_(fd, false) {}
 
 bool SocketStream::wait_until(Clock::time_point deadline) {
-  std::this_thread::sleep_until(deadline);
-  return true;
+  for (;;) {
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) return true;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    // No events asked for: poll() still reports POLLHUP and POLLERR, which a socket shows once
+    // it is shut down (the server stopping) or reset; a client that only half-closes does not
+    // end the wait.
+    pollfd p{fd_, 0, 0};
+    int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60000)));
+    if (rc > 0) return false;
+  }
 }
 
 bool SocketStream::is_readable() const {
@@ -90,7 +99,138 @@ ssize_t SocketStream::receive(char* into, size_t size) {
   }
 }
 
+std::string_view SocketStream::raw_view() {
+  if (received_pos_ < received_.size()) {
+    return {received_.data() + received_pos_, received_.size() - received_pos_};
+  }
+  if (read_pos_ == read_end_) {
+    ssize_t n = receive(buffer_.data(), buffer_.size());
+    if (n <= 0) return {};
+    read_pos_ = 0;
+    read_end_ = static_cast<size_t>(n);
+  }
+  return {buffer_.data() + read_pos_, read_end_ - read_pos_};
+}
+
+void SocketStream::raw_consume(size_t count) {
+  if (received_pos_ < received_.size()) {
+    received_pos_ += count;
+  } else {
+    read_pos_ += count;
+  }
+}
+
+FramedRequest SocketStream::begin_request() {
+  head_.clear();
+  head_pos_ = 0;
+  body_ = BodyFraming::kNone;
+  length_left_ = 0;
+  chunks_ = ChunkDecoder();
+  decoded_.clear();
+  decoded_pos_ = 0;
+  chunks_done_ = false;
+  body_ended_ = false;
+  body_refusal_ = Refusal::kNone;
+  std::string head;
+  size_t since_line_end = 0;
+  // A head has the read timeout to arrive whole, however slowly its bytes trickle in: a
+  // connection thread is not held by a client sending a byte now and then.
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(read_timeout_ms_);
+  for (;;) {
+    std::string_view raw = raw_view();
+    if (raw.empty() || Clock::now() > deadline) return {};
+    const size_t before = head.size();
+    head.append(raw);
+    // A head trickling in a byte at a time is framed again only when a line ends, or when the
+    // line arriving is already too long, not once per byte.
+    size_t lf = raw.rfind('\n');
+    since_line_end =
+        lf == std::string_view::npos ? since_line_end + raw.size() : raw.size() - lf - 1;
+    if (lf == std::string_view::npos && since_line_end <= kMaxRequestLine &&
+        head.size() <= kMaxHead) {
+      raw_consume(raw.size());
+      continue;
+    }
+    FramedRequest framed = frame_request(head, std::string_view::npos);
+    if (framed.framing == Framing::kRefused || framed.head_size == 0) {
+      raw_consume(raw.size());
+      if (framed.framing == Framing::kRefused) return framed;
+      continue;
+    }
+    raw_consume(framed.head_size - before);  // what follows the head stays for the body
+    head.resize(framed.head_size);
+    body_ = framed.body;
+    length_left_ = framed.content_length;
+    head_ = body_ == BodyFraming::kChunked ? without_transfer_encoding(head) : std::move(head);
+    return framed;
+  }
+}
+
+bool SocketStream::end_request() {
+  head_pos_ = head_.size();
+  char discard[4096];
+  ssize_t n;
+  while ((n = read_body(discard, sizeof(discard))) > 0) {
+  }
+  return n == 0 && !body_ended_;
+}
+
 ssize_t SocketStream::read(char* ptr, size_t size) {
+  if (head_pos_ < head_.size()) {
+    size_t count = std::min(size, head_.size() - head_pos_);
+    std::memcpy(ptr, head_.data() + head_pos_, count);
+    head_pos_ += count;
+    return static_cast<ssize_t>(count);
+  }
+  return read_body(ptr, size);
+}
+
+ssize_t SocketStream::read_body(char* ptr, size_t size) {
+  if (body_ended_) return -1;
+  switch (body_) {
+    case BodyFraming::kNone:
+      return 0;
+    case BodyFraming::kLength: {
+      if (length_left_ == 0) return 0;
+      ssize_t n = raw_read(ptr, std::min(size, length_left_));
+      if (n <= 0) {
+        body_ended_ = true;  // closed or timed out before the declared length
+        return -1;
+      }
+      length_left_ -= static_cast<size_t>(n);
+      return n;
+    }
+    case BodyFraming::kChunked:
+      while (decoded_pos_ == decoded_.size()) {
+        decoded_.clear();
+        decoded_pos_ = 0;
+        if (chunks_done_) return 0;
+        std::string_view raw = raw_view();
+        if (raw.empty()) {
+          body_ended_ = true;  // closed or timed out before the last chunk
+          return -1;
+        }
+        const size_t offered = raw.size();
+        ChunkDecoder::State state = chunks_.feed(raw, decoded_);
+        raw_consume(offered - raw.size());  // what follows the last chunk stays
+        if (state == ChunkDecoder::State::kRefused) {
+          body_refusal_ = chunks_.refusal();
+          body_ended_ = true;
+          return -1;
+        }
+        chunks_done_ = state == ChunkDecoder::State::kDone;
+      }
+      {
+        size_t count = std::min(size, decoded_.size() - decoded_pos_);
+        std::memcpy(ptr, decoded_.data() + decoded_pos_, count);
+        decoded_pos_ += count;
+        return static_cast<ssize_t>(count);
+      }
+  }
+  return -1;
+}
+
+ssize_t SocketStream::raw_read(char* ptr, size_t size) {
   if (received_pos_ < received_.size()) {
     size_t count = std::min(size, received_.size() - received_pos_);
     std::memcpy(ptr, received_.data() + received_pos_, count);
@@ -180,6 +320,16 @@ void apply_fault_to_socket(int fd, TransportFault fault) {
     case TransportFault::kEmpty:
     case TransportFault::kTruncate:
       break;
+  }
+}
+
+void discard_unread(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char discard[4096];
+  size_t dropped = 0;
+  ssize_t n;
+  while (dropped < 64 * 1024 && (n = ::recv(fd, discard, sizeof(discard), MSG_DONTWAIT)) > 0) {
+    dropped += static_cast<size_t>(n);
   }
 }
 

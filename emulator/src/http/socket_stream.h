@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "http/connection_stream.h"
+#include "http/request_framing.h"
 
 namespace bedrock::http {
 
@@ -36,6 +37,18 @@ class SocketStream final : public ConnectionStream {
   // handed the connection over); they are read first.
   SocketStream(int fd, int read_timeout_ms, int write_timeout_ms, std::string received = {});
 
+  // Reads the next request's head, refusing it as soon as it breaks a limit or the grammar
+  // (request_framing.h), and delimits its body: reads then give the head and the body and end
+  // where the request ends; a chunked body is read decoded. kIncomplete: the connection closed,
+  // or the head did not end within the read timeout.
+  FramedRequest begin_request();
+  // After the response: skips what the handler left unread of the body. False when the
+  // connection can carry no further request (the body was refused, or ended early).
+  bool end_request();
+  // Why reading the body failed (kNone: it did not, or the connection just ended).
+  Refusal body_refusal() const override { return body_refusal_; }
+  void abandon_body() override { body_ended_ = true; }
+
   bool is_readable() const override;
   bool is_writable() const override;
   ssize_t read(char* ptr, size_t size) override;
@@ -49,7 +62,8 @@ class SocketStream final : public ConnectionStream {
     writes_before_fault_ = fault == TransportFault::kTruncate ? 1 : 0;
   }
   TransportFault fault() const override { return fault_; }
-  // Sleeps: this thread serves only this connection.
+  // Sleeps: this thread serves only this connection. Woken early (false) once the socket is
+  // shut down, as it is when the server stops.
   bool wait_until(Clock::time_point deadline) override;
   Clock::time_point now() const override { return Clock::now(); }
   // Each write of a stream is flushed as it is made, so what was written has been sent.
@@ -66,6 +80,12 @@ class SocketStream final : public ConnectionStream {
 
  private:
   ssize_t receive(char* into, size_t size);
+  // Bytes of the connection not yet consumed: what was handed over, then the read buffer.
+  // raw_view() waits for some when none are buffered (empty: closed or timed out).
+  std::string_view raw_view();
+  void raw_consume(size_t count);
+  ssize_t raw_read(char* ptr, size_t size);
+  ssize_t read_body(char* ptr, size_t size);
   bool send_all(const char* data, size_t size);
   // Up to this much is collected before a send(); a larger write goes out at once.
   static constexpr size_t kWriteBufferLimit = 64 * 1024;
@@ -80,6 +100,17 @@ class SocketStream final : public ConnectionStream {
   int writes_before_fault_ = 0;
   std::string received_;  // handed over by an event loop, read before the socket
   size_t received_pos_ = 0;
+  // The request being read: its head (as cpp-httplib is to see it), then its body.
+  std::string head_;
+  size_t head_pos_ = 0;
+  BodyFraming body_ = BodyFraming::kNone;
+  size_t length_left_ = 0;
+  ChunkDecoder chunks_;
+  std::string decoded_;  // decoded chunk data not yet read
+  size_t decoded_pos_ = 0;
+  bool chunks_done_ = false;
+  bool body_ended_ = false;  // the body ended early or was refused: no further request
+  Refusal body_refusal_ = Refusal::kNone;
   SocketAddress remote_, local_;
   // Written, not yet sent. The full-duplex reader thread may flush while the connection's
   // thread writes, hence the lock.
@@ -92,6 +123,11 @@ std::string_view garbage_bytes();
 
 // Breaks the connection as the fault says (the caller closes the socket afterwards).
 void apply_fault_to_socket(int fd, TransportFault fault);
+
+// Before closing a connection whose request was refused: the sending side is shut after what
+// was written, and what the client has already sent (up to 64 KiB) is read and dropped, so that
+// the close does not answer with a reset that can destroy the refusal in the client's buffer.
+void discard_unread(int fd);
 
 // poll() for one event on one descriptor; true when it is ready within the timeout.
 bool wait_for_socket(int fd, short events, int timeout_ms);

@@ -20,6 +20,18 @@ bool parse_port(const std::string& text, int& port) {
   return true;
 }
 
+// A whole number within [low, high], digits only.
+bool parse_count(const std::string& text, long long low, long long high, long long& out) {
+  if (text.empty() || text.size() > 12 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  long long value = std::stoll(text);
+  if (value < low || value > high) return false;
+  out = value;
+  return true;
+}
+
 }  // namespace
 
 std::string cli_help() {
@@ -38,6 +50,11 @@ Usage: bedrock-emulator [flags]
   --log-level LEVEL    debug, info, warn, error or off (default info)
   --async-complete-after-ms MS
                        how long an async invocation stays InProgress (default 2000)
+  --max-connections N  connections open at once, 1 to 1000000 (default 4096, lowered to the
+                       descriptor limit less 64); beyond it a connection is closed at once
+  --shutdown-grace SECONDS
+                       after SIGTERM/SIGINT, how long open requests and streams may take to
+                       finish, 0 to 3600 (default 5); the process exits within a second more
   --help               this text
   --version            the version
 
@@ -65,9 +82,16 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
     }
     if (flag == "--help" || flag == "-h") return {CliAction::kHelp, ""};
     if (flag == "--version") return {CliAction::kVersion, ""};
-    static const char* kValued[] = {
-        "--host",   "--port",       "--data-dir",  "--scenarios",
-        "--region", "--account-id", "--log-level", "--async-complete-after-ms"};
+    static const char* kValued[] = {"--host",
+                                    "--port",
+                                    "--data-dir",
+                                    "--scenarios",
+                                    "--region",
+                                    "--account-id",
+                                    "--log-level",
+                                    "--async-complete-after-ms",
+                                    "--max-connections",
+                                    "--shutdown-grace"};
     bool valued = false;
     for (const char* name : kValued) valued = valued || flag == name;
     if (!valued) return {CliAction::kError, "unknown flag: " + args[i]};
@@ -104,6 +128,14 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
         return bad;
       }
       config.async_complete_after_ms = std::stoll(value);
+    } else if (flag == "--max-connections") {
+      if (!parse_count(value, 1, 1000000, config.max_connections)) {
+        return {CliAction::kError, "invalid --max-connections: " + value};
+      }
+    } else if (flag == "--shutdown-grace") {
+      if (!parse_count(value, 0, 3600, config.shutdown_grace_seconds)) {
+        return {CliAction::kError, "invalid --shutdown-grace: " + value};
+      }
     }
   }
   (void)port_given;

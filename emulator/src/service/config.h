@@ -15,6 +15,11 @@ struct Config {
   std::string log_level = "info";
   // How long an async invocation stays InProgress (--async-complete-after-ms).
   long long async_complete_after_ms = 2000;
+  // Connections open at once (--max-connections); main.cc lowers it to what the descriptor
+  // limit allows.
+  long long max_connections = 4096;
+  // How long open requests and streams may take to finish after SIGTERM (--shutdown-grace).
+  long long shutdown_grace_seconds = 5;
 };
 
 }  // namespace bedrock

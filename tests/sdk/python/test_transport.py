@@ -1,9 +1,15 @@
 """HTTP/1.1 on raw sockets: how requests arrive (pipelined, in pieces, large, chunked, with
 Expect) and how paced streams are sent, whichever of the server's paths serves them (the event
-loops take complete requests up to 32 KiB; a connection thread takes the rest)."""
+loops take complete requests up to 32 KiB; a connection thread takes the rest); and hostile
+input: malformed framing, the limits, incomplete requests, connection and thread bounds,
+stopping."""
 import json
+import os
+import signal
 import socket
 import struct
+import subprocess
+import threading
 import time
 import unittest
 import urllib.parse
@@ -250,6 +256,366 @@ class TransportTest(unittest.TestCase):
         status, _, body = self.emulator.request("GET", "/_emulator/requests?operation=ConverseStream")
         self.assertEqual(status, 200)
         return json.loads(body)["requests"]
+
+
+# -- hostile input ---------------------------------------------------------------------------
+RSS_LIMIT_KB = 300 * 1024
+ASYNC_BODY = json.dumps({
+    "modelId": "amazon.nova-reel-v1:0",
+    "modelInput": {"taskType": "TEXT_VIDEO", "textToVideoParams": {"text": "a cat"},
+                   "videoGenerationConfig": {"durationSeconds": 6, "fps": 24,
+                                             "dimension": "1280x720", "seed": 0}},
+    "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://bucket/videos"}}}).encode()
+
+
+class EmulatorWith(harness.Emulator):
+    """An emulator started with extra flags."""
+
+    def __init__(self, *flags):
+        super().__init__()
+        self.flags = list(flags)
+
+    def start(self, timeout=15.0):
+        real_popen = subprocess.Popen
+        harness.subprocess.Popen = lambda args, **kw: real_popen(args + self.flags, **kw)
+        try:
+            return super().start(timeout)
+        finally:
+            harness.subprocess.Popen = real_popen
+
+
+def proc_status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            fields[name] = value.split()[0] if value.split() else ""
+    return fields
+
+
+def read_until_closed(sock, limit=5.0):
+    """Everything the server sends until it closes (b"" and True) or `limit` passes (False)."""
+    sock.settimeout(limit)
+    data = b""
+    deadline = time.monotonic() + limit
+    try:
+        while time.monotonic() < deadline:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data, True
+            data += chunk
+    except ConnectionResetError:
+        return data, True
+    except socket.timeout:
+        pass
+    return data, False
+
+
+def chunked_head(path):
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n").encode()
+
+
+def chunk(data):
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+class HostileInputTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.emulator = harness.Emulator().start()
+        cls.pid = cls.emulator.process.pid
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emulator.stop()
+
+    def setUp(self):
+        self.emulator.request("POST", "/_emulator/reset")
+
+    def tearDown(self):
+        status = proc_status(self.pid)
+        self.assertLess(int(status["VmHWM"]), RSS_LIMIT_KB, "peak RSS")
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.emulator.port), timeout=10)
+        self.addCleanup(sock.close)
+        return sock
+
+    def assert_serving_others(self):
+        started = time.monotonic()
+        status, _, _ = self.emulator.request("GET", "/_emulator/health")
+        self.assertEqual(status, 200)
+        self.assertLess(time.monotonic() - started, 1.0)
+
+    def assert_refused(self, payload, status, error_type="ValidationException", then=b""):
+        """`payload` is answered `status` once, then the connection closes at once."""
+        sock = self.connect()
+        sock.sendall(payload)
+        if then:
+            time.sleep(0.05)
+            try:
+                sock.sendall(then)
+            except OSError:
+                pass  # already closed
+        data, closed = read_until_closed(sock)
+        self.assertTrue(closed, data)
+        self.assertTrue(data.startswith(b"HTTP/1.1 %d " % status), data)
+        self.assertEqual(data.count(b"HTTP/1.1 "), 1, data)  # nothing after it was served
+        self.assertIn(b"x-amzn-ErrorType: " + error_type.encode(), data)
+        self.assert_serving_others()
+        return data
+
+    def async_invocations(self):
+        status, _, body = self.emulator.request("GET", "/async-invoke")
+        self.assertEqual(status, 200, body)
+        return json.loads(body).get("asyncInvokeSummaries", [])
+
+    def test_malformed_framing_is_refused_and_closed(self):
+        health = b"GET /_emulator/health HTTP/1.1\r\nHost: a\r\n\r\n"
+        cases = {
+            "bad request line": b"NOT A REQUEST LINE\r\n\r\n",
+            "binary": b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n",
+            "bare LF": b"GET /_emulator/health HTTP/1.1\nHost: a\n\n",
+            "negative length": request_bytes(M + "/converse", b"")
+            .replace(b"Content-Length: 0", b"Content-Length: -1"),
+            "20-digit length": request_bytes(M + "/converse", b"")
+            .replace(b"Content-Length: 0", b"Content-Length: 12345678901234567890"),
+            "conflicting lengths": request_bytes(M + "/converse", BODY, ["Content-Length: 3"]),
+            "length and chunked": request_bytes(M + "/converse", BODY,
+                                                ["Transfer-Encoding: chunked"]),
+        }
+        for name, payload in cases.items():
+            with self.subTest(name):
+                self.assert_refused(payload + health, 400)
+
+    def test_bad_chunk_sizes_run_nothing(self):
+        for size in (b"zz", b"ffffffffffffffff", b"-1", b"5\n"):
+            with self.subTest(size=size):
+                payload = chunked_head("/async-invoke") + size + b"\r\n" + ASYNC_BODY + b"\r\n0\r\n\r\n"
+                self.assert_refused(payload + request_bytes("/async-invoke", ASYNC_BODY), 400)
+        self.assertEqual(self.async_invocations(), [])
+
+    def test_limits_refuse_the_head_early(self):
+        line = lambda target: f"GET {target} HTTP/1.1\r\nHost: a\r\n".encode()
+        self.assert_refused(line("/" + "a" * 17000) + b"\r\n", 414)
+        many = line("/_emulator/health") + b"".join(b"X-H%d: v\r\n" % i for i in range(101))
+        self.assert_refused(many + b"\r\n", 431)
+        self.assert_refused(line("/_emulator/health") + b"X-Long: " + b"v" * 9000 + b"\r\n\r\n", 431)
+        big = line("/_emulator/health") + b"".join(b"X-%d: %s\r\n" % (i, b"v" * 4000) for i in range(20))
+        self.assert_refused(big + b"\r\n", 431)
+        # A declared body over 20 MiB is refused before any of it is sent.
+        data = self.assert_refused(request_bytes(M + "/converse", b"")
+                                   .replace(b"Content-Length: 0", b"Content-Length: 21000000"), 400)
+        self.assertIn(b"Input is too long for requested model.", data)
+
+    def test_a_large_head_within_the_limits_is_served(self):
+        # 52 KiB of headers: more than an event loop buffers, within the limits.
+        sock = self.connect()
+        headers = [f"X-Big-{i}: {'v' * 4000}" for i in range(13)]
+        sock.sendall(request_bytes(M + "/converse", BODY, headers))
+        status, _, body = RawResponses(sock).read()
+        self.assertEqual(status, 200, body)
+        sock.sendall(request_bytes(M + "/converse", BODY))  # and the connection goes on
+        self.assertEqual(RawResponses(sock).read()[0], 200)
+
+    def test_a_flood_of_small_headers_is_cut_off(self):
+        sock = self.connect()
+        sock.sendall(b"GET /_emulator/health HTTP/1.1\r\n")
+        piece = b"X-A: b\r\n" * 8192  # 72 KiB
+        sent = 0
+        try:
+            while sent < 250 * 1024 * 1024:
+                sock.sendall(piece)
+                sent += len(piece)
+        except OSError:
+            pass
+        self.assertLess(sent, 32 * 1024 * 1024, "the server kept reading headers")
+        self.assert_serving_others()
+
+    def test_an_endless_header_line_is_cut_off(self):
+        sock = self.connect()
+        sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nX-Endless: ")
+        piece = b"v" * 65536
+        sent = 0
+        try:
+            while sent < 300 * 1024 * 1024:
+                sock.sendall(piece)
+                sent += len(piece)
+        except OSError:
+            pass
+        self.assertLess(sent, 32 * 1024 * 1024, "the server kept reading the line")
+        self.assert_serving_others()
+
+    def test_a_large_chunked_body_is_cut_off_at_the_limit(self):
+        sock = self.connect()
+        sock.sendall(chunked_head(M + "/converse"))
+        piece = chunk(b"a" * 65536)
+        sent = 0
+        try:
+            while sent < 60 * 1024 * 1024:
+                sock.sendall(piece)
+                sent += len(piece)
+        except OSError:
+            pass
+        data, closed = read_until_closed(sock)
+        self.assertTrue(closed)
+        self.assertLess(sent, 40 * 1024 * 1024)
+        if data:  # the answer may be lost to the reset of a connection still sending
+            self.assertTrue(data.startswith(b"HTTP/1.1 400 "), data[:200])
+        self.assert_serving_others()
+
+    def test_an_incomplete_chunked_start_async_invoke_creates_nothing(self):
+        for how in ("reset", "close"):
+            with self.subTest(how):
+                sock = socket.create_connection(("127.0.0.1", self.emulator.port), timeout=10)
+                sock.sendall(chunked_head("/async-invoke") + chunk(ASYNC_BODY[:40]) + chunk(ASYNC_BODY[40:]))
+                time.sleep(0.2)  # the whole body, but never the last chunk
+                if how == "reset":
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+        # And a Content-Length body that ends early.
+        sock = socket.create_connection(("127.0.0.1", self.emulator.port), timeout=10)
+        whole = request_bytes("/async-invoke", ASYNC_BODY + b" " * 100)
+        sock.sendall(whole[:-50])
+        time.sleep(0.2)
+        sock.close()
+        time.sleep(0.5)
+        self.assertEqual(self.async_invocations(), [])
+        # The same requests whole do create an invocation (the test can fail).
+        sock = self.connect()
+        sock.sendall(chunked_head("/async-invoke") + chunk(ASYNC_BODY) + b"0\r\n\r\n")
+        status, _, body = RawResponses(sock).read()
+        self.assertEqual(status, 200, body)
+        self.assertEqual(len(self.async_invocations()), 1)
+
+    def test_partial_http2_prefaces_cost_no_threads(self):
+        threads_before = int(proc_status(self.pid)["Threads"])
+        for _ in range(15):
+            socks = [socket.create_connection(("127.0.0.1", self.emulator.port)) for _ in range(100)]
+            for sock in socks:
+                sock.sendall(b"P")
+                sock.close()
+        self.assert_serving_others()
+        # Partial prefaces kept open wait on the loops, not on threads.
+        held = [self.connect() for _ in range(200)]
+        for sock in held:
+            sock.sendall(b"PRI * HTTP/2")
+        time.sleep(0.3)
+        self.assertLess(int(proc_status(self.pid)["Threads"]), threads_before + 8)
+        self.assert_serving_others()
+        # A preface that arrives in pieces is HTTP/2 all the same: the server's SETTINGS come back.
+        sock = self.connect()
+        preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+        for piece in (preface[:1], preface[1:10], preface[10:] + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"):
+            sock.sendall(piece)
+            time.sleep(0.05)
+        frame = b""
+        while len(frame) < 9:
+            frame += sock.recv(9 - len(frame))
+        self.assertEqual(frame[3], 0x4)  # SETTINGS
+        # And "P" that turns into an HTTP/1.1 method is served.
+        sock = self.connect()
+        sock.sendall(b"P")
+        time.sleep(0.05)
+        sock.sendall(request_bytes(M + "/converse", BODY)[1:])
+        self.assertEqual(RawResponses(sock).read()[0], 200)
+
+
+class BoundsTest(unittest.TestCase):
+    def test_connections_over_the_cap_are_closed_at_once(self):
+        emulator = EmulatorWith("--max-connections", "20").start()
+        self.addCleanup(emulator.stop)
+        held = [socket.create_connection(("127.0.0.1", emulator.port)) for _ in range(20)]
+        time.sleep(0.2)
+        extra = socket.create_connection(("127.0.0.1", emulator.port), timeout=5)
+        data, closed = read_until_closed(extra, 2.0)
+        self.assertTrue(closed)
+        self.assertEqual(data, b"")
+        extra.close()
+        for sock in held:
+            sock.close()
+        time.sleep(0.2)
+        status, _, _ = emulator.request("GET", "/_emulator/health")
+        self.assertEqual(status, 200)
+
+    def test_hand_offs_beyond_the_thread_bound_get_503(self):
+        emulator = EmulatorWith().start()
+        self.addCleanup(emulator.stop)
+        threads = lambda: int(proc_status(emulator.process.pid)["Threads"])
+        baseline = threads()
+        uploads = []
+        for _ in range(256):  # kMaxConnectionThreads, each held by an unfinished chunked body
+            sock = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
+            sock.sendall(chunked_head(M + "/converse") + chunk(b"{"))
+            uploads.append(sock)
+        self.addCleanup(lambda: [s.close() for s in uploads])
+        deadline = time.monotonic() + 10
+        while threads() < baseline + 256 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertGreaterEqual(threads(), baseline + 256)
+        sock = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
+        self.addCleanup(sock.close)
+        sock.sendall(chunked_head(M + "/converse") + chunk(BODY) + b"0\r\n\r\n")
+        data, closed = read_until_closed(sock)
+        self.assertTrue(closed)
+        self.assertTrue(data.startswith(b"HTTP/1.1 503 "), data)
+        self.assertIn(b"ServiceUnavailableException", data)
+        status, _, _ = emulator.request("GET", "/_emulator/health")  # the loops still serve
+        self.assertEqual(status, 200)
+        self.assertIsNone(emulator.process.poll())
+
+
+class StopTest(unittest.TestCase):
+    def test_sigterm_with_a_trickling_client_exits_within_the_grace_period(self):
+        emulator = EmulatorWith("--shutdown-grace", "1").start()
+        self.addCleanup(emulator.stop)
+        sock = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
+        self.addCleanup(sock.close)
+        sock.sendall(chunked_head(M + "/converse"))
+        stop = threading.Event()
+
+        def trickle():
+            while not stop.is_set():
+                try:
+                    sock.sendall(chunk(b" "))
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+        trickler = threading.Thread(target=trickle)
+        trickler.start()
+        self.addCleanup(trickler.join)
+        self.addCleanup(stop.set)
+        time.sleep(0.3)
+        started = time.monotonic()
+        emulator.process.send_signal(signal.SIGTERM)
+        code = emulator.process.wait(timeout=10)
+        elapsed = time.monotonic() - started
+        self.assertEqual(code, 0)
+        self.assertLess(elapsed, 2.0)  # grace + 1 s
+        self.assertGreater(elapsed, 0.8)  # the open request had its grace period
+
+    def test_sigterm_lets_a_paced_stream_finish(self):
+        emulator = EmulatorWith("--shutdown-grace", "3").start()
+        self.addCleanup(emulator.stop)
+        scenario = {"name": "paced", "rules": [{
+            "match": {"operation": "ConverseStream"},
+            "response": {"text": "one two three four five six", "chunkSize": 4},
+            "latency": {"betweenEventsMs": 100}}]}
+        status, _, body = emulator.request("POST", "/_emulator/scenarios", scenario)
+        self.assertEqual(status, 200, body)
+        sock = socket.create_connection(("127.0.0.1", emulator.port), timeout=10)
+        self.addCleanup(sock.close)
+        sock.sendall(request_bytes(M + "/converse-stream", BODY))
+        time.sleep(0.15)
+        started = time.monotonic()
+        emulator.process.send_signal(signal.SIGTERM)
+        status, _, body = RawResponses(sock).read()
+        self.assertEqual(status, 200)
+        self.assertEqual(event_types(body)[-1], "metadata")  # the stream finished whole
+        self.assertEqual(emulator.process.wait(timeout=10), 0)
+        self.assertLess(time.monotonic() - started, 4.0)
 
 
 if __name__ == "__main__":
