@@ -90,12 +90,12 @@ def after_checks(c, server, monitor):
 
 def run_case(c, shared, verbose):
     """Runs one case; returns (passed, reason, shared server to keep or None)."""
-    server = None
     try:
         server = start_server(c.server_kwargs) if c.fresh else (shared or start_server({}))
     except Exception as e:
-        return False, f"server did not start: {e}", None
-    shared = None if c.fresh else server
+        return False, f"server did not start: {e}", shared
+    if not c.fresh:
+        shared = server
     monitor = srv.Monitor(server, probe=c.probe, limit_s=PROBE_LIMIT_S)
     ctx = Context(server, monitor)
     outcome = {}
@@ -132,7 +132,7 @@ def run_case(c, shared, verbose):
         print(f"  [{c.name}] {time.monotonic() - started:.1f} s; peak VmRSS {monitor.peak_rss:.0f} MB, "
               f"VmHWM {st.get('VmHWM', 0):.0f} MB, peak threads {monitor.peak_threads}, "
               f"{monitor.probes} probes, worst {monitor.worst_probe:.2f} s; {'; '.join(ctx.notes)}", flush=True)
-    if shared is not None:
+    if not c.fresh:
         if reasons or not server.alive():
             server.close()  # a server a case broke or bloated is not reused
             shared = None

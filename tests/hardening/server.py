@@ -3,6 +3,7 @@
 The binary comes from $BEDROCK_EMULATOR_BIN. Every server listens on 127.0.0.1 with a port the
 kernel picks, a temporary --data-dir and a temporary --scenarios folder written by the suite.
 """
+import atexit
 import http.client
 import json
 import os
@@ -85,6 +86,17 @@ def boto_client(port, timeout=1.0):
                       read_timeout=timeout, tcp_keepalive=False))
 
 
+_RUNNING = set()
+
+
+@atexit.register
+def _kill_leftovers():
+    """No server outlives the suite, whatever ended it."""
+    for server in list(_RUNNING):
+        server.kill()
+        shutil.rmtree(server.tmp, ignore_errors=True)
+
+
 class Server:
     def __init__(self, scenarios=None, extra_args=(), grace=None, data_setup=None):
         """scenarios: {file name: JSON-able document or str}; data_setup(data_dir) runs first."""
@@ -112,9 +124,14 @@ class Server:
         self.pid = self.proc.pid
         self.port = None
         self.killed_for_rss = None  # the VmRSS (MB) at which the watchdog killed it
+        _RUNNING.add(self)
         self._wait_banner()
         self.client = boto_client(self.port)
-        self.probe_converse()  # the first call loads botocore's models; not measured
+        try:
+            self.probe_converse()  # the first call loads botocore's models; not measured
+        except Exception:
+            self.close()
+            raise
 
     def _wait_banner(self, timeout=15.0):
         deadline = time.monotonic() + timeout
@@ -129,7 +146,9 @@ class Server:
                 break
             time.sleep(0.02)
         self.kill()
-        raise RuntimeError(f"server did not start: {self.stderr_tail()}")
+        tail = self.stderr_tail()
+        self.close()
+        raise RuntimeError(f"server did not start ({self.death()}): {tail}")
 
     # -- state -----------------------------------------------------------------------------
     def alive(self):
@@ -233,6 +252,7 @@ class Server:
             pass
 
     def close(self):
+        _RUNNING.discard(self)
         if self.alive() and self.terminate(2.0) is None:
             self.kill()
         self._out.close()
