@@ -4,6 +4,7 @@ malformed numbers, base64 and limits (13), and encodings."""
 import json
 import subprocess
 import time
+import urllib.parse
 
 import h2
 import server as srv
@@ -13,6 +14,7 @@ from registry import case
 
 LITE = "amazon.nova-lite-v1:0"
 THINKING = "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+COUNTING = "anthropic.claude-3-5-sonnet-20240620-v1:0"  # a model with CountTokens
 from wire import Failure, exchange, expect_aws_error, request_bytes
 
 VALIDATION = ("ValidationException",)
@@ -81,7 +83,8 @@ def _h2_model(ctx):
 
 @case("01-h2-long-invocation-arn")
 def _h2_arn(ctx):
-    h2_refused(ctx, "GET", f"/async-invoke/{long_value}")
+    arn = "arn:aws:bedrock:us-east-1:123456789012:async-invoke/" + long_value
+    h2_refused(ctx, "GET", "/async-invoke/" + urllib.parse.quote(arn, safe=""))
 
 
 @case("01-h2-long-next-token")
@@ -138,7 +141,7 @@ DEEP_BODIES = {
     "anthropic-input-schema": ("/model/{a}/invoke", anthropic(tools=[{
         "name": "t", "description": "d", "input_schema": {"type": "object", "properties": hole}}])),
     "invoke-body": ("/model/{a}/invoke", HOLE),
-    "count-tokens-input": ("/model/{m}/count-tokens", {"input": {"converse": {
+    "count-tokens-input": ("/model/{c}/count-tokens", {"input": {"converse": {
         "messages": tool_turns(result_content=[{"json": hole}]), "toolConfig": {"tools": [tool_spec()]}}}}),
     "apply-guardrail": ("/guardrail/gr1/version/1/apply", {"source": "INPUT", "content": HOLE}),
     "guardrail-checks": ("/guardrail-checks/invoke", {"messages": HOLE, "checks": {}}),
@@ -147,7 +150,9 @@ for name, (path, doc) in DEEP_BODIES.items():
     @case(f"03-deep-{name}")
     def _deep(ctx, path=path, doc=doc):
         body = deep_array() if doc == HOLE else with_hole(doc, deep_array())
-        expect_rejected(ctx, "POST", path.format(m=MODEL, a=ANTHROPIC), body)
+        resp = call(ctx, "POST", path.format(m=MODEL, a=ANTHROPIC, c=COUNTING), body)
+        ctx.note(repr(resp))
+        expect_aws_error(resp, types=BAD_INPUT)
 
 
 @case("03-deep-admin-scenario")
@@ -234,18 +239,16 @@ def _budget(ctx):
 
 @case("13-guardrail-checks-300k-text")
 def _checks_300k(ctx):
-    body = {"messages": [{"role": "user", "content": [{"text": "mail bob@example.com now " * 12_000}]}],
-            "checks": {"contentFilter": {"categories": [{"category": c} for c in (
-                       "VIOLENCE", "HATE", "INSULTS", "SEXUAL", "MISCONDUCT")]},
-                   "promptAttack": {"categories": [{"category": "PROMPT_INJECTION"}, {"category": "PROMPT_LEAKAGE"}]},
-                       "sensitiveInformation": {"entities": [{"type": "EMAIL"}]}}}
+    def body(text):
+        return {"messages": [{"role": "user", "content": [{"text": text}]}],
+                "checks": {"contentFilter": {"categories": [{"category": "VIOLENCE"}, {"category": "HATE"}]},
+                           "promptAttack": {"categories": [{"category": "PROMPT_INJECTION"}]},
+                           "sensitiveInformation": {"entities": [{"type": "EMAIL"}]}}}
     start = time.monotonic()
-    resp = call(ctx, "POST", "/guardrail-checks/invoke", body, timeout=10)
-    took = time.monotonic() - start
-    if resp.status == 200 and took > 0.5:
-        raise Failure(f"200 after {took:.2f} s of work: no limit on the text")
-    if resp.status != 200:
-        expect_aws_error(resp, types=VALIDATION)
+    # issue 13: 300 KB ran 1.1 s of CPU, with no limit
+    expect_rejected(ctx, "POST", "/guardrail-checks/invoke", body("mail bob@example.com now " * 12_000), VALIDATION,
+                    control=body("mail bob@example.com now"))
+    ctx.note(f"{time.monotonic() - start:.2f} s")
 
 
 # -- more content the issue did not list ------------------------------------------------------
