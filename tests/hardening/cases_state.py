@@ -180,8 +180,9 @@ def arn_path(arn):
     return "/async-invoke/" + urllib.parse.quote(arn, safe="")
 
 
-def wait_finished(ctx, arns, seconds=4.0):
-    """The GetAsyncInvoke answers once none is InProgress (or the time is up)."""
+def wait_finished(ctx, arns, seconds=10.0):
+    """The GetAsyncInvoke answers once none is InProgress (or the time is up: a completer may
+    retry a failed write with backoff before it gives up)."""
     deadline = time.monotonic() + seconds
     while True:
         got = []

@@ -1,11 +1,12 @@
 """The list of cases and what every case is checked for after it ran."""
 import os
 
+from server import PROBE_LIMIT_S  # noqa: F401  (the runner reads it from here)
+
 # Limits every case is held to (issue 13). Threads: the server has about ten of its own; a
 # server that makes one per connection or stream passes this bound under the cases' load.
 RSS_LIMIT_MB = 300
 MAX_THREADS = int(os.environ.get("HARDENING_MAX_THREADS", "64"))
-PROBE_LIMIT_S = 1.0
 CASE_TIMEOUT_S = 30.0
 
 CASES = []

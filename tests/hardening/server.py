@@ -23,6 +23,7 @@ PROBE_MODEL = "amazon.nova-micro-v1:0"
 # A server whose resident set passes this is killed at once, so that a server without limits
 # cannot take the shared machine down with it (the assertion itself is at 300 MB).
 KILL_RSS_MB = 1536
+PROBE_LIMIT_S = float(os.environ.get("HARDENING_PROBE_LIMIT_S", "1.0"))  # more for sanitizer builds
 DEFAULT_GRACE_S = 5.0  # what a binary without --shutdown-grace is assumed to allow
 
 os.environ.update({
@@ -79,7 +80,7 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def boto_client(port, timeout=1.0):
+def boto_client(port, timeout=PROBE_LIMIT_S):
     return boto3.client(
         "bedrock-runtime", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
         config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=timeout,
@@ -202,7 +203,7 @@ class Server:
         finally:
             conn.close()
 
-    def probe_health(self, timeout=1.0):
+    def probe_health(self, timeout=PROBE_LIMIT_S):
         """Seconds /_emulator/health took; raises when it fails or takes over `timeout`."""
         start = time.monotonic()
         status, _, body = self.http("GET", "/_emulator/health", timeout=timeout)
@@ -211,7 +212,7 @@ class Server:
             raise RuntimeError(f"health answered {status}")
         return took
 
-    def probe_converse(self, client=None, timeout=1.0):
+    def probe_converse(self, client=None, timeout=PROBE_LIMIT_S):
         start = time.monotonic()
         reply = (client or self.client).converse(
             modelId=PROBE_MODEL, messages=[{"role": "user", "content": [{"text": "probe"}]}])
