@@ -2,6 +2,7 @@
 against the README's scenario pattern (2), deep nesting in every JSON-bearing member (3),
 malformed numbers, base64 and limits (13), and encodings."""
 import json
+import re
 import subprocess
 import time
 import urllib.parse
@@ -297,3 +298,33 @@ def _giant_b64(ctx):
         raise Failure(f"no answer ({ex.describe()})")
     if ex.first is not None:
         expect_aws_error(ex.first)
+
+
+@case("x-max-tokens-100k-digits")
+def _max_tokens_digits(ctx):
+    body = with_hole(converse(inferenceConfig={"maxTokens": HOLE}), b"1" * 100_000)
+    expect_rejected(ctx, "POST", f"/model/{MODEL}/converse", body)
+
+
+# Scenario patterns: one engine (RE2) for all; a pattern it refuses is a load error, never a
+# crash or a pattern that silently never matches.
+def scenario_with_pattern(pattern):
+    return {"name": "pattern", "rules": [{"match": {"textRegex": pattern}, "response": {"text": "matched"}}]}
+
+
+for name, pattern in {"unbalanced": "(", "lookahead": "(?=weather)weather", "backreference": "(a)\\1"}.items():
+    @case(f"x-admin-scenario-pattern-{name}")
+    def _admin_pattern(ctx, pattern=pattern):
+        resp = call(ctx, "POST", "/_emulator/scenarios", scenario_with_pattern(pattern))
+        if not 400 <= resp.status < 500 or not isinstance(resp.json(), dict):
+            raise Failure(f"a pattern RE2 refuses was loaded: {resp!r}")
+
+    @case(f"x-validate-pattern-{name}")
+    def _validate_pattern(ctx, pattern=pattern, name=name):
+        path = f"{ctx.server.tmp}/pattern-{name}.json"
+        with open(path, "w") as f:
+            json.dump(scenario_with_pattern(pattern), f, indent=1)
+        out = subprocess.run([srv.binary(), "validate", path], capture_output=True, timeout=10)
+        text = (out.stdout + out.stderr).decode("utf-8", "replace")
+        if out.returncode != 1 or not re.search(rf"pattern-{name}\.json:\d+:\d+:", text):
+            raise Failure(f"validate exited {out.returncode} without FILE:LINE:COLUMN: {text[-200:]!r}")

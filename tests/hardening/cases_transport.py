@@ -439,3 +439,21 @@ def _h2_garbage(ctx):
     ex = exchange(ctx.port, h2.PREFACE + b"\xff" * 64, until="close", timeout=3)
     if not ex.closed:
         raise Failure(f"the connection stayed open ({ex.describe()})")
+
+
+@case("x-h2-slow-uploads", fresh=True)
+def _h2_slow_uploads(ctx):
+    conn = h2.H2(ctx.port)
+    try:
+        conn.read_until(lambda: conn.peer_settings_seen, 2)
+        for i in range(300):
+            sid = 1 + 2 * i
+            conn.headers(sid, h2.request_headers("POST", f"/model/{MODEL}/converse"))
+            conn.data(sid, b'{"messages":')
+        for _ in range(3):
+            conn.read(0.8)  # the monitor samples Threads and probes meanwhile
+            for i in range(300):
+                conn.data(1 + 2 * i, b" ")
+        ctx.note(conn.outcome(1))
+    finally:
+        conn.close(reset=True)
