@@ -16,6 +16,7 @@
 
 #include "core/api_error.h"
 #include "http/event_loop.h"
+#include "http/h2_connections.h"
 #include "http/http2_connection.h"
 #include "http/socket_stream.h"
 
@@ -25,6 +26,8 @@ namespace {
 
 constexpr int kReadTimeoutMs = 30000;
 constexpr int kWriteTimeoutMs = 30000;
+// How long open HTTP/2 streams may take to finish after GOAWAY when the server stops.
+constexpr std::chrono::milliseconds kHttp2ShutdownGrace{5000};
 constexpr int kPollSliceMs = 200;
 
 // Threads for the connections the event loops hand over (HTTP/2, full-duplex and large
@@ -279,6 +282,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
     }
     bool served = loops_->run();
     stopping_.store(true);  // the connection threads finish their answers and end
+    http2_.stop(kHttp2ShutdownGrace);
     threads_.shutdown();
     socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
     if (sock != INVALID_SOCKET) ::close(sock);
@@ -305,7 +309,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       } else {
         Protocol protocol = detect_protocol(fd, stopping_);
         if (protocol == Protocol::kHttp2) {
-          serve_http2_connection(fd, handler_, stopping_, options_.idle_timeout_seconds * 1000);
+          http2_.serve(fd, handler_, options_.idle_timeout_seconds * 1000);
         } else if (protocol == Protocol::kHttp1) {
           serve_http1_connection(fd, {});
         }
@@ -376,6 +380,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   ServerOptions options_;
   RequestHandler handler_;
   std::atomic<bool> stopping_{false};
+  Http2Connections http2_;
   ConnectionThreads threads_;
   std::mutex loops_mutex_;
   std::unique_ptr<EventLoops> loops_;

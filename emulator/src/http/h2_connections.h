@@ -1,0 +1,33 @@
+// The HTTP/2 connections being served, so a stopping server can shut them down gracefully:
+// GOAWAY to each, time for open streams to finish, then an end to those still open.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include "http/server.h"
+
+namespace bedrock::http {
+
+class Http2Connection;
+
+class Http2Connections {
+ public:
+  // Serves one connection on the calling thread until it ends (http2_connection.h). A
+  // connection that starts after stop() has begun is shut down as soon as it has started.
+  void serve(int fd, const RequestHandler& handler, int idle_timeout_ms);
+
+  // Safe from any thread. Every connection sends GOAWAY and finishes its open streams; those
+  // still open after `grace` are closed. Returns once every connection has ended.
+  void stop(std::chrono::milliseconds grace);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ended_;
+  std::set<Http2Connection*> live_;
+  bool stopping_ = false;
+};
+
+}  // namespace bedrock::http
