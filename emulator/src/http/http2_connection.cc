@@ -111,7 +111,10 @@ class Http2Connection::Impl {
     while (!closing_.load() && !connection_broken_) {
       if (shutdown_requested_.load() && !goaway_submitted_) submit_goaway();
       if (!flush()) return;
-      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) return;
+      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) {
+        linger(input);  // GOAWAY sent, by shutdown or for an error nghttp2 handled itself
+        return;
+      }
       int timeout_ms = delayed_.empty() ? kPollSliceMs : submit_due_responses();
       if (!flush()) return;
       pollfd fds[2] = {{fd_, POLLIN, 0}, {waker_->fd(), POLLIN, 0}};
@@ -167,8 +170,9 @@ class Http2Connection::Impl {
     return true;
   }
 
-  // Closing a socket with unread input resets it, and the client may lose the GOAWAY just sent:
-  // stop writing, then read and drop what the client still sends, for a moment at most.
+  // Closing a socket with unread input resets it, and a client whose kernel gets the reset
+  // before it has read the GOAWAY loses it: stop writing, then read and drop what the client
+  // still sends, until it closes or for a moment at most.
   void linger(std::vector<uint8_t>& scratch) {
     ::shutdown(fd_, SHUT_WR);
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLingerMs);

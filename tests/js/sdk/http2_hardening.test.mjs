@@ -326,6 +326,17 @@ describe("HTTP/2 request heads over the limits", () => {
     for (const [name, value] of big) headers[name] = value;
     const response = await h2(server.port, headers, undefined, { maxSendHeaderBlockLength: 1 << 20 });
     assert.equal(response.status, 431, String(response.error));
+    // One field over 16 KiB, and more than 100 fields, each small.
+    const oneBig = await h2(server.port, { ":method": "GET", ":path": "/_emulator/health", "x-one": "v".repeat(20000) });
+    assert.equal(oneBig.status, 431, String(oneBig.error));
+    const many = { ":method": "GET", ":path": "/_emulator/health" };
+    for (let i = 0; i < 101; i++) many[`x-field-${i}`] = "v";
+    const manyFields = await h2(server.port, many);
+    assert.equal(manyFields.status, 431, String(manyFields.error));
+    // Just under every limit still works.
+    const fine = { ":method": "GET", ":path": "/_emulator/health", "x-one": "v".repeat(16000) };
+    for (let i = 0; i < 90; i++) fine[`x-field-${i}`] = "v";
+    assert.equal((await h2(server.port, fine)).status, 200);
     await assertServesOthers(server.port);
   });
 
@@ -394,6 +405,51 @@ describe("HTTP/2 request bodies over the limit", () => {
     const rst = raw.of(FRAME.RST_STREAM).find((f) => f.id === 1);
     assert.equal(rst.payload.readUInt32BE(0), ERROR.NO_ERROR, "RST_STREAM NO_ERROR after the answer (RFC 9113 8.1)");
     raw.close();
+    await assertServesOthers(server.port);
+  });
+});
+
+describe("HTTP/2 request bodies of all streams together", () => {
+  let server;
+  before(async () => {
+    server = await startEmulator();
+  });
+  after(async () => {
+    assert.equal(await server.stop(), 0);
+  });
+
+  // Writes `bytes` of body on a new stream of `session` without ending it; resolves to the
+  // response head if one comes first.
+  function upload(session, bytes) {
+    const stream = session.request({ ":method": "POST", ":path": `/model/${MODEL}/invoke`, "content-type": "application/json" });
+    stream.on("error", () => {});
+    const chunk = Buffer.alloc(1 << 20, 0x61);
+    return new Promise((resolve) => {
+      stream.on("response", (headers) => resolve(headers));
+      (async () => {
+        for (let sent = 0; sent < bytes && !stream.destroyed; sent += chunk.length) {
+          if (!stream.write(chunk)) await Promise.race([new Promise((r) => stream.once("drain", r)), sleep(2000)]);
+        }
+        await sleep(1000);
+        resolve(null);
+      })();
+    });
+  }
+
+  test("past 128 MiB buffered across streams a stream is answered 503; the budget comes back", async () => {
+    const session = http2.connect(`http://127.0.0.1:${server.port}`);
+    session.on("error", () => {});
+    const heads = await Promise.all(Array.from({ length: 6 }, () => upload(session, 24 * (1 << 20))));
+    const busy = heads.filter((h) => h && h[":status"] === 503);
+    assert.ok(busy.length >= 1, JSON.stringify(heads));
+    assert.match(busy[0]["x-amzn-errortype"], /^ServiceUnavailableException/);
+    assert.ok(procStatus(server.pid, "VmHWM") < 300 * 1024, `VmHWM ${procStatus(server.pid, "VmHWM")} kB`);
+    session.destroy();
+    await sleep(200);
+    // The streams are gone and with them what they held: a 20 MB body is read whole again.
+    const whole = await h2(server.port, { ":method": "POST", ":path": `/model/${MODEL}/invoke`, "content-type": "application/json" }, Buffer.alloc(20 * (1 << 20), 0x61));
+    assert.notEqual(whole.status, 503, String(whole.error));
+    assert.ok(!whole.body.includes("25000000"), whole.body);
     await assertServesOthers(server.port);
   });
 });
