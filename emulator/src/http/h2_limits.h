@@ -7,11 +7,12 @@
 
 namespace bedrock::http {
 
-// SETTINGS_MAX_CONCURRENT_STREAMS we advertise. RFC 9113 6.5.2 recommends no less than 100, and
-// 100 is what nghttp2 (nghttpd, h2o) and most front ends send. nghttp2 refuses a stream beyond it
-// with RST_STREAM REFUSED_STREAM until the client acknowledges our SETTINGS, and treats one
-// beyond it afterwards as a connection error (GOAWAY PROTOCOL_ERROR).
-constexpr uint32_t kH2MaxConcurrentStreams = 100;
+// SETTINGS_MAX_CONCURRENT_STREAMS we advertise: 128, as AWS front ends allow (Application Load
+// Balancer documents 128 concurrent requests per HTTP/2 connection; Lambda's endpoint is seen to
+// send 128, rusoto/rusoto#1738); what Bedrock's sends is not known. nghttp2 refuses a stream
+// beyond it with RST_STREAM REFUSED_STREAM until the client has acknowledged our SETTINGS, and
+// treats one beyond it afterwards as a connection error (GOAWAY PROTOCOL_ERROR).
+constexpr uint32_t kH2MaxConcurrentStreams = 128;
 
 // Event streams are produced on a thread each until the transport moves onto the event loops.
 // Per connection no more than the streams it may have open; across the process a bound that
@@ -19,12 +20,12 @@ constexpr uint32_t kH2MaxConcurrentStreams = 100;
 constexpr size_t kH2MaxProducersPerConnection = kH2MaxConcurrentStreams;
 constexpr size_t kH2MaxProducersTotal = 256;
 
-// Request head: the same bound for :path as for an HTTP/1.1 request line, and for any one
-// field. A real request is far below it: modelId and invocationArn are at most 2,048 characters
-// (service model), 6 KiB percent-encoded.
+// Request head: :path and any one field up to 16 KiB (cpp-httplib caps an HTTP/1.1 request URI
+// at 8 KiB). A real request is far below it: modelId and invocationArn are at most 2,048
+// characters (service model), 6 KiB percent-encoded.
 constexpr size_t kH2MaxHeaderFieldBytes = 16 * 1024;
 // The whole header list as RFC 9113 6.5.2 counts it (name + value + 32 per field), advertised
-// as SETTINGS_MAX_HEADER_LIST_SIZE, and a count of fields as cpp-httplib caps HTTP/1.1 (100).
+// as SETTINGS_MAX_HEADER_LIST_SIZE, and a count of fields; an SDK request carries about 15.
 constexpr size_t kH2MaxHeaderListBytes = 64 * 1024;
 constexpr size_t kH2MaxHeaderFields = 100;
 
