@@ -1,10 +1,11 @@
 // Hostile and oversized HTTP/2 input against the running server: a flood of streams on one
-// connection, header blocks and :path over the limits, a 300 MB DATA body, requests cut before
-// END_STREAM, and SIGTERM with streams open. Each case asserts the answer RFC 9113 asks for,
+// connection, thread creation failing, header blocks and :path over the limits, a 300 MB DATA
+// body, requests cut before END_STREAM, and SIGTERM with streams open. Each case asserts the answer RFC 9113 asks for,
 // bounded threads and memory, and that another client is served within 1 s afterwards.
 // Raw frames (node:net) where a well-behaved client cannot produce the input; node:http2 else.
 // Run: cd tests/js && node --test sdk/http2_hardening.test.mjs
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import net from "node:net";
@@ -288,6 +289,41 @@ describe("HTTP/2 streams and threads are bounded", () => {
     while (procStatus(server.pid, "Threads") > baseline + 4 && Date.now() < settle) await sleep(50);
     assert.ok(procStatus(server.pid, "Threads") <= baseline + 4, "producer threads end with their connection");
     await http1Request(server.port, "DELETE", "/_emulator/scenarios");
+  });
+});
+
+describe("HTTP/2 when a producer thread cannot be created", () => {
+  let server;
+  before(async () => {
+    server = await startEmulator();
+  });
+  after(async () => {
+    assert.equal(await server.stop(), 0);
+  });
+
+  test("std::thread failing (address space exhausted) is answered 503, the process lives", async () => {
+    await loadScenario(server.port, [{ match: { operation: "ConverseStream" }, latency: { betweenEventsMs: 1000 } }]);
+    const raw = await RawH2.open(server.port);
+    raw.attach();
+    await raw.until(() => raw.of(FRAME.SETTINGS).length > 0, 3000, "the server's SETTINGS");
+    // Room for a few 8 MiB thread stacks more, not for 60: pthread_create fails with EAGAIN.
+    const vmKb = procStatus(server.pid, "VmSize");
+    execFileSync("prlimit", ["--pid", String(server.pid), `--as=${(vmKb + 64 * 1024) * 1024}:unlimited`]);
+    try {
+      for (let i = 0; i < 60; i++) {
+        raw.headers(2 * i + 1, requestFields("POST", `/model/${MODEL}/converse-stream`, [["content-type", "application/json"]]), false);
+        raw.data(2 * i + 1, CONVERSE_BODY, true);
+      }
+      await raw.until(() => new Set(raw.of(FRAME.HEADERS).map((f) => f.id)).size === 60 || raw.closed, 5000, "60 answers");
+    } finally {
+      execFileSync("prlimit", ["--pid", String(server.pid), "--as=unlimited:unlimited"]);
+    }
+    const busy = new Set(
+      raw.of(FRAME.DATA).filter((f) => f.payload.toString().includes("Bedrock is unable to process your request.")).map((f) => f.id),
+    );
+    assert.ok(busy.size > 0, `${busy.size} of 60 answered 503; frames ${raw.summary()}`);
+    raw.close();
+    await assertServesOthers(server.port);
   });
 });
 
