@@ -2,174 +2,122 @@
 
 #include <nghttp2/nghttp2.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "http/h2_body_stream.h"
+#include "http/h2_budget.h"
+#include "http/h2_limits.h"
+#include "http/h2_refusal.h"
+#include "http/h2_stream_channel.h"
+#include "http/h2_waker.h"
 #include "http/socket_stream.h"
 
 namespace bedrock::http {
 
 namespace {
 
-// A producer may run ahead of the client by this much before write() waits for the session
-// to drain; keeps memory bounded when a client reads slowly.
-constexpr size_t kMaxQueuedStreamBytes = 1 << 20;
-// Client uploads: a large window so request bodies do not stall on WINDOW_UPDATE round trips.
-constexpr int32_t kLocalWindowSize = 16 << 20;
 constexpr int kPollSliceMs = 200;
-
-// Frames produced by a streaming operation, waiting for the session to send them.
-class StreamChannel final : public EventSink {
- public:
-  explicit StreamChannel(int wake_fd) : wake_fd_(wake_fd) {}
-
-  bool write(std::string_view bytes) override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return cancelled_ || queued_.size() - offset_ < kMaxQueuedStreamBytes; });
-    if (cancelled_) return false;
-    queued_.append(bytes);
-    lock.unlock();
-    wake();
-    return true;
-  }
-
-  bool wait_until(std::chrono::steady_clock::time_point deadline) override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait_until(lock, deadline, [&] { return cancelled_; });
-    return !cancelled_;
-  }
-
-  void finish() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      finished_ = true;
-    }
-    wake();
-  }
-
-  void cancel() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      cancelled_ = true;
-    }
-    cv_.notify_all();
-  }
-
-  void abort(TransportFault fault) override {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (fault_ == TransportFault::kNone) fault_ = fault;
-      finished_ = true;
-    }
-    wake();
-  }
-
-  // A fault the producer asked for, once every byte queued before it has been sent.
-  TransportFault due_fault() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return queued_.size() == offset_ ? fault_ : TransportFault::kNone;
-  }
-
-  // Copies up to `length` queued bytes; sets `eof` once everything has been taken after
-  // finish(). Returns -1 when nothing is queued yet.
-  ssize_t take(uint8_t* buf, size_t length, bool& eof) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    size_t available = queued_.size() - offset_;
-    if (available == 0) {
-      if (fault_ != TransportFault::kNone) {
-        wake();  // everything before the fault is out: the connection loop breaks the stream
-        return -1;
-      }
-      if (finished_) {
-        eof = true;
-        return 0;
-      }
-      return -1;
-    }
-    size_t count = std::min(length, available);
-    std::memcpy(buf, queued_.data() + offset_, count);
-    offset_ += count;
-    if (offset_ == queued_.size()) {
-      queued_.clear();
-      offset_ = 0;
-    }
-    // A pending fault is not an end: the connection loop breaks the stream once the rest is out.
-    eof = finished_ && fault_ == TransportFault::kNone && offset_ == queued_.size();
-    cv_.notify_all();
-    return static_cast<ssize_t>(count);
-  }
-
- private:
-  void wake() {
-    uint64_t one = 1;
-    ssize_t ignored = ::write(wake_fd_, &one, sizeof(one));
-    (void)ignored;
-  }
-
-  int wake_fd_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::string queued_;
-  size_t offset_ = 0;
-  bool finished_ = false;
-  bool cancelled_ = false;
-  TransportFault fault_ = TransportFault::kNone;
-};
+// After a connection error: how long, and for how many bytes, the client's input is drained.
+constexpr int kLingerMs = 500;
+constexpr size_t kLingerMaxBytes = 1 << 20;
 
 struct StreamState {
+  ~StreamState() {
+    if (body_reserved > 0) h2_buffered_body_bytes().give_back(body_reserved);
+  }
+  void release_body() {
+    std::string().swap(request.body);
+    h2_buffered_body_bytes().give_back(body_reserved);
+    body_reserved = 0;
+  }
+
   Request request;
-  std::shared_ptr<BodyChannel> body_channel;  // a request body streamed to the operation
+  std::shared_ptr<H2BodyStream> body_stream;  // a request body streamed to the operation
   bool dispatched = false;
-  bool request_too_large = false;
+  // The head as RFC 9113 6.5.2 counts it, and the first limit it broke.
+  size_t header_bytes = 0;
+  size_t header_fields = 0;
+  std::optional<H2Refusal> head_refusal;
+  bool refused = false;       // answered by the transport; the rest of the body is dropped
+  size_t body_reserved = 0;   // bytes of h2_buffered_body_bytes() held by request.body
   std::string response_body;  // unary answers
   size_t response_offset = 0;
   bool truncate_body = false;  // TransportFault::kTruncate: half the body, then RST_STREAM
-  std::shared_ptr<StreamChannel> channel;  // event streams
+  std::shared_ptr<H2StreamChannel> channel;  // event streams
   bool deferred = false;
 };
 
-class Connection {
- public:
-  Connection(int fd, const RequestHandler& handler, const std::atomic<bool>& stopping,
-             int idle_timeout_ms)
-      : fd_(fd), handler_(handler), stopping_(stopping), idle_timeout_ms_(idle_timeout_ms) {
-    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  }
+// A declared content-length over the body cap; nghttp2 has already checked its syntax.
+bool declares_too_long_body(const Request& request) {
+  const std::string* length = request.headers.find("content-length");
+  if (!length) return false;
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(length->data(), length->data() + length->size(), value);
+  return error == std::errc::result_out_of_range ||
+         (error == std::errc() && value > kMaxRequestBodyBytes);
+}
 
-  ~Connection() {
+}  // namespace
+
+class Http2Connection::Impl {
+ public:
+  Impl(int fd, const RequestHandler& handler, int idle_timeout_ms)
+      : fd_(fd),
+        handler_(handler),
+        idle_timeout_ms_(idle_timeout_ms),
+        waker_(std::make_shared<H2Waker>()) {}
+
+  ~Impl() {
     for (auto& [id, stream] : streams_) {
       if (stream->channel) stream->channel->cancel();
-      if (stream->body_channel) stream->body_channel->finish(/*gone=*/true);
+      if (stream->body_stream) stream->body_stream->finish(/*gone=*/true);
     }
     for (auto& p : producers_) p.thread.join();
     if (session_) nghttp2_session_del(session_);
-    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  void begin_shutdown() {
+    shutdown_requested_.store(true);
+    waker_->wake();
+  }
+
+  void close_now() {
+    closing_.store(true);
+    // Also ends a send or poll that is waiting for a slow client.
+    ::shutdown(fd_, SHUT_RDWR);
+    waker_->wake();
   }
 
   void run() {
-    if (wake_fd_ < 0 || !start_session()) return;
+    if (!waker_->ok() || !start_session()) return;
     std::vector<uint8_t> input(64 * 1024);
     int idle_ms = 0;
-    while (!stopping_.load() && !connection_broken_) {
+    while (!closing_.load() && !connection_broken_) {
+      if (shutdown_requested_.load() && !goaway_submitted_) submit_goaway();
       if (!flush()) return;
-      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) return;
+      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) {
+        linger(input);  // GOAWAY sent, by shutdown or for an error nghttp2 handled itself
+        return;
+      }
       int timeout_ms = delayed_.empty() ? kPollSliceMs : submit_due_responses();
       if (!flush()) return;
-      pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      pollfd fds[2] = {{fd_, POLLIN, 0}, {waker_->fd(), POLLIN, 0}};
       int rc = ::poll(fds, 2, timeout_ms);
       if (rc < 0 && errno != EINTR) return;
       if (rc <= 0) {
@@ -178,14 +126,18 @@ class Connection {
         continue;
       }
       idle_ms = 0;
-      if (fds[1].revents & POLLIN) resume_deferred_streams();
-      if (connection_broken_) return;
+      if (fds[1].revents & POLLIN) on_wake();
+      if (connection_broken_ || closing_.load()) return;
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         ssize_t n;
         do n = ::recv(fd_, input.data(), input.size(), 0);
         while (n < 0 && errno == EINTR);
         if (n <= 0) return;
-        if (nghttp2_session_mem_recv(session_, input.data(), static_cast<size_t>(n)) < 0) return;
+        if (nghttp2_session_mem_recv(session_, input.data(), static_cast<size_t>(n)) < 0) {
+          flush();  // the GOAWAY nghttp2 queued for the connection error
+          linger(input);
+          return;
+        }
       }
     }
   }
@@ -198,17 +150,48 @@ class Connection {
     nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
+    nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, on_frame_send);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
-    int rv = nghttp2_session_server_new(&session_, callbacks, this);
+    nghttp2_option* option;
+    nghttp2_option_new(&option);
+    // The window opens only for bytes we keep (h2_limits.h): consumed by hand.
+    nghttp2_option_set_no_auto_window_update(option, 1);
+    int rv = nghttp2_session_server_new2(&session_, callbacks, this, option);
+    nghttp2_option_del(option);
     nghttp2_session_callbacks_del(callbacks);
     if (rv != 0) return false;
     nghttp2_settings_entry settings[] = {
-        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000},
-        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kLocalWindowSize},
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kH2MaxConcurrentStreams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kH2StreamWindowBytes},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kH2MaxHeaderListBytes},
     };
-    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
-    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kLocalWindowSize);
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kH2ConnectionWindowBytes);
     return true;
+  }
+
+  // Closing a socket with unread input resets it, and a client whose kernel gets the reset
+  // before it has read the GOAWAY loses it: stop writing, then read and drop what the client
+  // still sends, until it closes or for a moment at most.
+  void linger(std::vector<uint8_t>& scratch) {
+    ::shutdown(fd_, SHUT_WR);
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLingerMs);
+    size_t dropped = 0;
+    while (dropped < kLingerMaxBytes && wait_for_socket(fd_, POLLIN, kLingerMs) &&
+           std::chrono::steady_clock::now() < until) {
+      ssize_t n = ::recv(fd_, scratch.data(), scratch.size(), 0);
+      if (n <= 0) return;
+      dropped += static_cast<size_t>(n);
+    }
+  }
+
+  // Streams above the last one processed are refused by nghttp2 from now on; the client may
+  // retry them elsewhere (RFC 9113 6.8). The connection ends once the open ones have.
+  void submit_goaway() {
+    goaway_submitted_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
   }
 
   // Sends everything the session has to send, in as few system calls as it allows.
@@ -234,7 +217,8 @@ class Connection {
       ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
-        if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_for_socket(fd_, POLLOUT, 30000)) {
+        if ((errno == EAGAIN || errno == EWOULDBLOCK) && !closing_.load() &&
+            wait_for_socket(fd_, POLLOUT, 30000)) {
           continue;
         }
         return false;
@@ -244,12 +228,16 @@ class Connection {
     return true;
   }
 
-  void resume_deferred_streams() {
-    uint64_t count;
-    while (::read(wake_fd_, &count, sizeof(count)) > 0) {
-    }
+  // Producers queued frames or ended, operations read streamed body bytes.
+  void on_wake() {
+    waker_->drain();
     std::vector<std::pair<int32_t, TransportFault>> faults;
     for (auto& [id, stream] : streams_) {
+      if (stream->body_stream) {
+        if (size_t read = stream->body_stream->take_read_bytes()) {
+          nghttp2_session_consume(session_, id, read);
+        }
+      }
       if (stream->channel) {
         TransportFault fault = stream->channel->due_fault();
         if (fault != TransportFault::kNone) {
@@ -294,6 +282,7 @@ class Connection {
     auto query_start = request.target.find('?');
     request.path = request.target.substr(0, query_start);
     Response response = handler_(request);
+    state.release_body();  // the handler has read it; an answer never refers back to it
     if (response.delay.count() > 0) {
       // Held without blocking the connection: run() submits it when it is due.
       auto due = std::chrono::steady_clock::now() + response.delay;
@@ -302,6 +291,15 @@ class Connection {
       return;
     }
     submit(id, state, std::move(response));
+  }
+
+  // Answers a request that will never reach an operation. DATA still arriving for it is
+  // dropped; once the answer is out, on_frame_send asks the client to stop sending.
+  void refuse(int32_t id, StreamState& state, H2Refusal refusal) {
+    state.refused = true;
+    state.release_body();
+    if (state.body_stream) state.body_stream->finish(/*gone=*/true);
+    submit(id, state, h2_refusal(refusal));
   }
 
   // Submits answers whose scripted delay is over; returns how long until the next one is due.
@@ -322,10 +320,39 @@ class Connection {
     return next_ms;
   }
 
+  // Runs `producer` on a thread of its own, if this connection and the process have one to
+  // spare and the system gives it.
+  bool start_producer(StreamState& state, std::function<void(EventSink&)> producer) {
+    reap_finished_producers();
+    if (producers_.size() >= kH2MaxProducersPerConnection) return false;
+    if (!h2_producer_threads().try_take(1)) return false;
+    auto channel = std::make_shared<H2StreamChannel>(waker_);
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    try {
+      producers_.push_back({std::thread([channel, done, producer = std::move(producer)] {
+                              producer(*channel);
+                              channel->finish();
+                              h2_producer_threads().give_back(1);
+                              done->store(true);
+                            }),
+                            done});
+    } catch (const std::system_error&) {
+      h2_producer_threads().give_back(1);
+      return false;
+    }
+    state.channel = std::move(channel);
+    return true;
+  }
+
   void submit(int32_t id, StreamState& state, Response response) {
     if (response.fault != TransportFault::kNone && response.fault != TransportFault::kTruncate) {
       break_stream(id, response.fault);
       return;
+    }
+    if (response.is_streaming() && !start_producer(state, std::move(response.stream_producer))) {
+      state.refused = true;
+      if (state.body_stream) state.body_stream->finish(/*gone=*/true);
+      response = h2_refusal(H2Refusal::kBusy);
     }
     state.truncate_body = response.fault == TransportFault::kTruncate;
 
@@ -340,9 +367,8 @@ class Connection {
     };
     add(":status", std::to_string(response.status));
     for (const auto& [name, value] : response.headers.entries()) add(name, value);
-    if (!response.is_streaming()) {
-      add("content-length", std::to_string(response.body.size()));
-    }
+    bool streaming = static_cast<bool>(state.channel);
+    if (!streaming) add("content-length", std::to_string(response.body.size()));
     for (size_t i = 0; i < storage.size(); i += 2) {
       nva.push_back({reinterpret_cast<uint8_t*>(storage[i].data()),
                      reinterpret_cast<uint8_t*>(storage[i + 1].data()), storage[i].size(),
@@ -352,22 +378,8 @@ class Connection {
     nghttp2_data_provider provider{};
     provider.source.ptr = &state;
     provider.read_callback = read_body;
-    bool has_body = response.is_streaming() || !response.body.empty();
-    if (response.is_streaming()) {
-      state.channel = std::make_shared<StreamChannel>(wake_fd_);
-      auto channel = state.channel;
-      auto producer = std::move(response.stream_producer);
-      reap_finished_producers();
-      auto done = std::make_shared<std::atomic<bool>>(false);
-      producers_.push_back({std::thread([channel, done, producer = std::move(producer)] {
-                              producer(*channel);
-                              channel->finish();
-                              done->store(true);
-                            }),
-                            done});
-    } else {
-      state.response_body = std::move(response.body);
-    }
+    bool has_body = streaming || !response.body.empty();
+    if (!streaming) state.response_body = std::move(response.body);
     nghttp2_submit_response(session_, id, nva.data(), nva.size(), has_body ? &provider : nullptr);
   }
 
@@ -401,91 +413,128 @@ class Connection {
   }
 
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    auto* self = static_cast<Connection*>(user);
+    auto* self = static_cast<Impl*>(user);
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
       self->streams_[frame->hd.stream_id] = std::make_unique<StreamState>();
     }
     return 0;
   }
 
+  // Every field is decoded (the HPACK state must stay in step, RFC 9113 10.5.1) but none is
+  // kept once the head has broken a limit: the stream is answered when the head is complete.
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
                        size_t namelen, const uint8_t* value, size_t valuelen, uint8_t, void* user) {
-    auto* self = static_cast<Connection*>(user);
+    auto* self = static_cast<Impl*>(user);
     StreamState* state = self->stream(frame->hd.stream_id);
-    if (!state) return 0;
-    std::string n(reinterpret_cast<const char*>(name), namelen);
+    if (!state || state->dispatched) return 0;
+    state->header_bytes += namelen + valuelen + 32;
+    ++state->header_fields;
+    if (state->head_refusal) return 0;
+    std::string_view n(reinterpret_cast<const char*>(name), namelen);
+    if (n == ":path" && valuelen > kH2MaxHeaderFieldBytes) {
+      state->head_refusal = H2Refusal::kPathTooLong;
+    } else if (namelen + valuelen > kH2MaxHeaderFieldBytes ||
+               state->header_bytes > kH2MaxHeaderListBytes ||
+               state->header_fields > kH2MaxHeaderFields) {
+      state->head_refusal = H2Refusal::kHeadersTooLarge;
+    }
+    if (state->head_refusal) {
+      state->request = Request();
+      return 0;
+    }
     std::string v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":method") {
       state->request.method = std::move(v);
     } else if (n == ":path") {
       state->request.target = std::move(v);
     } else {
-      state->request.headers.add(std::move(n), std::move(v));
+      state->request.headers.add(std::string(n), std::move(v));
     }
     return 0;
   }
 
-  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
-                           size_t len, void* user) {
-    auto* self = static_cast<Connection*>(user);
-    if (StreamState* state = self->stream(stream_id)) {
-      if (state->body_channel) {
-        state->body_channel->push(std::string(reinterpret_cast<const char*>(data), len));
+  static int on_data_chunk(nghttp2_session* session, uint8_t, int32_t stream_id,
+                           const uint8_t* data, size_t len, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    StreamState* state = self->stream(stream_id);
+    if (state && !state->refused && state->body_stream) {
+      // Consumed (the window reopened) as the operation reads it.
+      state->body_stream->push(std::string(reinterpret_cast<const char*>(data), len));
+      return 0;
+    }
+    if (state && !state->refused && !state->dispatched) {
+      if (state->request.body.size() + len > kMaxRequestBodyBytes) {
+        self->refuse(stream_id, *state, H2Refusal::kBodyTooLarge);
+      } else if (!h2_buffered_body_bytes().try_take(len)) {
+        self->refuse(stream_id, *state, H2Refusal::kBusy);
       } else {
+        state->body_reserved += len;
         state->request.body.append(reinterpret_cast<const char*>(data), len);
+        nghttp2_session_consume(session, stream_id, len);
+        return 0;
       }
     }
+    // Dropped: the connection window reopens, the stream's does not.
+    nghttp2_session_consume_connection(session, len);
     return 0;
   }
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    auto* self = static_cast<Connection*>(user);
+    auto* self = static_cast<Impl*>(user);
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
-    StreamState* state = self->stream(frame->hd.stream_id);
-    if (!state) return 0;
+    int32_t id = frame->hd.stream_id;
+    StreamState* state = self->stream(id);
+    if (!state || state->refused) return 0;
     bool body_ended = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
-    if (frame->hd.type == NGHTTP2_HEADERS && !body_ended && !state->dispatched &&
-        state->request.wants_streamed_body()) {
-      // Full duplex: the operation starts now and reads the body as it arrives.
-      state->body_channel = std::make_shared<BodyChannel>();
-      state->request.body_stream = state->body_channel;
-      self->dispatch(frame->hd.stream_id, *state);
-      return 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && !state->dispatched) {
+      if (state->head_refusal) {
+        self->refuse(id, *state, *state->head_refusal);
+        return 0;
+      }
+      if (frame->headers.cat == NGHTTP2_HCAT_REQUEST && declares_too_long_body(state->request)) {
+        self->refuse(id, *state, H2Refusal::kBodyTooLarge);
+        return 0;
+      }
+      if (!body_ended && state->request.wants_streamed_body()) {
+        // Full duplex: the operation starts now and reads the body as it arrives.
+        state->body_stream = std::make_shared<H2BodyStream>(self->waker_);
+        state->request.body_stream = state->body_stream;
+        self->dispatch(id, *state);
+        return 0;
+      }
     }
+    // Only a complete request is dispatched: a stream reset or cut before END_STREAM never is.
     if (!body_ended) return 0;
     if (state->dispatched) {
-      if (state->body_channel) state->body_channel->finish();
+      if (state->body_stream) state->body_stream->finish();
     } else {
-      self->dispatch(frame->hd.stream_id, *state);
+      self->dispatch(id, *state);
+    }
+    return 0;
+  }
+
+  // A complete answer sent while the client is still sending: RST_STREAM NO_ERROR asks it to
+  // stop without error (RFC 9113 8.1).
+  static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+    bool ends_stream = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+                       (frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
+    if (ends_stream && nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
     }
     return 0;
   }
 
   static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
-    auto* self = static_cast<Connection*>(user);
+    auto* self = static_cast<Impl*>(user);
     auto it = self->streams_.find(stream_id);
     if (it != self->streams_.end()) {
       if (it->second->channel) it->second->channel->cancel();
-      if (it->second->body_channel) it->second->body_channel->finish(/*gone=*/true);
+      if (it->second->body_stream) it->second->body_stream->finish(/*gone=*/true);
       self->streams_.erase(it);
     }
     return 0;
   }
 
-  int fd_;
-  const RequestHandler& handler_;
-  const std::atomic<bool>& stopping_;
-  int idle_timeout_ms_;
-  int wake_fd_ = -1;
-  nghttp2_session* session_ = nullptr;
-  bool connection_broken_ = false;
-  struct Delayed {
-    std::chrono::steady_clock::time_point due;
-    int32_t id;
-    Response response;
-  };
-  std::vector<Delayed> delayed_;
-  std::map<int32_t, std::unique_ptr<StreamState>> streams_;
   // A stream's producer thread; joined once done, so a long-lived connection with many
   // streams does not keep a thread (and its stack) per stream it ever served.
   struct Producer {
@@ -502,15 +551,34 @@ class Connection {
       }
     }
   }
+
+  struct Delayed {
+    std::chrono::steady_clock::time_point due;
+    int32_t id;
+    Response response;
+  };
+
+  int fd_;
+  const RequestHandler& handler_;
+  int idle_timeout_ms_;
+  std::shared_ptr<H2Waker> waker_;
+  nghttp2_session* session_ = nullptr;
+  bool connection_broken_ = false;
+  std::atomic<bool> shutdown_requested_{false};
+  std::atomic<bool> closing_{false};
+  bool goaway_submitted_ = false;
+  std::vector<Delayed> delayed_;
+  std::map<int32_t, std::unique_ptr<StreamState>> streams_;
   std::vector<Producer> producers_;
 };
 
-}  // namespace
+Http2Connection::Http2Connection(int fd, const RequestHandler& handler, int idle_timeout_ms)
+    : impl_(std::make_unique<Impl>(fd, handler, idle_timeout_ms)) {}
 
-void serve_http2_connection(int fd, const RequestHandler& handler,
-                            const std::atomic<bool>& stopping, int idle_timeout_ms) {
-  Connection connection(fd, handler, stopping, idle_timeout_ms);
-  connection.run();
-}
+Http2Connection::~Http2Connection() = default;
+
+void Http2Connection::run() { impl_->run(); }
+void Http2Connection::begin_shutdown() { impl_->begin_shutdown(); }
+void Http2Connection::close_now() { impl_->close_now(); }
 
 }  // namespace bedrock::http

@@ -17,6 +17,7 @@
 
 #include "core/api_error.h"
 #include "http/event_loop.h"
+#include "http/h2_connections.h"
 #include "http/http2_connection.h"
 #include "http/socket_stream.h"
 
@@ -389,6 +390,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
     }
     bool ended = threads_.shutdown(grace_ends);
     if (!ended) {
+      http2_.close_now();
       shut_down_live_connections();
       ended = threads_.shutdown(std::max(grace_ends, Clock::now()) + kUnwindTime);
     }
@@ -426,7 +428,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
     }
     bool queued = threads_.enqueue([this, fd, http2, received = std::move(received)]() mutable {
       if (http2) {
-        serve_http2_connection(fd, handler_, stopping_, options_.idle_timeout_seconds * 1000);
+        http2_.serve(fd, handler_, options_.idle_timeout_seconds * 1000);
       } else {
         serve_http1_connection(fd, std::move(received));
       }
@@ -446,24 +448,16 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // A connection a thread serves. `begin_shutdown` is called once when the server starts
-  // stopping, for a connection that can end itself gracefully: the place for an HTTP/2
-  // connection's GOAWAY (Http2Connection::begin_shutdown, once it exists; serve_http2_connection
-  // ends its connection at once when `stopping_` turns true). HTTP/1.1 connections need none:
-  // they take no further request once stopping. A hook must not block or end the connection
-  // itself (it runs with live_mutex_ held).
-  struct LiveConnection {
-    std::function<void()> begin_shutdown;
-  };
+  // A connection a thread serves, so that its socket can be shut down when the grace period
+  // ends. HTTP/2 connections end gracefully through http2_ (GOAWAY first); HTTP/1.1 connections
+  // take no further request once stopping.
+  struct LiveConnection {};
 
   // With loops_mutex_ held.
   void begin_stop() {
     stopping_.store(true);
     grace_ends_ = Clock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
-    std::lock_guard<std::mutex> lock(live_mutex_);
-    for (auto& [fd, live] : live_) {
-      if (live.begin_shutdown) live.begin_shutdown();
-    }
+    http2_.begin_shutdown();
   }
 
   // The grace period is over: every socket a thread still serves is shut down, so that its
@@ -574,6 +568,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   std::atomic<bool> stopping_{false};  // no new connection, request or HTTP/2 stream
   std::atomic<bool> threads_abandoned_{false};
   BodyBudget body_budget_;
+  Http2Connections http2_;
   ConnectionThreads threads_;
   std::mutex loops_mutex_;
   std::unique_ptr<EventLoops> loops_;

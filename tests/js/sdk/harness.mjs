@@ -19,7 +19,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const BINARY = process.env.BEDROCK_EMULATOR_BIN ?? join(REPO, "build/bedrock-emulator");
 const BANNER = /^bedrock-emulator \S+ listening on http:\/\/127\.0\.0\.1:(\d+) \(HTTP\/1\.1 and HTTP\/2\)$/;
 
-// Starts one server; resolves to { port, endpoint, stop() } where stop() resolves to the exit code.
+// Starts one server; resolves to { port, endpoint, pid, stop() } where stop() resolves to the exit
+// code.
 export async function startEmulator(timeoutMs = 15000) {
   accessSync(BINARY, constants.X_OK);
   const dataDir = mkdtempSync(join(tmpdir(), "bedrock-emulator-js-"));
@@ -64,7 +65,7 @@ export async function startEmulator(timeoutMs = 15000) {
   }
   lines.on("line", () => {}); // keep draining stdout
   const port = Number(match[1]);
-  return { port, endpoint: `http://127.0.0.1:${port}`, stop };
+  return { port, endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop };
 }
 
 export const CLIENT_KINDS = ["http2-default", "http1-NodeHttpHandler"];
