@@ -225,9 +225,9 @@ TEST_CASE("chunked bodies decode strictly", "[http][chunked]") {
     CHECK(bad.refusal == Refusal::kMalformed);
   }
   CHECK(decode(std::string(2000, '0')).refusal == Refusal::kMalformed);  // endless size line
-  Decoded large = decode("1400000\r\n", 100);                            // 20 MiB: the limit itself
+  Decoded large = decode("17d7840\r\n", 100);  // 25,000,000 bytes: the limit itself
   CHECK(large.state == ChunkDecoder::State::kMore);
-  Decoded over = decode("1400001\r\n", 100);
+  Decoded over = decode("17d7841\r\n", 100);
   CHECK(over.refusal == Refusal::kBodyTooLarge);
   Decoded truncated = decode("5\r\nhel");
   CHECK(truncated.state == ChunkDecoder::State::kMore);  // never done: the body is incomplete

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "http/request_limits.h"
+
 namespace bedrock::http {
 
 // SETTINGS_MAX_CONCURRENT_STREAMS we advertise: 128, as AWS front ends allow (Application Load
@@ -20,21 +22,11 @@ constexpr uint32_t kH2MaxConcurrentStreams = 128;
 constexpr size_t kH2MaxProducersPerConnection = kH2MaxConcurrentStreams;
 constexpr size_t kH2MaxProducersTotal = 256;
 
-// Request head: :path and any one field up to 16 KiB (cpp-httplib caps an HTTP/1.1 request URI
-// at 8 KiB). A real request is far below it: modelId and invocationArn are at most 2,048
-// characters (service model), 6 KiB percent-encoded.
+// Request head (besides request_limits.h, which also holds :path and the header list): any one
+// field up to 16 KiB, ALB's documented limit for a header line (cpp-httplib holds HTTP/1.1 lines
+// to 8 KiB). The header list is counted as RFC 9113 6.5.2 counts it (name + value + 32 per field)
+// and advertised as SETTINGS_MAX_HEADER_LIST_SIZE.
 constexpr size_t kH2MaxHeaderFieldBytes = 16 * 1024;
-// The whole header list as RFC 9113 6.5.2 counts it (name + value + 32 per field), advertised
-// as SETTINGS_MAX_HEADER_LIST_SIZE, and a count of fields; an SDK request carries about 15.
-constexpr size_t kH2MaxHeaderListBytes = 64 * 1024;
-constexpr size_t kH2MaxHeaderFields = 100;
-
-// Request body: the service model's InvokeModel `body` blob (max 25000000); real Bedrock answers
-// a larger one with "Member must have length less than or equal to 25000000".
-constexpr size_t kMaxRequestBodyBytes = 25000000;
-// Request bodies buffered by every HTTP/2 stream of the process together; a stream that would go
-// past it is refused with 503 (retried by the SDKs) rather than made to wait.
-constexpr size_t kH2MaxBufferedBodyBytesTotal = 128 * 1024 * 1024;
 
 // Flow control: each stream may have this much unconsumed data in flight. Buffered bodies are
 // consumed as they arrive (up to the body cap); a streamed (full-duplex) body as the operation

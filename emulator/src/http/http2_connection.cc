@@ -20,12 +20,13 @@
 #include <thread>
 #include <vector>
 
+#include "http/allowance.h"
 #include "http/h2_body_stream.h"
-#include "http/h2_budget.h"
 #include "http/h2_limits.h"
-#include "http/h2_refusal.h"
 #include "http/h2_stream_channel.h"
 #include "http/h2_waker.h"
+#include "http/refusal.h"
+#include "http/request_limits.h"
 #include "http/socket_stream.h"
 
 namespace bedrock::http {
@@ -39,11 +40,11 @@ constexpr size_t kLingerMaxBytes = 1 << 20;
 
 struct StreamState {
   ~StreamState() {
-    if (body_reserved > 0) h2_buffered_body_bytes().give_back(body_reserved);
+    if (body_reserved > 0) request_body_bytes().give_back(body_reserved);
   }
   void release_body() {
     std::string().swap(request.body);
-    h2_buffered_body_bytes().give_back(body_reserved);
+    request_body_bytes().give_back(body_reserved);
     body_reserved = 0;
   }
 
@@ -53,9 +54,9 @@ struct StreamState {
   // The head as RFC 9113 6.5.2 counts it, and the first limit it broke.
   size_t header_bytes = 0;
   size_t header_fields = 0;
-  std::optional<H2Refusal> head_refusal;
+  std::optional<Refusal> head_refusal;
   bool refused = false;       // answered by the transport; the rest of the body is dropped
-  size_t body_reserved = 0;   // bytes of h2_buffered_body_bytes() held by request.body
+  size_t body_reserved = 0;   // bytes of request_body_bytes() held by request.body
   std::string response_body;  // unary answers
   size_t response_offset = 0;
   bool truncate_body = false;  // TransportFault::kTruncate: half the body, then RST_STREAM
@@ -69,8 +70,7 @@ bool declares_too_long_body(const Request& request) {
   if (!length) return false;
   uint64_t value = 0;
   auto [end, error] = std::from_chars(length->data(), length->data() + length->size(), value);
-  return error == std::errc::result_out_of_range ||
-         (error == std::errc() && value > kMaxRequestBodyBytes);
+  return error == std::errc::result_out_of_range || (error == std::errc() && value > kMaxBody);
 }
 
 }  // namespace
@@ -163,7 +163,7 @@ class Http2Connection::Impl {
     nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kH2MaxConcurrentStreams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kH2StreamWindowBytes},
-        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kH2MaxHeaderListBytes},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kMaxHead},
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kH2ConnectionWindowBytes);
@@ -295,7 +295,7 @@ class Http2Connection::Impl {
 
   // Answers a request that will never reach an operation. DATA still arriving for it is
   // dropped; once the answer is out, on_frame_send asks the client to stop sending.
-  void refuse(int32_t id, StreamState& state, H2Refusal refusal) {
+  void refuse(int32_t id, StreamState& state, Refusal refusal) {
     state.refused = true;
     state.release_body();
     if (state.body_stream) state.body_stream->finish(/*gone=*/true);
@@ -325,19 +325,19 @@ class Http2Connection::Impl {
   bool start_producer(StreamState& state, std::function<void(EventSink&)> producer) {
     reap_finished_producers();
     if (producers_.size() >= kH2MaxProducersPerConnection) return false;
-    if (!h2_producer_threads().try_take(1)) return false;
+    if (!producer_threads().try_take(1)) return false;
     auto channel = std::make_shared<H2StreamChannel>(waker_);
     auto done = std::make_shared<std::atomic<bool>>(false);
     try {
       producers_.push_back({std::thread([channel, done, producer = std::move(producer)] {
                               producer(*channel);
                               channel->finish();
-                              h2_producer_threads().give_back(1);
+                              producer_threads().give_back(1);
                               done->store(true);
                             }),
                             done});
     } catch (const std::system_error&) {
-      h2_producer_threads().give_back(1);
+      producer_threads().give_back(1);
       return false;
     }
     state.channel = std::move(channel);
@@ -352,7 +352,7 @@ class Http2Connection::Impl {
     if (response.is_streaming() && !start_producer(state, std::move(response.stream_producer))) {
       state.refused = true;
       if (state.body_stream) state.body_stream->finish(/*gone=*/true);
-      response = h2_refusal(H2Refusal::kBusy);
+      response = refusal_response(Refusal::kBusy);
     }
     state.truncate_body = response.fault == TransportFault::kTruncate;
 
@@ -431,12 +431,11 @@ class Http2Connection::Impl {
     ++state->header_fields;
     if (state->head_refusal) return 0;
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
-    if (n == ":path" && valuelen > kH2MaxHeaderFieldBytes) {
-      state->head_refusal = H2Refusal::kPathTooLong;
-    } else if (namelen + valuelen > kH2MaxHeaderFieldBytes ||
-               state->header_bytes > kH2MaxHeaderListBytes ||
-               state->header_fields > kH2MaxHeaderFields) {
-      state->head_refusal = H2Refusal::kHeadersTooLarge;
+    if (n == ":path" && valuelen > kMaxRequestLine) {
+      state->head_refusal = Refusal::kRequestLineTooLong;
+    } else if (namelen + valuelen > kH2MaxHeaderFieldBytes || state->header_bytes > kMaxHead ||
+               state->header_fields > kMaxHeaderCount) {
+      state->head_refusal = Refusal::kHeadTooLarge;
     }
     if (state->head_refusal) {
       state->request = Request();
@@ -463,10 +462,10 @@ class Http2Connection::Impl {
       return 0;
     }
     if (state && !state->refused && !state->dispatched) {
-      if (state->request.body.size() + len > kMaxRequestBodyBytes) {
-        self->refuse(stream_id, *state, H2Refusal::kBodyTooLarge);
-      } else if (!h2_buffered_body_bytes().try_take(len)) {
-        self->refuse(stream_id, *state, H2Refusal::kBusy);
+      if (state->request.body.size() + len > kMaxBody) {
+        self->refuse(stream_id, *state, Refusal::kBodyTooLarge);
+      } else if (!request_body_bytes().try_take(len)) {
+        self->refuse(stream_id, *state, Refusal::kBusy);
       } else {
         state->body_reserved += len;
         state->request.body.append(reinterpret_cast<const char*>(data), len);
@@ -492,7 +491,7 @@ class Http2Connection::Impl {
         return 0;
       }
       if (frame->headers.cat == NGHTTP2_HCAT_REQUEST && declares_too_long_body(state->request)) {
-        self->refuse(id, *state, H2Refusal::kBodyTooLarge);
+        self->refuse(id, *state, Refusal::kBodyTooLarge);
         return 0;
       }
       if (!body_ended && state->request.wants_streamed_body()) {

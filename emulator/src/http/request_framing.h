@@ -9,22 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "http/refusal.h"
+#include "http/request_limits.h"
+
 namespace bedrock::http {
 
-// Limits on what one request may send (README "Limits"). Far above what the AWS SDKs send
-// (boto3 and the JS SDK send 8-12 headers, the longest a session token of 1-2 KB), and small
-// enough that no client can make the server buffer much.
-// Application Load Balancer's documented limits for a request line and a whole head.
-constexpr size_t kMaxRequestLine = 16 * 1024;
-constexpr size_t kMaxHead = 64 * 1024;
-// cpp-httplib's own limit for a header line (CPPHTTPLIB_HEADER_MAX_LENGTH), kept so that both
-// paths refuse the same lines.
-constexpr size_t kMaxHeaderLine = 8 * 1024;
-// Apache's default LimitRequestFields.
-constexpr size_t kMaxHeaderCount = 100;
-// "The maximum payload size you can send in a request is 20 MB" (Bedrock user guide, Anthropic
-// Claude Messages API, request and response), the largest payload limit Bedrock documents.
-constexpr size_t kMaxBody = 20 * 1024 * 1024;
 // A chunk-size line (hex size and extensions).
 constexpr size_t kMaxChunkLine = 1024;
 
@@ -35,15 +24,6 @@ enum class Framing {
   // Expect header (the client waits for "100 Continue"), or a request larger than `capacity`.
   kNeedsThread,
   kRefused,  // answered with `refusal`, then the connection is closed
-};
-
-enum class Refusal {
-  kNone,
-  kMalformed,           // 400: request line, header line, line end or framing header
-  kRequestLineTooLong,  // 414
-  kHeadTooLarge,        // 431: too many header lines, a header line or the head too long
-  kBodyTooLarge,        // Content-Length or chunked body over kMaxBody
-  kBusy,                // 503: no connection thread or body memory left to serve it
 };
 
 enum class BodyFraming { kNone, kLength, kChunked };

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "core/api_error.h"
+#include "http/allowance.h"
 #include "http/event_loop.h"
 #include "http/h2_connections.h"
 #include "http/http2_connection.h"
@@ -33,11 +34,6 @@ constexpr int kPollSliceMs = 200;
 // connections that wait for their clients. 256 is far more than the SDK suites use at once (the
 // JS SDK opens an HTTP/2 connection per concurrent request) and keeps threads' memory small.
 constexpr size_t kMaxConnectionThreads = 256;
-// Request bodies buffered at once on connection threads: two of the largest Bedrock accepts
-// (kMaxBody) and some room. Serving a body takes about four times its size at its peak (parsed
-// JSON, token counting; measured: three 19 MiB Converse bodies at once peaked at 239 MB RSS), so
-// this keeps the process under 300 MB whatever the number of uploads.
-constexpr size_t kBodyBudget = 2 * kMaxBody + 4 * 1024 * 1024;
 // After the grace period, connection threads whose sockets were shut down get this long to
 // unwind before run() stops waiting for them.
 constexpr auto kUnwindTime = std::chrono::milliseconds(800);
@@ -119,83 +115,25 @@ class ConnectionThreads {
   bool stopping_ = false;
 };
 
-// Bytes of request bodies held by connection threads, against kBodyBudget. A reservation grows
-// as the body arrives and is given back when the request has been answered.
-class BodyBudget {
- public:
-  class Reservation {
-   public:
-    explicit Reservation(BodyBudget& budget) : budget_(budget) {}
-    ~Reservation() { budget_.used_.fetch_sub(held_); }
-    Reservation(const Reservation&) = delete;
-    Reservation& operator=(const Reservation&) = delete;
-    size_t held() const { return held_; }
-    bool grow(size_t bytes) {
-      if (budget_.used_.fetch_add(bytes) + bytes > kBodyBudget) {
-        budget_.used_.fetch_sub(bytes);
-        return false;
-      }
-      held_ += bytes;
-      return true;
-    }
-
-   private:
-    BodyBudget& budget_;
-    size_t held_ = 0;
-  };
-
- private:
-  std::atomic<size_t> used_{0};
-};
-
-// The answer to a request refused for its framing or for want of resources. Real Bedrock's
-// front end answers these before the service sees them; its bodies for them are not recorded,
-// so they carry the service's shapes (DEVIATIONS.md).
-struct RefusalAnswer {
-  int status;
-  const char* reason;
-  ApiError error;
-};
-
-RefusalAnswer refusal_answer(Refusal why) {
-  const char* kMalformed = "The HTTP request is malformed.";
-  switch (why) {
-    case Refusal::kRequestLineTooLong:
-      return {414, "URI Too Long", validation_error(kMalformed)};
-    case Refusal::kHeadTooLarge:
-      return {431, "Request Header Fields Too Large",
-              validation_error("The HTTP request headers are too large.")};
-    case Refusal::kBodyTooLarge:
-      // The message the operations give for input over a model's limit (real-behaviour.md).
-      return {400, "Bad Request", validation_error("Input is too long for requested model.")};
-    case Refusal::kBusy:
-      return {
-          503, "Service Unavailable",
-          make_error(ErrorType::kServiceUnavailable, "Bedrock is unable to process your request.")};
-    case Refusal::kNone:
-    case Refusal::kMalformed:
-      break;
-  }
-  return {400, "Bad Request", validation_error(kMalformed)};
-}
-
 // The refusal as bytes on the wire, for the paths that answer before cpp-httplib has parsed.
 std::string refusal_bytes(Refusal why) {
-  RefusalAnswer answer = refusal_answer(why);
-  std::string body = answer.error.body().dump();
-  return "HTTP/1.1 " + std::to_string(answer.status) + " " + answer.reason +
-         "\r\nContent-Type: application/json\r\nx-amzn-ErrorType: " +
-         answer.error.error_type_header() + "\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + body;
+  Response answer = refusal_response(why);
+  std::string head =
+      "HTTP/1.1 " + std::to_string(answer.status) + " " + refusal_reason(why) + "\r\n";
+  for (const auto& [name, value] : answer.headers.entries()) head += name + ": " + value + "\r\n";
+  return head + "Content-Length: " + std::to_string(answer.body.size()) +
+         "\r\nConnection: close\r\n\r\n" + answer.body;
 }
 
 // The refusal as cpp-httplib's response, for a body that failed while the handler read it.
 void set_refusal(Refusal why, httplib::Response& res) {
-  RefusalAnswer answer = refusal_answer(why);
+  Response answer = refusal_response(why);
   res.status = answer.status;
-  res.set_header("x-amzn-ErrorType", answer.error.error_type_header());
+  for (const auto& [name, value] : answer.headers.entries()) {
+    if (name != "Content-Type") res.set_header(name, value);
+  }
   res.set_header("Connection", "close");
-  res.set_content(answer.error.body().dump(), "application/json");
+  res.set_content(answer.body, "application/json");
 }
 
 void copy_request(const httplib::Request& in, Request& out) {
@@ -307,17 +245,16 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       // The request runs only once its body has arrived whole: a body that ends early, breaks
       // the chunked coding or a limit is answered (if the client is still there) and its
       // connection closed; nothing is created.
-      BodyBudget::Reservation reservation(body_budget_);
+      AllowanceHold reservation(request_body_bytes());
       // A declared length (checked by the framing: digits, at most kMaxBody) is reserved and
       // allocated at once; a string grown by doubling holds up to twice its body.
       const size_t declared =
           std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
-      bool within_budget = reservation.grow(declared);
+      bool within_budget = reservation.grow_to(declared);
       if (within_budget) request.body.reserve(declared);
       bool whole = within_budget && reader([&](const char* data, size_t length) {
                      const size_t needed = request.body.size() + length;
-                     within_budget = needed <= reservation.held() ||
-                                     reservation.grow(needed - reservation.held());
+                     within_budget = reservation.grow_to(needed);
                      if (within_budget) request.body.append(data, length);
                      return within_budget;
                    });
@@ -567,7 +504,6 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   RequestHandler handler_;
   std::atomic<bool> stopping_{false};  // no new connection, request or HTTP/2 stream
   std::atomic<bool> threads_abandoned_{false};
-  BodyBudget body_budget_;
   Http2Connections http2_;
   ConnectionThreads threads_;
   std::mutex loops_mutex_;

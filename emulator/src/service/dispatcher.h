@@ -21,7 +21,4 @@ class Dispatcher {
   Services& services_;
 };
 
-// A fresh request id in the form real Bedrock uses (a lower-case UUID v4).
-std::string new_request_id();
-
 }  // namespace bedrock

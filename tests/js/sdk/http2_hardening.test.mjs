@@ -474,7 +474,7 @@ describe("HTTP/2 request bodies of all streams together", () => {
     });
   }
 
-  test("past 128 MiB buffered across streams a stream is answered 503; the budget comes back", async () => {
+  test("past the process body allowance (two largest bodies) a stream is answered 503; it comes back", async () => {
     const session = http2.connect(`http://127.0.0.1:${server.port}`);
     session.on("error", () => {});
     const heads = await Promise.all(Array.from({ length: 6 }, () => upload(session, 24 * (1 << 20))));

@@ -404,10 +404,10 @@ class HostileInputTest(unittest.TestCase):
         self.assert_refused(line("/_emulator/health") + b"X-Long: " + b"v" * 9000 + b"\r\n\r\n", 431)
         big = line("/_emulator/health") + b"".join(b"X-%d: %s\r\n" % (i, b"v" * 4000) for i in range(20))
         self.assert_refused(big + b"\r\n", 431)
-        # A declared body over 20 MiB is refused before any of it is sent.
+        # A declared body over 25,000,000 bytes is refused before any of it is sent.
         data = self.assert_refused(request_bytes(M + "/converse", b"")
-                                   .replace(b"Content-Length: 0", b"Content-Length: 21000000"), 400)
-        self.assertIn(b"Input is too long for requested model.", data)
+                                   .replace(b"Content-Length: 0", b"Content-Length: 25000001"), 400)
+        self.assertIn(b"Member must have length less than or equal to 25000000", data)
 
     def test_a_large_head_within_the_limits_is_served(self):
         # 52 KiB of headers: more than an event loop buffers, within the limits.
