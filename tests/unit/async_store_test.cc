@@ -697,6 +697,14 @@ TEST_CASE("async invocations: a failing store is retried with a backoff, never i
   CHECK(unsettled.status == "InProgress");
   CHECK_FALSE(unsettled.end_time_ms);
   CHECK(store.finish_calls >= before_get + 1);
+  // Listings agree with Get.
+  ListQuery in_progress;
+  in_progress.status = "InProgress";
+  CHECK(async.list(in_progress)->size() == 300);
+  ListQuery completed_query;
+  completed_query.status = "Completed";
+  CHECK(async.list(completed_query)->empty());
+  CHECK(async.list(ListQuery{})->front().status == "InProgress");
 
   std::this_thread::sleep_until(started + std::chrono::milliseconds(2000));
   const int attempts = store.finish_calls - 1;  // less the Get's own

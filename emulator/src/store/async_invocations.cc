@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <random>
 
 #include "model/catalog.h"
@@ -344,7 +345,9 @@ store::DbResult<std::optional<store::AsyncInvokeRecord>> AsyncInvocations::find(
 store::DbResult<std::vector<store::AsyncInvokeRecord>> AsyncInvocations::list(
     store::ListQuery query) {
   if (!store_) return store::DbError{-1, "the store is not open"};
-  query.now_ms = now_ms();
+  // While ends cannot be recorded, a listing shows the stored status, as Get does: a due row
+  // has not ended until its end is stored. (As of the earliest time, nothing is due yet.)
+  query.now_ms = ends_unrecorded_ ? std::numeric_limits<int64_t>::min() : now_ms();
   return store_->list(query);
 }
 
@@ -425,6 +428,7 @@ bool AsyncInvocations::settle(const store::AsyncInvokeRecord& stored) {
   if (!finished.ok()) {
     log_error_limited("async end not stored",
                       "async invocation " + record.id + ": " + finished.error().message);
+    ends_unrecorded_ = true;
     return false;
   }
   return true;
@@ -443,7 +447,10 @@ bool AsyncInvocations::settle_due() {
       // The store is failing: the rest would fail the same way; they are retried later.
       if (!settle(record)) return false;
     }
-    if (static_cast<int>(due.value().size()) < kSettleBatch) return true;
+    if (static_cast<int>(due.value().size()) < kSettleBatch) {
+      ends_unrecorded_ = false;  // every due row has its end stored
+      return true;
+    }
     if (stop_requested_) return true;  // a backlog must not hold up a shutdown; the rest later
   }
 }

@@ -24,7 +24,7 @@
 // Disk faults: outputs that cannot be written (a full disk, a path the file system refuses)
 // end the invocation Failed with kOutputNotWrittenMessage and the reason; nothing half
 // written is published (store/output_file.h). If the store itself cannot record the end, the
-// invocation stays InProgress, GetAsyncInvoke shows it so, and the completer retries with a
+// invocation stays InProgress, Get and List show it so, and the completer retries with a
 // backoff from kRetryFirstMs doubling to kRetryMaxMs, logging through the rate limit.
 #pragma once
 
@@ -129,6 +129,9 @@ class AsyncInvocations {
 
   std::mutex settle_mutex_;
   std::atomic<bool> stop_requested_{false};
+  // Set when the end of a due invocation could not be stored, cleared once every due row is
+  // settled.
+  std::atomic<bool> ends_unrecorded_{false};
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;
