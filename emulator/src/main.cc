@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Under a file-size limit (ulimit -f) a write past it fails with EFBIG, which the output
+  // writer reports, instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
 
   try {
     // Parse the compiled-in data now, so a broken catalog stops the start, not a request.

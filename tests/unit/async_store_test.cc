@@ -1,19 +1,25 @@
 // The async store (store/async_store.h): every case runs twice, over an in-memory database and
 // over a database file, through the same AsyncStore interface.
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "service/config.h"
+#include "store/async_invocations.h"
 #include "store/async_store.h"
 #include "store/hmac_sha256.h"
+#include "store/output_file.h"
 #include "store/sqlite_db.h"
 
 using namespace bedrock::store;
@@ -268,8 +274,8 @@ TEST_CASE("async store: status filters use the status at the time of the query",
     }
     insert_ok(*s, r);
   }
-  REQUIRE(s->finish(id_of(0)).value());  // one settled, the others only due
-  REQUIRE(s->finish(id_of(4)).value());
+  REQUIRE(s->finish(id_of(0), std::nullopt).value());  // one settled, the others only due
+  REQUIRE(s->finish(id_of(4), std::nullopt).value());
   auto count = [&](std::optional<std::string> status, int64_t now, bool ascending = false) {
     ListQuery q;
     q.status = std::move(status);
@@ -322,9 +328,9 @@ TEST_CASE("async store: due rows, finishing, and the next due time", "[async_sto
   CHECK(due[0].id == id_of(2));  // earliest first
   CHECK(due[1].id == id_of(1));
   CHECK(s->due(3000, 1).value().size() == 1);
-  CHECK(s->finish(id_of(2)).value());
-  CHECK_FALSE(s->finish(id_of(2)).value());  // only once
-  CHECK_FALSE(s->finish("nonexistent00").value());
+  CHECK(s->finish(id_of(2), std::nullopt).value());
+  CHECK_FALSE(s->finish(id_of(2), std::nullopt).value());  // only once
+  CHECK_FALSE(s->finish("nonexistent00", std::nullopt).value());
   CHECK(s->next_due_time().value() == std::optional<int64_t>(3000));
   AsyncInvokeRecord done = *s->find(id_of(2)).value();
   CHECK(done.status == "Completed");
@@ -508,4 +514,248 @@ TEST_CASE("async store: a 1,000-row page over 100,000 rows", "[.perf]") {
       CHECK(deep_ms < 20);
     }
   }
+}
+
+// ---- output files and the completer under disk faults -----------------------------------------
+
+namespace {
+
+struct TempFolder {
+  TempFolder() {
+    static std::atomic<int> counter{0};
+    path = fs::temp_directory_path() /
+           ("async-output-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempFolder() { fs::remove_all(path); }
+  fs::path path;
+};
+
+std::string read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A store whose finish() can be made to fail, as a full disk makes SQLite fail.
+class FaultyStore final : public AsyncStore {
+ public:
+  explicit FaultyStore(std::unique_ptr<AsyncStore> inner) : inner_(std::move(inner)) {}
+  std::atomic<bool> fail_finish{false};
+  std::atomic<int> finish_calls{0};
+
+  DbResult<InsertResult> insert(const AsyncInvokeRecord& r) override { return inner_->insert(r); }
+  DbResult<std::optional<AsyncInvokeRecord>> find(const std::string& id) override {
+    return inner_->find(id);
+  }
+  DbResult<std::vector<AsyncInvokeRecord>> list(const ListQuery& q) override {
+    return inner_->list(q);
+  }
+  DbResult<std::vector<AsyncInvokeRecord>> due(int64_t now_ms, int limit) override {
+    return inner_->due(now_ms, limit);
+  }
+  DbResult<std::optional<int64_t>> next_due_time() override { return inner_->next_due_time(); }
+  DbResult<bool> finish(const std::string& id,
+                        const std::optional<std::string>& failure_message) override {
+    ++finish_calls;
+    if (fail_finish) return DbError{SQLITE_FULL, "database or disk is full"};
+    return inner_->finish(id, failure_message);
+  }
+  DbResult<int64_t> count() override { return inner_->count(); }
+  DbResult<Done> clear() override { return inner_->clear(); }
+  DbResult<std::string> secret(const std::string& name) override { return inner_->secret(name); }
+
+ private:
+  std::unique_ptr<AsyncStore> inner_;
+};
+
+std::unique_ptr<AsyncStore> memory_store() {
+  AsyncStoreOptions options;
+  options.path = ":memory:";
+  DbResult<std::unique_ptr<AsyncStore>> opened = open_async_store(options);
+  REQUIRE(opened.ok());
+  return std::move(opened.value());
+}
+
+AsyncInvokeRecord submission(const std::string& s3_uri = "s3://bucket/videos") {
+  AsyncInvokeRecord r;
+  r.model_id = "amazon.nova-reel-v1:0";
+  r.model_arn = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-reel-v1:0";
+  r.request_fingerprint = "fp";
+  r.s3_uri = s3_uri;
+  r.model_input_json = R"({"taskType":"TEXT_VIDEO"})";
+  return r;
+}
+
+std::string submit_ok(bedrock::AsyncInvocations& async, const AsyncInvokeRecord& r) {
+  DbResult<InsertResult> stored = async.submit(r, nlohmann::json::parse(r.model_input_json));
+  if (!stored.ok()) FAIL("submit: " << stored.error().message);
+  return stored->record.id;
+}
+
+AsyncInvokeRecord find_ok(bedrock::AsyncInvocations& async, const std::string& id) {
+  DbResult<std::optional<AsyncInvokeRecord>> found = async.find(id);
+  if (!found.ok() || !found.value()) FAIL("find " << id);
+  return *found.value();
+}
+
+// Lowers RLIMIT_FSIZE for its lifetime, with SIGXFSZ ignored so writes fail with EFBIG.
+struct FileSizeLimit {
+  explicit FileSizeLimit(rlim_t bytes) {
+    old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &old_limit);
+    rlimit limit = old_limit;
+    limit.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_limit);
+    std::signal(SIGXFSZ, old_handler);
+  }
+  rlimit old_limit{};
+  void (*old_handler)(int) = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("output files: written whole, or not at all with the reason", "[async_store]") {
+  TempFolder dir;
+  std::string error;
+  const fs::path target = dir.path / "a" / "b" / "manifest.json";
+  const std::string content(5000, 'x');
+  REQUIRE(write_output_file(target.string(), content, error));
+  CHECK(read_whole(target) == content);
+
+  SECTION("a file too large for the limit (a full disk fails the same way)") {
+    const fs::path big = dir.path / "a" / "output.mp4";
+    {
+      FileSizeLimit limit(1000);
+      CHECK_FALSE(write_output_file(big.string(), content, error));
+    }
+    CHECK(error.find("File too large") != std::string::npos);
+    CHECK_FALSE(fs::exists(big));
+    for (const auto& entry : fs::directory_iterator(dir.path / "a")) {
+      CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+    }
+  }
+  SECTION("a folder that cannot be made") {
+    CHECK_FALSE(write_output_file((target / "x" / "y.json").string(), content, error));
+    CHECK(error.find("cannot create") == 0);
+  }
+}
+
+TEST_CASE("async invocations: outputs that cannot be written end Failed with the reason",
+          "[async_store]") {
+  TempFolder dir;
+  bedrock::Config config;
+  config.data_dir = dir.path.string();
+  config.async_complete_after_ms = 0;
+  std::atomic<int> writes{0};
+  bedrock::AsyncInvocations async(
+      config, memory_store(), [&](const std::string& path, std::string_view, std::string& error) {
+        ++writes;
+        error = "cannot write " + path + ".tmp-0: No space left on device";
+        return false;
+      });
+  REQUIRE(async.available());
+  const std::string id = submit_ok(async, submission());
+  AsyncInvokeRecord r = find_ok(async, id);
+  CHECK(r.status == "Failed");
+  REQUIRE(r.failure_message);
+  CHECK(r.failure_message->rfind(bedrock::kOutputNotWrittenMessage, 0) == 0);
+  CHECK(r.failure_message->find("s3://bucket/videos/" + id) != std::string::npos);
+  CHECK(r.failure_message->find("No space left on device") != std::string::npos);
+  // Listings agree (the end is stored, not only shown).
+  ListQuery q;
+  q.status = "Failed";
+  DbResult<std::vector<AsyncInvokeRecord>> failed = async.list(q);
+  REQUIRE(failed.ok());
+  REQUIRE(failed->size() == 1);
+  CHECK(failed->front().failure_message == r.failure_message);
+  CHECK(writes >= 1);
+}
+
+TEST_CASE("async invocations: a failing store is retried with a backoff, never in a spin",
+          "[async_store]") {
+  TempFolder dir;
+  bedrock::Config config;
+  config.data_dir = dir.path.string();
+  config.async_complete_after_ms = 0;
+  auto owned = std::make_unique<FaultyStore>(memory_store());
+  FaultyStore& store = *owned;
+  store.fail_finish = true;
+  const auto started = std::chrono::steady_clock::now();
+  bedrock::AsyncInvocations async(config, std::move(owned), write_output_file);
+  REQUIRE(async.available());
+  // More than one settle batch (256) due at once: the batch loop must not spin on them either.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i) ids.push_back(submit_ok(async, submission()));
+
+  // While the end cannot be stored, Get shows the invocation as it is: not ended.
+  const int before_get = store.finish_calls;
+  AsyncInvokeRecord unsettled = find_ok(async, ids.front());
+  CHECK(unsettled.status == "InProgress");
+  CHECK_FALSE(unsettled.end_time_ms);
+  CHECK(store.finish_calls >= before_get + 1);
+  // Listings agree with Get.
+  ListQuery in_progress;
+  in_progress.status = "InProgress";
+  CHECK(async.list(in_progress)->size() == 300);
+  ListQuery completed_query;
+  completed_query.status = "Completed";
+  CHECK(async.list(completed_query)->empty());
+  CHECK(async.list(ListQuery{})->front().status == "InProgress");
+
+  std::this_thread::sleep_until(started + std::chrono::milliseconds(2000));
+  const int attempts = store.finish_calls - 1;  // less the Get's own
+  // Backoff 100, 200, 400, 800 ms: attempts at about 0, 0.1, 0.3, 0.7 and 1.5 s, one finish()
+  // each (the batch stops at the first failure). A spin makes thousands.
+  WARN("settle attempts in 2 s with a failing store: " << attempts);
+  CHECK(attempts >= 3);
+  CHECK(attempts <= 8);
+
+  store.fail_finish = false;
+  // The next retry (at most 1.6 s away after the doubling above) settles every invocation.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int64_t completed = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ListQuery q;
+    q.status = "Completed";
+    DbResult<std::vector<AsyncInvokeRecord>> rows = async.list(q);
+    REQUIRE(rows.ok());
+    completed = static_cast<int64_t>(rows->size());
+    if (completed == 300 && !store.due(bedrock::AsyncInvocations::now_ms(), 1)->size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(completed == 300);
+  CHECK(store.due(bedrock::AsyncInvocations::now_ms(), 1)->empty());
+  AsyncInvokeRecord done = find_ok(async, ids.back());
+  CHECK(done.status == "Completed");
+  CHECK(fs::exists(fs::path(async.output_folder(done)) / "output.mp4"));
+}
+
+TEST_CASE("async invocations: an S3 key segment longer than a file name still gets its files",
+          "[async_store]") {
+  TempFolder dir;
+  bedrock::Config config;
+  config.data_dir = dir.path.string();
+  config.async_complete_after_ms = 0;
+  bedrock::AsyncInvocations async(config, memory_store(), write_output_file);
+  REQUIRE(async.available());
+  const std::string segment(300, 'k');
+  const std::string other = std::string(299, 'k') + "j";  // same first bytes, another name
+  const std::string a = submit_ok(async, submission("s3://bucket/" + segment + "/x"));
+  const std::string b = submit_ok(async, submission("s3://bucket/" + other + "/x"));
+  AsyncInvokeRecord ra = find_ok(async, a);
+  AsyncInvokeRecord rb = find_ok(async, b);
+  CHECK(ra.status == "Completed");
+  CHECK(rb.status == "Completed");
+  const fs::path folder_a = async.output_folder(ra);
+  const fs::path folder_b = async.output_folder(rb);
+  CHECK(fs::exists(folder_a / "manifest.json"));
+  CHECK(fs::exists(folder_a / "output.mp4"));
+  CHECK(folder_a.parent_path() != folder_b.parent_path());
+  for (const auto& part : folder_a) CHECK(part.string().size() <= 255);
+  CHECK(read_whole(folder_a / "manifest.json").find("s3://bucket/" + segment + "/x/" + a) !=
+        std::string::npos);
 }

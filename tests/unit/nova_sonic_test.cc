@@ -331,6 +331,27 @@ TEST_CASE("input decoder accepts an unsigned chunk and rejects malformed input",
   CHECK_FALSE(decoder.next(item));
 }
 
+TEST_CASE("input decoder: a body that ends inside a message is an error", "[speech][decoder]") {
+  const std::string whole = signed_event(session_start());
+  for (size_t cut : {size_t{1}, size_t{11}, size_t{12}, whole.size() - 1}) {
+    speech::InputDecoder decoder;
+    decoder.feed(whole.substr(0, cut));
+    speech::InputItem item;
+    CHECK_FALSE(decoder.next(item));
+    decoder.finish();
+    REQUIRE(decoder.next(item));
+    CHECK(item.kind == speech::InputItem::Kind::kError);
+    CHECK_THAT(item.error, Catch::Contains("ended inside"));
+  }
+  // A body that ends between messages ends cleanly.
+  speech::InputDecoder decoder;
+  decoder.feed(whole);
+  speech::InputItem item;
+  REQUIRE(decoder.next(item));
+  decoder.finish();
+  CHECK_FALSE(decoder.next(item));
+}
+
 // ===================================================================== audio
 
 TEST_CASE("speech detector finds speech and the pause that ends it", "[speech][pcm]") {

@@ -170,6 +170,47 @@ TEST_CASE("anthropic: stop reasons and the matched stop sequence", "[families][a
   CHECK(r["stop_sequence"] == "answer");
 }
 
+TEST_CASE("anthropic: image bytes that are not base64 and a thinking budget that is not a number",
+          "[families][anthropic]") {
+  const TextFamily& f = family("anthropic");
+  const json image = {
+      {"type", "image"},
+      {"source", {{"type", "base64"}, {"media_type", "image/png"}, {"data", "@@@"}}}};
+  json body = claude_body();
+  body["messages"][0]["content"] = json::array({image, {{"type", "text"}, {"text", "what?"}}});
+  CHECK(error_of(f, body, kClaude) ==
+        std::string(kClaudePrefix) +
+            "#/messages/0/content/0/source/data: string is not valid base64, please reformat "
+            "your input and try again.");
+
+  // Inside a tool result, and in a document block, the same.
+  json document = image;
+  document["type"] = "document";
+  body = claude_body();
+  body["messages"][0]["content"] = json::array(
+      {{{"type", "tool_result"}, {"tool_use_id", "t1"}, {"content", json::array({document})}}});
+  CHECK(error_of(f, body, kClaude)
+            .find("#/messages/0/content/0/content/0/source/data: string is "
+                  "not valid base64") != std::string::npos);
+
+  // Good base64, and sources that are not inline bytes, pass.
+  body = claude_body();
+  json good = image;
+  good["source"]["data"] = "iVBORw0KGgo=";
+  json by_url = {{"type", "image"}, {"source", {{"type", "url"}, {"url", "https://x/y.png"}}}};
+  body["messages"][0]["content"] = json::array({good, by_url, {{"type", "text"}, {"text", "?"}}});
+  CHECK(f.read_request(body, kClaude).ok());
+
+  body = claude_body();
+  body["thinking"] = {{"type", "enabled"}, {"budget_tokens", "x"}};
+  CHECK(error_of(f, body, kClaude) ==
+        std::string(kClaudePrefix) +
+            "#/thinking/budget_tokens: expected type: Integer, found: String, please reformat "
+            "your input and try again.");
+  body["thinking"]["budget_tokens"] = 2048;
+  CHECK(f.read_request(body, kClaude).ok());
+}
+
 TEST_CASE("anthropic: schema errors in the confirmed wording", "[families][anthropic]") {
   const TextFamily& f = family("anthropic");
   json body = claude_body();

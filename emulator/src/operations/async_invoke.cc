@@ -48,7 +48,15 @@
 //     the same filters and sort order between pages." (texts unconfirmed). Tokens never
 //     expire; they stay valid across restarts (the signing key lives in the database).
 //   - If the data dir or database cannot be opened, all three operations answer
-//     InternalServerException (logged at start).
+//     InternalServerException (logged at start); so does a write the database refuses (a
+//     full disk), logged at most kLogLinesPerKeyPerSecond times a second.
+//   - Outputs that cannot be written end the invocation Failed with failureMessage "The
+//     output could not be written to s3://.../ID: <reason> (bedrock-emulator)." (real
+//     wording unknown); see store/async_invocations.h for the retries when the database
+//     itself cannot record the end.
+//   - An S3 key segment longer than a file name can be (the model allows any key up to the
+//     URI's 1,024 characters) is accepted, as the real service does; its local folder is
+//     shortened (store/async_invocations.h).
 //   - POST /_emulator/reset forgets every invocation; output files under the data dir stay.
 #include <chrono>
 #include <ctime>
@@ -375,7 +383,8 @@ Response json_text_response(std::string body) {
 }
 
 ApiError store_failure(const store::DbError& error) {
-  log_error("async invocations: " + error.message);
+  // A full disk fails every request the same way: logged through the rate limit.
+  log_error_limited("async store failure", "async invocations: " + error.message);
   return internal_error();
 }
 

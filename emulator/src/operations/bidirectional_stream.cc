@@ -79,30 +79,35 @@ void run_session(BodyStream& body, const speech::SessionOptions& options, EventS
       if (wait.count() > 0 && !sink.wait_for(wait)) return;
       continue;
     }
+    auto take_input = [&] {
+      speech::InputItem item;
+      while (decoder.next(item)) {
+        switch (item.kind) {
+          case speech::InputItem::Kind::kEvent:
+            session.on_event(item.event, now());
+            break;
+          case speech::InputItem::Kind::kEnd:
+            session.on_input_end(now());
+            break;
+          case speech::InputItem::Kind::kError:
+            session.on_input_error(item.error, now());
+            break;
+        }
+      }
+    };
     std::string piece;
     switch (body.read(piece, wait)) {
-      case BodyRead::kData: {
+      case BodyRead::kData:
         decoder.feed(piece);
-        speech::InputItem item;
-        while (decoder.next(item)) {
-          switch (item.kind) {
-            case speech::InputItem::Kind::kEvent:
-              session.on_event(item.event, now());
-              break;
-            case speech::InputItem::Kind::kEnd:
-              session.on_input_end(now());
-              break;
-            case speech::InputItem::Kind::kError:
-              session.on_input_error(item.error, now());
-              break;
-          }
-        }
+        take_input();
         break;
-      }
       case BodyRead::kTimeout:
         break;
       case BodyRead::kEnd:
         input_open = false;
+        // A body cut inside a message is an input error, not a quiet end.
+        decoder.finish();
+        take_input();
         session.on_input_end(now());
         break;
       case BodyRead::kGone:

@@ -14,7 +14,10 @@
 // is checked here with the AWS framework's wording.
 // LIMITATIONS: the real scoring models and their scales are unknown; scores are the emulator's
 // word-list measure. The checks' own limits (message count, text length, entity cap) are not
-// documented; the emulator enforces none but the 100-entity cap. A checks object with no check
+// documented; the emulator caps entities at 100 and the text of one request at
+// kMaxCheckedCharacters (its own limit, so one request cannot hold a core for seconds: the
+// detectors cost time in proportion to the text), answering a longer one with a
+// ValidationException in the framework's constraint wording. A checks object with no check
 // answers ValidationException "At least one check must be specified." (text not confirmed).
 // Offsets count Unicode code points (whether real offsets count UTF-16 units is unknown).
 #include <algorithm>
@@ -36,6 +39,8 @@ using nlohmann::json;
 namespace gr = ::bedrock::guardrails;
 
 constexpr size_t kMaxEntities = 100;
+// Characters (code points) of text across all messages; 100 text units of 1,000 characters.
+constexpr size_t kMaxCheckedCharacters = 100000;
 
 const std::vector<std::string> kRoles = {"user", "assistant", "system"};
 const std::vector<std::string> kContentCategories = {"VIOLENCE", "HATE", "SEXUAL", "MISCONDUCT",
@@ -170,6 +175,21 @@ std::optional<ApiError> check_input(const json& input) {
     any = any || (checks->contains(name) && !(*checks)[name].is_null());
   }
   if (!any) return validation_error("At least one check must be specified.");
+  size_t characters = 0;
+  for (const auto& message : *messages) {
+    for (const auto& block : message["content"]) {
+      if (block.contains("text")) {
+        characters += gr::count_characters(block["text"].get_ref<const std::string&>());
+      }
+    }
+  }
+  if (characters > kMaxCheckedCharacters) {
+    return validation_error(
+        "1 validation error detected: Value at 'messages' failed to satisfy constraint: Member "
+        "must have a total text length less than or equal to " +
+        std::to_string(kMaxCheckedCharacters) + " characters (found " + std::to_string(characters) +
+        ")");
+  }
   return std::nullopt;
 }
 

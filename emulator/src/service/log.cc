@@ -1,6 +1,7 @@
 #include "service/log.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 
 namespace bedrock {
@@ -12,7 +13,47 @@ void emit(LogLevel level, const char* tag, const std::string& line) {
   if (level < g_level.load(std::memory_order_relaxed)) return;
   std::fprintf(stderr, "[%s] %s\n", tag, line.c_str());
 }
+
+void emit_limited(LogLevel level, const char* tag, const std::string& key,
+                  const std::string& line) {
+  if (level < g_level.load(std::memory_order_relaxed)) return;
+  static LogRateLimiter limiter;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  int64_t suppressed = 0;
+  if (!limiter.admit(key, now_ms, suppressed)) return;
+  if (suppressed > 0) {
+    emit(level, tag, "(" + std::to_string(suppressed) + " similar lines suppressed: " + key + ")");
+  }
+  emit(level, tag, line);
+}
 }  // namespace
+
+bool LogRateLimiter::admit(const std::string& key, int64_t now_ms, int64_t& suppressed) {
+  suppressed = 0;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = windows_.find(key);
+  if (it == windows_.end()) {
+    // Keys are fixed texts, so this only fills if a caller misuses them; forgetting the
+    // counts then is better than growing without bound.
+    if (windows_.size() >= max_keys_) windows_.clear();
+    it = windows_.emplace(key, Window{now_ms, 0, 0}).first;
+  }
+  Window& window = it->second;
+  if (now_ms - window.start_ms >= 1000 || now_ms < window.start_ms) {
+    window.start_ms = now_ms;
+    window.lines = 0;
+  }
+  if (window.lines >= lines_per_second_) {
+    ++window.suppressed;
+    return false;
+  }
+  ++window.lines;
+  suppressed = window.suppressed;
+  window.suppressed = 0;
+  return true;
+}
 
 bool parse_log_level(const std::string& name, LogLevel& out) {
   if (name == "debug")
@@ -35,5 +76,11 @@ void log_debug(const std::string& line) { emit(LogLevel::kDebug, "debug", line);
 void log_info(const std::string& line) { emit(LogLevel::kInfo, "info", line); }
 void log_warn(const std::string& line) { emit(LogLevel::kWarn, "warn", line); }
 void log_error(const std::string& line) { emit(LogLevel::kError, "error", line); }
+void log_warn_limited(const std::string& key, const std::string& line) {
+  emit_limited(LogLevel::kWarn, "warn", key, line);
+}
+void log_error_limited(const std::string& key, const std::string& line) {
+  emit_limited(LogLevel::kError, "error", key, line);
+}
 
 }  // namespace bedrock

@@ -77,6 +77,12 @@ void InputDecoder::take(const eventstream::Message& message) {
   ready_.push_back({InputItem::Kind::kEvent, std::move(event), ""});
 }
 
+void InputDecoder::finish() {
+  if (failed_ || outer_.pending_bytes() == 0) return;
+  fail("the request body ended inside an event-stream message (" +
+       std::to_string(outer_.pending_bytes()) + " bytes of it arrived)");
+}
+
 void InputDecoder::fail(std::string reason) {
   failed_ = true;
   ready_.push_back({InputItem::Kind::kError, nullptr, std::move(reason)});

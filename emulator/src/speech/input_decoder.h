@@ -36,6 +36,8 @@ class InputDecoder {
  public:
   // Raw body bytes, split anywhere.
   void feed(std::string_view bytes);
+  // The body has ended: a message begun but not completed becomes a kError item.
+  void finish();
   // The oldest decoded item, if any.
   bool next(InputItem& out);
 

@@ -4,13 +4,14 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
+#include <limits>
 #include <random>
 
 #include "core/bounded_json.h"
 #include "model/catalog.h"
 #include "model/families/embedding_vector.h"
 #include "service/log.h"
+#include "store/hmac_sha256.h"
 
 namespace bedrock {
 
@@ -48,8 +49,18 @@ void split_s3_uri(const std::string& uri, std::string& bucket, std::vector<std::
   }
 }
 
+// `text` cut to at most `max_bytes` without splitting a UTF-8 sequence.
+std::string utf8_prefix(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 // A key segment as a file name that stays inside its folder: "." and ".." (legal in S3 keys)
-// and NUL are escaped, and '%' so the escaping reads back unambiguously.
+// and NUL are escaped, and '%' so the escaping reads back unambiguously. A name too long for a
+// file system keeps its first bytes and gains "%~" and a digest ('%' is otherwise always
+// followed by two hex digits, so this cannot collide with an escaped name).
 std::string safe_segment(const std::string& segment) {
   if (segment == ".") return "%2E";
   if (segment == "..") return "%2E%2E";
@@ -63,35 +74,18 @@ std::string safe_segment(const std::string& segment) {
       out.push_back(c);
     }
   }
-  return out;
+  if (out.size() <= kMaxSegmentBytes) return out;
+  store::Digest digest = store::sha256(segment);
+  return utf8_prefix(out, kMaxSegmentBytes - 18) + "%~" +
+         store::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
 }
 
-// Writes `content` to `path` through a temporary file and a rename, so a reader sees the whole
-// file or none of it.
-bool write_file(const fs::path& path, const std::string& content, std::string& error) {
-  static std::atomic<uint64_t> counter{0};
-  fs::path temp = path;
-  temp += ".tmp-" + std::to_string(counter.fetch_add(1));
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      error = "cannot write " + temp.string();
-      return false;
-    }
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    if (!out) {
-      error = "cannot write " + temp.string();
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    error = "cannot rename " + temp.string() + ": " + ec.message();
-    fs::remove(temp, ec);
-    return false;
-  }
-  return true;
+// The failureMessage of an invocation whose outputs could not be written (AsyncInvokeMessage
+// holds at most 2,048 characters).
+std::string output_failure(const std::string& base_uri, const std::string& error) {
+  return utf8_prefix(std::string(kOutputNotWrittenMessage) + " " + base_uri + ": " + error +
+                         " (bedrock-emulator).",
+                     2048);
 }
 
 void put_u32(std::string& out, uint32_t v) {
@@ -204,6 +198,8 @@ std::vector<std::pair<std::string, std::string>> embedding_outputs(
 
 }  // namespace
 
+const char* const kOutputNotWrittenMessage = "The output could not be written to";
+
 const char* const kFailInvocationMessage =
     "The invocation failed because its modelInput set \"failInvocation\": true "
     "(bedrock-emulator).";
@@ -220,29 +216,42 @@ AsyncPlan default_async_plan(int64_t complete_after_ms, const std::string&,
   return plan;
 }
 
-AsyncInvocations::AsyncInvocations(const Config& config)
-    : config_(config), data_dir_(config.data_dir) {
+namespace {
+
+std::unique_ptr<store::AsyncStore> open_store(const std::string& data_dir) {
   std::error_code ec;
-  fs::create_directories(data_dir_, ec);
+  fs::create_directories(data_dir, ec);
   if (ec) {
-    log_error("async invocations are unavailable: cannot create data dir " + data_dir_ + ": " +
+    log_error("async invocations are unavailable: cannot create data dir " + data_dir + ": " +
               ec.message());
-    return;
+    return nullptr;
   }
   store::AsyncStoreOptions options;
-  options.path = (fs::path(data_dir_) / "bedrock-emulator.db").string();
+  options.path = (fs::path(data_dir) / "bedrock-emulator.db").string();
   store::DbResult<std::unique_ptr<store::AsyncStore>> opened = store::open_async_store(options);
   if (!opened.ok()) {
     log_error("async invocations are unavailable: " + opened.error().message);
-    return;
+    return nullptr;
   }
-  store::DbResult<std::string> key = opened.value()->secret("page-token-key");
+  return std::move(opened.value());
+}
+
+}  // namespace
+
+AsyncInvocations::AsyncInvocations(const Config& config)
+    : AsyncInvocations(config, open_store(config.data_dir), store::write_output_file) {}
+
+AsyncInvocations::AsyncInvocations(const Config& config, std::unique_ptr<store::AsyncStore> store,
+                                   store::OutputFileWriter write_file)
+    : config_(config), write_file_(std::move(write_file)), data_dir_(config.data_dir) {
+  if (!store) return;
+  store::DbResult<std::string> key = store->secret("page-token-key");
   if (!key.ok()) {
     log_error("async invocations are unavailable: " + key.error().message);
     return;
   }
   token_key_ = std::move(key.value());
-  store_ = std::move(opened.value());
+  store_ = std::move(store);
   completer_ = std::thread([this] { run_completer(); });
 }
 
@@ -319,7 +328,16 @@ store::DbResult<std::optional<store::AsyncInvokeRecord>> AsyncInvocations::find(
     std::lock_guard<std::mutex> lock(settle_mutex_);
     store::DbResult<std::optional<store::AsyncInvokeRecord>> again = store_->find(id);
     if (!again.ok() || !again.value()) return again;
-    if (again.value()->status == "InProgress") settle(*again.value());
+    if (again.value()->status == "InProgress") {
+      if (!settle(*again.value())) {
+        // Its end could not be stored: it has not ended yet, whatever it was planned to be.
+        store::AsyncInvokeRecord unsettled = std::move(*again.value());
+        unsettled.failure_message.reset();
+        return std::optional<store::AsyncInvokeRecord>(std::move(unsettled));
+      }
+      again = store_->find(id);  // the end as stored (Failed if the outputs were not written)
+      if (!again.ok() || !again.value()) return again;
+    }
     found = std::move(again);
   }
   return std::optional<store::AsyncInvokeRecord>(found.value()->as_of(now));
@@ -328,7 +346,9 @@ store::DbResult<std::optional<store::AsyncInvokeRecord>> AsyncInvocations::find(
 store::DbResult<std::vector<store::AsyncInvokeRecord>> AsyncInvocations::list(
     store::ListQuery query) {
   if (!store_) return store::DbError{-1, "the store is not open"};
-  query.now_ms = now_ms();
+  // While ends cannot be recorded, a listing shows the stored status, as Get does: a due row
+  // has not ended until its end is stored. (As of the earliest time, nothing is due yet.)
+  query.now_ms = ends_unrecorded_ ? std::numeric_limits<int64_t>::min() : now_ms();
   return store_->list(query);
 }
 
@@ -354,7 +374,7 @@ std::string AsyncInvocations::output_folder(const store::AsyncInvokeRecord& reco
   return folder.string();
 }
 
-void AsyncInvocations::settle(const store::AsyncInvokeRecord& stored) {
+bool AsyncInvocations::settle(const store::AsyncInvokeRecord& stored) {
   const store::AsyncInvokeRecord record = stored.as_of(stored.due_time_ms);
   const std::string base_uri = output_uri(record);
   const fs::path folder = output_folder(record);
@@ -375,59 +395,95 @@ void AsyncInvocations::settle(const store::AsyncInvokeRecord& stored) {
                                             .dump(2));
     }
   }
-  json manifest = {{"invocationArn", record.invocation_arn},
-                   {"status", record.status},
-                   {"outputs", json::array()}};
-  for (const auto& file : files) manifest["outputs"].push_back(base_uri + "/" + file.first);
-  if (record.failure_message) manifest["failureMessage"] = *record.failure_message;
-  files.emplace_back("manifest.json", manifest.dump(2));
-
-  std::error_code ec;
-  fs::create_directories(folder, ec);
+  // An output that cannot be written fails the invocation (the real service cannot report
+  // Completed for outputs it did not deliver either); the manifest then says so, if it can.
+  std::optional<std::string> failure;
   std::string error;
-  if (ec) error = "cannot create " + folder.string() + ": " + ec.message();
   for (const auto& [name, content] : files) {
-    if (!error.empty()) break;
-    write_file(folder / name, content, error);
+    if (!write_file_((folder / name).string(), content, error)) {
+      failure = output_failure(base_uri, error);
+      break;
+    }
   }
-  if (!error.empty()) log_error("async invocation " + record.id + ": " + error);
-  // The end is stored even if the files could not be written: retrying forever helps no one.
-  store::DbResult<bool> finished = store_->finish(record.id);
-  if (!finished.ok()) log_error("async invocation " + record.id + ": " + finished.error().message);
+  const bool failed = failure || record.status == "Failed";
+  json manifest = {{"invocationArn", record.invocation_arn},
+                   {"status", failed ? "Failed" : record.status},
+                   {"outputs", json::array()}};
+  if (!failed) {
+    for (const auto& file : files) manifest["outputs"].push_back(base_uri + "/" + file.first);
+  }
+  if (failure) {
+    manifest["failureMessage"] = *failure;
+  } else if (record.failure_message) {
+    manifest["failureMessage"] = *record.failure_message;
+  }
+  std::string manifest_error;
+  if (!write_file_((folder / "manifest.json").string(), manifest.dump(2), manifest_error)) {
+    if (!failed) failure = output_failure(base_uri, manifest_error);
+    if (error.empty()) error = manifest_error;
+  }
+  if (!error.empty()) {
+    log_error_limited("async output not written", "async invocation " + record.id + ": " + error);
+  }
+  store::DbResult<bool> finished = store_->finish(record.id, failure);
+  if (!finished.ok()) {
+    log_error_limited("async end not stored",
+                      "async invocation " + record.id + ": " + finished.error().message);
+    ends_unrecorded_ = true;
+    return false;
+  }
+  return true;
 }
 
-void AsyncInvocations::settle_due() {
+bool AsyncInvocations::settle_due() {
   for (;;) {
     std::lock_guard<std::mutex> lock(settle_mutex_);
     store::DbResult<std::vector<store::AsyncInvokeRecord>> due =
         store_->due(now_ms(), kSettleBatch);
     if (!due.ok()) {
-      log_error("async invocations: " + due.error().message);
-      return;
+      log_error_limited("async due not read", "async invocations: " + due.error().message);
+      return false;
     }
-    for (const auto& record : due.value()) settle(record);
-    if (static_cast<int>(due.value().size()) < kSettleBatch) return;
-    if (stop_requested_) return;  // a backlog must not hold up a shutdown; the rest after restart
+    for (const auto& record : due.value()) {
+      // The store is failing: the rest would fail the same way; they are retried later.
+      if (!settle(record)) return false;
+    }
+    if (static_cast<int>(due.value().size()) < kSettleBatch) {
+      ends_unrecorded_ = false;  // every due row has its end stored
+      return true;
+    }
+    if (stop_requested_) return true;  // a backlog must not hold up a shutdown; the rest later
   }
 }
 
 void AsyncInvocations::run_completer() {
+  int64_t backoff_ms = 0;
   for (;;) {
-    settle_due();
+    bool settled = settle_due();
     std::unique_lock<std::mutex> lock(wake_mutex_);
     if (stopping_) return;
     // The next due time is read under wake_mutex_: a submit that committed before this read
     // is seen by it, and one that commits after it takes the lock after next_wake_ms_ is set
     // and wakes this thread if its invocation is due earlier (submit()).
     store::DbResult<std::optional<int64_t>> next = store_->next_due_time();
-    if (!next.ok()) log_error("async invocations: " + next.error().message);
+    if (!next.ok()) {
+      log_error_limited("async due not read", "async invocations: " + next.error().message);
+      settled = false;
+    }
+    // A failing store is retried after a pause that doubles up to kRetryMaxMs, never at once:
+    // due rows that cannot be settled stay due, and looping on them would spin.
+    backoff_ms = settled ? 0 : std::clamp<int64_t>(backoff_ms * 2, kRetryFirstMs, kRetryMaxMs);
     int64_t now = now_ms();
-    int64_t wake_at = now + kIdleWakeMs;
-    if (next.ok() && next.value()) wake_at = std::min(wake_at, *next.value());
-    if (!woken_ && wake_at > now) {
-      next_wake_ms_ = wake_at;
-      wake_.wait_for(lock, std::chrono::milliseconds(wake_at - now),
-                     [this] { return stopping_ || woken_; });
+    if (backoff_ms > 0) {
+      wake_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return stopping_; });
+    } else {
+      int64_t wake_at = now + kIdleWakeMs;
+      if (next.ok() && next.value()) wake_at = std::min(wake_at, *next.value());
+      if (!woken_ && wake_at > now) {
+        next_wake_ms_ = wake_at;
+        wake_.wait_for(lock, std::chrono::milliseconds(wake_at - now),
+                       [this] { return stopping_ || woken_; });
+      }
     }
     woken_ = false;
     next_wake_ms_ = 0;  // settling: rows committed meanwhile are found by the next read

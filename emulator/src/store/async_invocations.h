@@ -17,6 +17,15 @@
 //                            (embedding-image.json for images)
 //   any other async model:   .../ID/output.json
 // A Failed invocation writes only manifest.json (status Failed, failureMessage, no outputs).
+// A key segment longer than kMaxSegmentBytes (file names are at most 255 bytes; S3 key
+// segments are not limited) is stored as its first bytes, "%~" and 16 hex digits of its
+// SHA-256, so every valid S3 URI has a folder.
+//
+// Disk faults: outputs that cannot be written (a full disk, a path the file system refuses)
+// end the invocation Failed with kOutputNotWrittenMessage and the reason; nothing half
+// written is published (store/output_file.h). If the store itself cannot record the end, the
+// invocation stays InProgress, Get and List show it so, and the completer retries with a
+// backoff from kRetryFirstMs doubling to kRetryMaxMs, logging through the rate limit.
 #pragma once
 
 #include <atomic>
@@ -30,6 +39,7 @@
 
 #include "service/config.h"
 #include "store/async_store.h"
+#include "store/output_file.h"
 
 namespace bedrock {
 
@@ -52,12 +62,22 @@ AsyncPlan default_async_plan(int64_t complete_after_ms, const std::string& model
 
 // The failure message of an invocation failed by "failInvocation": true.
 extern const char* const kFailInvocationMessage;
+// The start of the failure message of an invocation whose outputs could not be written.
+extern const char* const kOutputNotWrittenMessage;
+
+constexpr size_t kMaxSegmentBytes = 200;
+constexpr int64_t kRetryFirstMs = 100;
+constexpr int64_t kRetryMaxMs = 5000;
 
 class AsyncInvocations {
  public:
   // Opens {data-dir}/bedrock-emulator.db (creating the data dir) and starts the completer. If
   // that fails, the error is logged and available() is false.
   explicit AsyncInvocations(const Config& config);
+  // Over a given store (null: unavailable); `write_file` writes each output file. Tests inject
+  // faults through both.
+  AsyncInvocations(const Config& config, std::unique_ptr<store::AsyncStore> store,
+                   store::OutputFileWriter write_file);
   ~AsyncInvocations();
   AsyncInvocations(const AsyncInvocations&) = delete;
   AsyncInvocations& operator=(const AsyncInvocations&) = delete;
@@ -92,11 +112,14 @@ class AsyncInvocations {
 
  private:
   void run_completer();
-  void settle_due();
-  // Writes the outputs of a due invocation and stores its end. Caller holds settle_mutex_.
-  void settle(const store::AsyncInvokeRecord& record);
+  // false: an invocation could not be settled (the store failed); try again later.
+  bool settle_due();
+  // Writes the outputs of a due invocation and stores its end; false if the end could not be
+  // stored. Caller holds settle_mutex_.
+  bool settle(const store::AsyncInvokeRecord& record);
 
   const Config& config_;
+  store::OutputFileWriter write_file_;
   std::string data_dir_;
   std::unique_ptr<store::AsyncStore> store_;
   std::string token_key_;
@@ -106,6 +129,9 @@ class AsyncInvocations {
 
   std::mutex settle_mutex_;
   std::atomic<bool> stop_requested_{false};
+  // Set when the end of a due invocation could not be stored, cleared once every due row is
+  // settled.
+  std::atomic<bool> ends_unrecorded_{false};
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;

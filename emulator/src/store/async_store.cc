@@ -309,14 +309,16 @@ class SqliteAsyncStore final : public AsyncStore {
     });
   }
 
-  DbResult<bool> finish(const std::string& id) override {
+  DbResult<bool> finish(const std::string& id,
+                        const std::optional<std::string>& failure_message) override {
     std::lock_guard<std::mutex> lock(write_mutex_);
     DbResult<Statement*> prepared = writer_->cached(
-        "UPDATE async_invokes SET status = planned_status, end_time = due_time, "
+        "UPDATE async_invokes SET status = CASE WHEN ?2 IS NULL THEN planned_status ELSE "
+        "'Failed' END, failure_message = coalesce(?2, failure_message), end_time = due_time, "
         "last_modified_time = due_time WHERE id = ?1 AND status = 'InProgress'");
     if (!prepared.ok()) return prepared.error();
     Statement& st = *prepared.value();
-    st.bind(1, id);
+    st.bind(1, id).bind(2, failure_message);
     DbResult<Done> ran = st.run();
     st.reset();
     if (!ran.ok()) return ran.error();

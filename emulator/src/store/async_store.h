@@ -85,9 +85,11 @@ class AsyncStore {
   virtual DbResult<std::vector<AsyncInvokeRecord>> due(int64_t now_ms, int limit) = 0;
   // The earliest due time of a stored InProgress row.
   virtual DbResult<std::optional<int64_t>> next_due_time() = 0;
-  // Stores the planned outcome of an InProgress row (end time = due time). false: the row was
-  // not InProgress (or is gone).
-  virtual DbResult<bool> finish(const std::string& id) = 0;
+  // Stores the end of an InProgress row (end time = due time): its planned outcome, or Failed
+  // with `failure_message` when one is given (its outputs could not be written). false: the
+  // row was not InProgress (or is gone).
+  virtual DbResult<bool> finish(const std::string& id,
+                                const std::optional<std::string>& failure_message) = 0;
   virtual DbResult<int64_t> count() = 0;
   virtual DbResult<Done> clear() = 0;
   // A random secret of 32 bytes, created on first use and kept with the data.

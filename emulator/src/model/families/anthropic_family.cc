@@ -2,6 +2,7 @@
 // Errors: real-behaviour.md §1.4 (confirmed wording); response and stream: §2.3.
 #include <algorithm>
 
+#include "model/families/base64.h"
 #include "model/families/family_util.h"
 
 namespace bedrock {
@@ -47,17 +48,44 @@ bool has_empty_text_block(const json& content) {
   return false;
 }
 
+// An image or document source: inline bytes ("type": "base64") must be base64. Tag U: the real
+// wording for bytes that are not base64 is not known; the violation follows the family's style.
+void check_source(const json& source, const std::string& pointer, Violations& v) {
+  if (family_util::string_at(source, "type") != "base64") return;
+  v.check_object(source, pointer, {Field("data", Kind::kString)}, {"data"}, true);
+  auto data = source.find("data");
+  std::string bytes;
+  if (data != source.end() && data->is_string() &&
+      !base64_decode(data->get_ref<const std::string&>(), bytes)) {
+    v.add(family_util::child(pointer, "data"), "string is not valid base64");
+  }
+}
+
+void check_content(const json& content, const std::string& pointer, Violations& v);
+
 void check_block(const json& block, const std::string& pointer, Violations& v) {
-  // Block types carry different members (image source, tool_use input, ...): only the common
-  // part is checked here.
+  // Block types carry different members (tool_use input, ...): the common part is checked,
+  // then what a type needs to be read at all.
   v.check_object(block, pointer, {Field("type", Kind::kString)}, {"type"}, true);
-  if (block.is_object() && family_util::string_at(block, "type") == "text") {
+  const std::string type = family_util::string_at(block, "type");
+  if (type == "text") {
     v.check_object(block, pointer, {Field("text", Kind::kString)}, {"text"}, true);
+  } else if (type == "image" || type == "document") {
+    v.check_object(block, pointer, {Field("source", Kind::kObject).with(check_source)}, {"source"},
+                   true);
+  } else if (type == "tool_result" && block.contains("content")) {
+    check_content(block["content"], family_util::child(pointer, "content"), v);
   }
 }
 
 void check_content(const json& content, const std::string& pointer, Violations& v) {
   if (content.is_array()) v.check_items(content, pointer, Kind::kObject, check_block);
+}
+
+// Extended thinking: {"type": "enabled", "budget_tokens": N} (or "disabled").
+void check_thinking(const json& thinking, const std::string& pointer, Violations& v) {
+  v.check_object(thinking, pointer,
+                 {Field("type", Kind::kString), Field("budget_tokens", Kind::kInteger)}, {}, true);
 }
 
 void check_message(const json& message, const std::string& pointer, Violations& v) {
@@ -143,7 +171,7 @@ const std::vector<Field>& body_fields() {
                            Field("name", Kind::kString)},
                           {"type"}, true);
                     }));
-    f.push_back(Field("thinking", Kind::kObject));
+    f.push_back(Field("thinking", Kind::kObject).with(check_thinking));
     return f;
   }();
   return fields;
