@@ -2,7 +2,7 @@
 // Errors: real-behaviour.md §1.4 (confirmed wording); response and stream: §2.3.
 #include <algorithm>
 
-#include "model/families/base64.h"
+#include "core/base64.h"
 #include "model/families/family_util.h"
 
 namespace bedrock {
