@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 
 #include "core/event_sink.h"
 
@@ -29,6 +30,9 @@ class ConnectionStream : public httplib::Stream {
   virtual Clock::time_point now() const = 0;
   // Runs `action` once everything written so far has been sent (true) or can never be (false).
   virtual void when_sent(std::function<void(bool delivered)> action) = 0;
+  // Takes the rest of a chunked body as a source to pull from as it can send (after the
+  // handler returns), or false: the caller pumps the source itself, waiting on this thread.
+  virtual bool send_later(std::shared_ptr<EventSource>) { return false; }
 };
 
 }  // namespace bedrock::http
