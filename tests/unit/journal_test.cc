@@ -39,6 +39,13 @@ TEST_CASE("long texts are stored cut, with a marker", "[journal]") {
   CHECK(page.requests[1]["path"] == "/short");
 }
 
+TEST_CASE("a cut text lets go of the long one's memory", "[journal]") {
+  JournalEntry entry;
+  entry.path = std::string(8192, 'x');
+  entry.cut_to_size();
+  CHECK(entry.path.capacity() < 2 * RequestJournal::kMaxFieldBytes);
+}
+
 TEST_CASE("a cut never splits a UTF-8 character", "[journal]") {
   RequestJournal journal;
   std::string path = "/";

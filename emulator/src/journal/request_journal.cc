@@ -57,8 +57,11 @@ void cut(std::string& text) {
   if (text.size() <= limit) return;
   size_t end = limit;
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
-  text.append(RequestJournal::kCutMarker);
+  // A new string: resize() would keep the long one's whole capacity.
+  std::string kept;
+  kept.reserve(end + RequestJournal::kCutMarker.size());
+  kept.append(text, 0, end).append(RequestJournal::kCutMarker);
+  text.swap(kept);
 }
 
 }  // namespace
