@@ -74,10 +74,14 @@ size_t OutputQueue::bytes_queued() const {
 }
 
 OutputQueue::Drained OutputQueue::drain(int fd, Clock::time_point now) {
+  size_t pulls = 0;
   while (!segments_.empty()) {
     Segment& segment = segments_.front();
     if (segment.due > now) return Drained::kWaitTime;
     if (segment.source) {
+      // A fast reader of a long unpaced stream would keep the loop here to the stream's end;
+      // the loop comes back when the socket is writable, after its other connections.
+      if (pulls++ == kPullsPerDrain) return Drained::kWaitWritable;
       pull(now);
       continue;
     }

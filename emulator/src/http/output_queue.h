@@ -30,7 +30,7 @@ class OutputQueue {
   enum class Drained {
     kEmpty,         // everything sent
     kWaitTime,      // the next segment is due at next_due()
-    kWaitWritable,  // the socket's send buffer is full
+    kWaitWritable,  // the socket's send buffer is full (or a source yields): drain when writable
     kFault,         // a fault is due: apply fault() to the socket and close it
     kFailed,        // the peer is gone
   };
@@ -62,6 +62,10 @@ class OutputQueue {
   // Pieces due at once are sent together up to this many bytes: one send() for many small
   // frames of an unpaced stream, and a bound on what is pulled ahead of the socket.
   static constexpr size_t kBatchBytes = 64 * 1024;
+  // Batches pulled in one drain() before it yields with kWaitWritable, so one connection's
+  // long stream does not hold up its loop's others (a health check waited over 10 s behind
+  // three fast readers of unpaced 1 MB streams).
+  static constexpr size_t kPullsPerDrain = 1;
 
  private:
   struct Segment {

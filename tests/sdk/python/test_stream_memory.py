@@ -122,6 +122,26 @@ class StreamMemoryTest(unittest.TestCase):
             self.assertLess(entry["eventsSent"], 1024 * 1024)
         self.assert_health_within_a_second()
 
+    def test_fast_readers_of_unpaced_streams_leave_the_loop_to_others(self):
+        self.load(None)
+        socks = self.open_streams(3)
+        for sock in socks:
+            sock.setblocking(False)
+        received = [0] * len(socks)
+        deadline = time.monotonic() + 3.0
+        next_health = time.monotonic() + 0.3
+        while time.monotonic() < deadline:
+            for i, sock in enumerate(socks):
+                try:
+                    received[i] += len(sock.recv(1 << 20))
+                except BlockingIOError:
+                    pass
+            if time.monotonic() >= next_health:
+                self.assert_health_within_a_second()
+                next_health += 0.5
+        self.assertTrue(all(r > 1024 * 1024 for r in received), received)
+        self.assertLess(status_kb(self.emulator.process.pid, "VmHWM"), PEAK_LIMIT_KB)
+
     def test_unpaced_megabyte_streams_a_client_does_not_read(self):
         self.load(None)
         socks = self.open_streams(3)
