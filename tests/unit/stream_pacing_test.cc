@@ -12,6 +12,7 @@
 #include "core/event_sink.h"
 #include "http/loop_stream.h"
 #include "http/output_queue.h"
+#include "model/token_counter.h"
 #include "protocol/event_stream_writer.h"
 
 using bedrock::EventSink;
@@ -216,4 +217,18 @@ TEST_CASE("a paced source waits in the loop's queue and stops when the client le
   CHECK(made == 1);
   CHECK(script.telemetry->events.load() == 0);
   CHECK(script.telemetry->finished.load());
+}
+
+TEST_CASE("walking a text by token_piece_end gives split_tokens' pieces", "[stream][tokens]") {
+  for (std::string text : {"", "   ", "Hello, world!", "  lead and trail  ", "one\n\ntwo\t",
+                           "\xC3\xA9t\xC3\xA9 caf\xC3\xA9s abcdefghij", "a  b   c    "}) {
+    std::vector<std::string> walked;
+    for (size_t pos = 0; pos < text.size();) {
+      size_t end = bedrock::token_piece_end(text, pos);
+      REQUIRE(end > pos);
+      walked.push_back(text.substr(pos, end - pos));
+      pos = end;
+    }
+    CHECK(walked == bedrock::split_tokens(text));
+  }
 }
