@@ -1,8 +1,11 @@
 #include "admin/admin_api.h"
 
 #include <array>
+#include <cstdint>
 #include <functional>
+#include <optional>
 
+#include "core/reset_hooks.h"
 #include "model/prompt_cache.h"
 #include "protocol/rest_json.h"
 #include "protocol/router.h"
@@ -67,20 +70,55 @@ Response delete_scenarios(const Request&, Services& services, const std::string&
   return json_response({{"deleted", true}});
 }
 
+// Everything a request left behind: scenarios' rule state, the journal, the prompt cache, async
+// invocations, and every cache registered with core/reset_hooks.h.
 Response reset(const Request&, Services& services, const std::string&) {
   services.scenarios.reset();
   services.journal.clear();
   PromptCache::instance().clear();
   services.async_invocations.reset();
+  run_reset_hooks();
   return json_response({{"reset", true}});
 }
 
+// A whole number in [1, max], or nothing.
+std::optional<uint64_t> parse_count(const std::string& text, uint64_t max) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (value < 1 || value > max) return std::nullopt;
+  return value;
+}
+
+// Oldest first, a page at a time (journal/request_journal.h has the bounds): "nextToken" in
+// the answer asks for the rest.
 Response list_requests(const Request& request, Services& services, const std::string&) {
   auto get = [&](const char* key) {
     auto it = request.query.find(key);
     return it == request.query.end() ? std::string() : it->second;
   };
-  return json_response({{"requests", services.journal.list(get("operation"), get("modelId"))}});
+  uint64_t from = 0;
+  size_t max_results = RequestJournal::kMaxListed;
+  if (!get("nextToken").empty()) {
+    auto token = parse_count(get("nextToken"), UINT64_MAX / 10);
+    if (!token) return admin_error(400, "nextToken is not one this journal gave.");
+    from = *token;
+  }
+  if (!get("maxResults").empty()) {
+    auto count = parse_count(get("maxResults"), RequestJournal::kMaxListed);
+    if (!count) {
+      return admin_error(400, "maxResults must be a whole number from 1 to " +
+                                  std::to_string(RequestJournal::kMaxListed) + ".");
+    }
+    max_results = static_cast<size_t>(*count);
+  }
+  JournalPage page = services.journal.list(get("operation"), get("modelId"), from, max_results);
+  nlohmann::json body = {{"requests", std::move(page.requests)}};
+  if (page.next_token) body["nextToken"] = std::to_string(*page.next_token);
+  return json_response(body);
 }
 
 Response clear_requests(const Request&, Services& services, const std::string&) {

@@ -1,10 +1,16 @@
-// Where a streaming operation writes its encoded event-stream frames. Each transport provides
-// one: HTTP/1.1 writes chunks of a chunked body, HTTP/2 queues DATA frames. Operations see only
-// this interface.
+// How an operation's event stream reaches a transport, in one of two ways:
+//  - EventSource (pull): the transport asks for the next encoded frame when it can send it, so
+//    a stream is produced as it falls due and never ahead of the client. Every operation whose
+//    events do not wait on the request body streams this way.
+//  - EventSink (push): the operation writes frames and waits; for a stream that interleaves
+//    reading the request body with writing (the bidirectional stream), on a thread that may
+//    block. pump() drives a source into a sink, for transports whose thread may wait.
+// Operations see only these interfaces.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace bedrock {
@@ -40,5 +46,49 @@ class EventSink {
   // Breaks the response here; nothing more is sent.
   virtual void abort(TransportFault fault) = 0;
 };
+
+// One piece of a stream as a source hands it over: bytes to send at `due`, or a fault that
+// breaks the connection there.
+struct StreamPiece {
+  std::chrono::steady_clock::time_point due{};
+  std::string bytes;
+  TransportFault fault = TransportFault::kNone;  // when set, `bytes` is empty
+  // Runs once `bytes` (and everything before them) reached the client (true) or never will.
+  std::function<void(bool delivered)> on_sent;
+};
+
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  // The next piece, or false once the stream has ended. `now` is the time the stream has
+  // reached; pacing counts from the first call's `now`. A transport asks again only once the
+  // piece before has been sent, so the source holds a few pieces at most, whatever its length.
+  virtual bool next(std::chrono::steady_clock::time_point now, StreamPiece& piece) = 0;
+  // Nothing more will be asked for: the client has gone, or a fault broke the connection.
+  virtual void cancel() = 0;
+};
+
+// Sends one piece on a sink that waits: waits for its due time, then writes it or applies its
+// fault. False once nothing more can be sent (the client went away, or the fault ended it).
+inline bool deliver(StreamPiece& piece, EventSink& sink) {
+  if (piece.due > sink.now() && !sink.wait_until(piece.due)) return false;
+  if (piece.fault != TransportFault::kNone) {
+    sink.abort(piece.fault);
+    return false;
+  }
+  if (!piece.bytes.empty() && !sink.write(piece.bytes)) return false;
+  if (piece.on_sent) sink.when_sent(std::move(piece.on_sent));
+  return true;
+}
+
+// Pulls every piece of `source` and delivers it: for a thread that may wait (HTTP/2 streams,
+// connection threads).
+inline void pump(EventSource& source, EventSink& sink) {
+  StreamPiece piece;
+  while (source.next(sink.now(), piece)) {
+    if (!deliver(piece, sink)) return source.cancel();
+    piece = StreamPiece{};
+  }
+}
 
 }  // namespace bedrock

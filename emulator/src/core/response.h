@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/event_sink.h"
@@ -19,6 +20,15 @@ struct Response {
   // When set, `body` is ignored: the transport sends the head, then runs the producer, which
   // writes encoded frames to the sink until it returns. The stream ends when it returns.
   std::function<void(EventSink&)> stream_producer;
+  // Set by stream_events(): the same body as a source the transport pulls from as it can send,
+  // so a long paced stream is produced when it falls due instead of queued whole (an event
+  // loop). Transports whose thread may wait run stream_producer, which pumps it.
+  std::shared_ptr<EventSource> event_source;
+
+  void stream_events(std::shared_ptr<EventSource> source) {
+    event_source = source;
+    stream_producer = [source = std::move(source)](EventSink& sink) { pump(*source, sink); };
+  }
 
   // Scripted latency before the first byte: the transport holds the answer this long without
   // holding anything else (an HTTP/2 connection keeps serving its other streams).

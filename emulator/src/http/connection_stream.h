@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 
 #include "core/event_sink.h"
 #include "http/request_framing.h"
@@ -37,6 +38,9 @@ class ConnectionStream : public httplib::Stream {
   // The request is answered without the rest of its body being read: the connection closes
   // after the answer. (An event loop's request is read whole before it is served.)
   virtual void abandon_body() {}
+  // Takes the rest of a chunked body as a source to pull from as it can send (after the
+  // handler returns), or false: the caller pumps the source itself, waiting on this thread.
+  virtual bool send_later(std::shared_ptr<EventSource>) { return false; }
 };
 
 }  // namespace bedrock::http

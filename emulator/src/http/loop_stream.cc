@@ -5,9 +5,51 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace bedrock::http {
+
+namespace {
+
+// A source's pieces as the rest of an HTTP/1.1 chunked body: each piece one chunk. A garbage
+// fault's bytes go out as they are, then the connection closes.
+class ChunkedSource final : public EventSource {
+ public:
+  explicit ChunkedSource(std::shared_ptr<EventSource> events) : events_(std::move(events)) {}
+
+  bool next(std::chrono::steady_clock::time_point now, StreamPiece& piece) override {
+    if (close_due_) {
+      piece = StreamPiece{};
+      piece.due = *close_due_;
+      piece.fault = TransportFault::kEmpty;
+      close_due_.reset();
+      ended_ = true;
+      return true;
+    }
+    if (ended_ || !events_->next(now, piece)) return false;
+    if (piece.fault == TransportFault::kGarbage) {
+      piece.fault = TransportFault::kNone;
+      piece.bytes = std::string(garbage_bytes());
+      close_due_ = piece.due;
+    } else if (!piece.bytes.empty()) {
+      char size[20];
+      int n = std::snprintf(size, sizeof(size), "%zx\r\n", piece.bytes.size());
+      piece.bytes.insert(0, size, static_cast<size_t>(n));
+      piece.bytes.append("\r\n");
+    }
+    return true;
+  }
+  void cancel() override { events_->cancel(); }
+
+ private:
+  std::shared_ptr<EventSource> events_;
+  std::optional<std::chrono::steady_clock::time_point> close_due_;  // after garbage
+  bool ended_ = false;
+};
+
+}  // namespace
 
 LoopStream::LoopStream(int fd)
     : fd_(fd), remote_(fd, true), local_(fd, false), buffer_(new char[kCapacity]) {}
@@ -105,6 +147,12 @@ LoopStream::Clock::time_point LoopStream::now() const {
 
 void LoopStream::when_sent(std::function<void(bool delivered)> action) {
   output_.add_action(std::move(action));
+}
+
+bool LoopStream::send_later(std::shared_ptr<EventSource> source) {
+  if (failed_ || fault_ != TransportFault::kNone) return false;
+  output_.append_source(due_, std::make_shared<ChunkedSource>(std::move(source)));
+  return true;
 }
 
 void LoopStream::get_remote_ip_and_port(std::string& ip, int& port) const { remote_.get(ip, port); }

@@ -1,8 +1,9 @@
 // The stream of a connection that an event loop serves (event_loop.h). Reads come only from
 // what the loop has already received (the loop hands a request over once it is complete);
 // writes are queued in an OutputQueue with the time they are due and sent without blocking.
-// A paced event stream is therefore written in one go, each event queued for its moment, and
-// no thread waits for it.
+// An event stream given as a source (send_later) is pulled by the queue as its events fall due
+// and the socket takes them; one written to the stream directly (a push producer) is queued in
+// one go, each event for its moment. No thread waits for either.
 #pragma once
 
 #include <memory>
@@ -48,6 +49,7 @@ class LoopStream final : public ConnectionStream {
   bool wait_until(Clock::time_point deadline) override;
   Clock::time_point now() const override;
   void when_sent(std::function<void(bool delivered)> action) override;
+  bool send_later(std::shared_ptr<EventSource> source) override;
 
  private:
   int fd_;

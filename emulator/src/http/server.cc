@@ -184,10 +184,17 @@ void copy_response(Response&& in, httplib::Response& out) {
   // Each frame the producer writes is one chunk, sent at once (or, on an event loop, queued for
   // the time the producer waited until).
   out.set_chunked_content_provider(
-      content_type, [producer = std::move(in.stream_producer)](size_t, httplib::DataSink& sink) {
+      content_type, [producer = std::move(in.stream_producer), source = std::move(in.event_source)](
+                        size_t, httplib::DataSink& sink) {
         // Every HTTP/1.1 request is served with its connection's stream current.
         ConnectionStream* stream = t_current_stream;
         if (!stream) return false;
+        // An event loop pulls the events as they fall due, after this returns; the chunked
+        // body's end is queued behind them.
+        if (source && stream->send_later(source)) {
+          sink.done();
+          return true;
+        }
         struct ChunkSink final : EventSink {
           ChunkSink(httplib::DataSink& s, ConnectionStream& c) : sink(s), stream(c) {}
           bool write(std::string_view bytes) override {

@@ -50,27 +50,78 @@ nlohmann::json JournalEntry::to_json() const {
   return out;
 }
 
-void RequestJournal::record(std::shared_ptr<JournalEntry> entry) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  entries_.push_back(std::move(entry));
-  while (entries_.size() > kMaxEntries) entries_.pop_front();
+namespace {
+
+void cut(std::string& text) {
+  constexpr size_t limit = RequestJournal::kMaxFieldBytes;
+  if (text.size() <= limit) return;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  // A new string: resize() would keep the long one's whole capacity.
+  std::string kept;
+  kept.reserve(end + RequestJournal::kCutMarker.size());
+  kept.append(text, 0, end).append(RequestJournal::kCutMarker);
+  text.swap(kept);
 }
 
-nlohmann::json RequestJournal::list(const std::string& operation,
-                                    const std::string& model_id) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : entries_) {
-    if (!operation.empty() && e->operation != operation) continue;
-    if (!model_id.empty() && e->model_id != model_id) continue;
-    out.push_back(e->to_json());
+}  // namespace
+
+size_t JournalEntry::cut_to_size() {
+  size_t total = RequestJournal::kEntryOverhead;
+  for (std::string* text :
+       {&time, &request_id, &operation, &method, &path, &model_id, &http_version, &scenario,
+        &rule_name, &exception, &fault, &invocation_id, &attempt}) {
+    cut(*text);
+    total += text->size();
   }
-  return out;
+  return total;
+}
+
+void RequestJournal::record(std::shared_ptr<JournalEntry> entry) {
+  size_t size = entry->cut_to_size();
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.push_back(Stored{next_sequence_++, size, std::move(entry)});
+  bytes_ += size;
+  while (entries_.size() > kMaxEntries || bytes_ > kMaxBytes) {
+    bytes_ -= entries_.front().bytes;
+    entries_.pop_front();
+  }
+}
+
+JournalPage RequestJournal::list(const std::string& operation, const std::string& model_id,
+                                 uint64_t from, size_t max_results) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  JournalPage page;
+  size_t listed_bytes = 0;
+  for (const Stored& stored : entries_) {
+    if (stored.sequence < from) continue;
+    const JournalEntry& e = *stored.entry;
+    if (!operation.empty() && e.operation != operation) continue;
+    if (!model_id.empty() && e.model_id != model_id) continue;
+    if (page.requests.size() >= max_results || listed_bytes + stored.bytes > kMaxListedBytes) {
+      page.next_token = stored.sequence;
+      break;
+    }
+    listed_bytes += stored.bytes;
+    page.requests.push_back(e.to_json());
+  }
+  return page;
 }
 
 void RequestJournal::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   entries_.clear();
+  bytes_ = 0;
+}
+
+size_t RequestJournal::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
+}
+
+size_t RequestJournal::bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
 }
 
 }  // namespace bedrock

@@ -1,12 +1,22 @@
 // The request journal: what each request was and how it was answered, oldest first, for
 // GET /_emulator/requests. Retries of one SDK call share amz-sdk-invocation-id, so a test can
-// count them. Bounded: the oldest entries are dropped past kMaxEntries.
+// count them.
+//
+// Bounded three ways, so no stream of requests can grow it without limit:
+//  - each stored text (path, model id, header values, ...) is cut to kMaxFieldBytes, at a
+//    UTF-8 character boundary, and ends with kCutMarker when it was cut;
+//  - at most kMaxEntries entries and kMaxBytes of stored text (plus a fixed cost per entry):
+//    the oldest entries are dropped first;
+//  - one listing returns at most kMaxListed entries and about kMaxListedBytes of JSON; a
+//    longer listing carries "nextToken" to ask for the rest with.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "protocol/stream_script.h"
@@ -33,20 +43,47 @@ struct JournalEntry {
   std::shared_ptr<StreamTelemetry> stream;  // set for event streams
 
   nlohmann::json to_json() const;
+  // Cuts every text to kMaxFieldBytes; returns the bytes the entry then holds.
+  size_t cut_to_size();
+};
+
+struct JournalPage {
+  nlohmann::json requests = nlohmann::json::array();
+  std::optional<uint64_t> next_token;  // set when more entries match
 };
 
 class RequestJournal {
  public:
   static constexpr size_t kMaxEntries = 10000;
+  // 32 MiB of stored text: room for every entry at the count cap with paths of ~3 KB, far
+  // above what an SDK test sends; 10,000 requests with 8 KB paths no longer reach 250 MB.
+  static constexpr size_t kMaxBytes = 32 * 1024 * 1024;
+  static constexpr size_t kMaxFieldBytes = 1024;
+  static constexpr std::string_view kCutMarker = "...[cut]";
+  // What one entry costs besides its texts (the struct, its allocation, the deque slot).
+  static constexpr size_t kEntryOverhead = 512;
+  static constexpr size_t kMaxListed = 1000;
+  static constexpr size_t kMaxListedBytes = 4 * 1024 * 1024;
 
   void record(std::shared_ptr<JournalEntry> entry);
-  // Oldest first; empty filters match everything.
-  nlohmann::json list(const std::string& operation, const std::string& model_id) const;
+  // Oldest first, from the entry `from` (a nextToken) on; empty filters match everything.
+  JournalPage list(const std::string& operation, const std::string& model_id, uint64_t from = 0,
+                   size_t max_results = kMaxListed) const;
   void clear();
+  // What the journal holds now, for tests and the limits.
+  size_t size() const;
+  size_t bytes() const;
 
  private:
+  struct Stored {
+    uint64_t sequence;
+    size_t bytes;
+    std::shared_ptr<JournalEntry> entry;
+  };
   mutable std::mutex mutex_;
-  std::deque<std::shared_ptr<JournalEntry>> entries_;
+  std::deque<Stored> entries_;
+  size_t bytes_ = 0;
+  uint64_t next_sequence_ = 1;
 };
 
 std::string iso8601_now();

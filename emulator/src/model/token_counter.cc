@@ -48,22 +48,22 @@ size_t count_tokens(std::string_view text) {
   return count;
 }
 
+size_t token_piece_end(std::string_view text, size_t pos) {
+  while (pos < text.size() && is_space(static_cast<unsigned char>(text[pos]))) ++pos;
+  if (pos == text.size()) return pos;
+  pos += token_length(text, pos);
+  // White space at the very end belongs to the last piece.
+  size_t rest = pos;
+  while (rest < text.size() && is_space(static_cast<unsigned char>(text[rest]))) ++rest;
+  return rest == text.size() ? rest : pos;
+}
+
 std::vector<std::string> split_tokens(std::string_view text) {
   std::vector<std::string> pieces;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t start = pos;
-    while (pos < text.size() && is_space(static_cast<unsigned char>(text[pos]))) ++pos;
-    if (pos == text.size()) {
-      if (pieces.empty()) {
-        pieces.emplace_back(text.substr(start));
-      } else {
-        pieces.back().append(text.substr(start));
-      }
-      break;
-    }
-    pos += token_length(text, pos);
-    pieces.emplace_back(text.substr(start, pos - start));
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = token_piece_end(text, pos);
+    pieces.emplace_back(text.substr(pos, end - pos));
+    pos = end;
   }
   return pieces;
 }

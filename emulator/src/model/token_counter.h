@@ -17,5 +17,8 @@ size_t count_tokens(std::string_view text);
 // Splits `text` into pieces whose token counts add up to count_tokens(text); each piece carries
 // its leading white space, so concatenating them gives `text` back.
 std::vector<std::string> split_tokens(std::string_view text);
+// Where the split_tokens piece that starts at `pos` ends, for walking a long text piece by
+// piece without copying it.
+size_t token_piece_end(std::string_view text, size_t pos);
 
 }  // namespace bedrock

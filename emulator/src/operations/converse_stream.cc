@@ -8,6 +8,9 @@
 // streamProcessingMode "sync" (the default) checks the whole answer before the first delta;
 // "async" streams the generated text as it is and reports an output intervention only through
 // messageStop's stopReason and the trace.
+// The events are made one at a time as the transport asks for them (EventStreamWriter as a
+// source): a 1 MB answer in 1-character deltas holds the answer once and one frame, and a slow
+// reader costs no more.
 // LIMITATIONS: as Converse (converse.cc). Real sync mode checks the answer in chunks and may
 // send its first chunks before a later one is blocked; the emulator checks it whole. Real async
 // mode's handling of a blocked answer (whether the blocked message follows) is not known.
@@ -22,77 +25,143 @@ namespace bedrock {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 // Tokens per text delta, and characters per tool-input delta: real models send a few tokens
 // at a time.
 constexpr size_t kTokensPerDelta = 3;
 constexpr size_t kToolInputCharsPerDelta = 16;
 
-std::vector<std::string> text_deltas(const std::string& text, int chunk_chars) {
-  std::vector<std::string> deltas;
-  if (chunk_chars > 0) {  // a scenario's chunkSize: characters per delta, whole UTF-8 characters
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t end = pos;
-      for (int n = 0; n < chunk_chars && end < text.size(); ++n) {
-        ++end;
-        while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
-      }
-      deltas.push_back(text.substr(pos, end - pos));
-      pos = end;
+// Where the text delta that starts at `pos` ends: a scenario's chunkSize counts characters
+// (whole UTF-8 characters), otherwise a delta is kTokensPerDelta tokens.
+size_t text_delta_end(const std::string& text, size_t pos, int chunk_chars) {
+  size_t end = pos;
+  if (chunk_chars > 0) {
+    for (int n = 0; n < chunk_chars && end < text.size(); ++n) {
+      ++end;
+      while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
     }
-    return deltas;
+    return end;
   }
-  auto pieces = split_tokens(text);
-  for (size_t i = 0; i < pieces.size(); i += kTokensPerDelta) {
-    std::string delta;
-    for (size_t j = i; j < std::min(pieces.size(), i + kTokensPerDelta); ++j) delta += pieces[j];
-    deltas.push_back(std::move(delta));
+  for (size_t n = 0; n < kTokensPerDelta && end < text.size(); ++n) {
+    end = token_piece_end(text, end);
   }
-  return deltas;
+  return end;
 }
 
-bool write_part(EventStreamWriter& out, const AnswerPart& part, int index, int chunk_chars) {
-  auto event = [&](const char* type, nlohmann::json payload) {
-    payload["contentBlockIndex"] = index;
-    return out.event(type, with_padding(std::move(payload)));
-  };
-  switch (part.kind) {
-    case AnswerPart::Kind::kText:
-      for (const auto& delta : text_deltas(part.text, chunk_chars)) {
-        if (!event("contentBlockDelta", {{"delta", {{"text", delta}}}})) return false;
-      }
-      break;
-    case AnswerPart::Kind::kReasoning:
-      for (const auto& delta : text_deltas(part.text, chunk_chars)) {
-        if (!event("contentBlockDelta", {{"delta", {{"reasoningContent", {{"text", delta}}}}}})) {
-          return false;
-        }
-      }
-      if (!part.signature.empty() &&
-          !event("contentBlockDelta",
-                 {{"delta", {{"reasoningContent", {{"signature", part.signature}}}}}})) {
-        return false;
-      }
-      break;
-    case AnswerPart::Kind::kToolUse: {
-      if (!event("contentBlockStart",
-                 {{"start",
-                   {{"toolUse", {{"toolUseId", part.tool_use_id}, {"name", part.tool_name}}}}}})) {
-        return false;
-      }
-      const std::string input = part.tool_input.dump();
-      for (size_t i = 0; i < input.size(); i += kToolInputCharsPerDelta) {
-        if (!event("contentBlockDelta",
-                   {{"delta",
-                     {{"toolUse", {{"input", input.substr(i, kToolInputCharsPerDelta)}}}}}})) {
-          return false;
-        }
-      }
-      break;
+// The stream's events in order, one per call (an EventStreamWriter::Step).
+class ConverseEvents {
+ public:
+  ConverseEvents(ConverseAnswer answer, Clock::time_point started, int chunk_chars)
+      : answer_(std::move(answer)), started_(started), chunk_chars_(chunk_chars) {}
+
+  bool operator()(EventStreamWriter& out) {
+    switch (stage_) {
+      case Stage::kStart:
+        stage_ = Stage::kParts;
+        return out.event("messageStart", with_padding({{"role", "assistant"}}));
+      case Stage::kParts:
+        if (part_ < answer_.parts.size()) return part_event(out);
+        stage_ = Stage::kStop;
+        return stop_event(out);
+      case Stage::kStop:
+        return stop_event(out);
+      case Stage::kMetadata:
+        return metadata_event(out);
+      case Stage::kDone:
+        break;
     }
+    return false;
   }
-  return event("contentBlockStop", nlohmann::json::object());
-}
+
+ private:
+  enum class Stage { kStart, kParts, kStop, kMetadata, kDone };
+  enum class PartStage { kBegin, kDeltas, kSignature, kEnd };
+
+  bool block_event(EventStreamWriter& out, const char* type, nlohmann::json payload) {
+    payload["contentBlockIndex"] = static_cast<int>(part_);
+    return out.event(type, with_padding(std::move(payload)));
+  }
+
+  bool part_event(EventStreamWriter& out) {
+    const AnswerPart& part = answer_.parts[part_];
+    const bool tool = part.kind == AnswerPart::Kind::kToolUse;
+    switch (part_stage_) {
+      case PartStage::kBegin:
+        part_stage_ = PartStage::kDeltas;
+        pos_ = 0;
+        if (tool) {
+          tool_input_ = part.tool_input.dump();
+          return block_event(
+              out, "contentBlockStart",
+              {{"start",
+                {{"toolUse", {{"toolUseId", part.tool_use_id}, {"name", part.tool_name}}}}}});
+        }
+        [[fallthrough]];
+      case PartStage::kDeltas: {
+        const std::string& text = tool ? tool_input_ : part.text;
+        if (pos_ < text.size()) {
+          size_t end = tool ? std::min(text.size(), pos_ + kToolInputCharsPerDelta)
+                            : text_delta_end(text, pos_, chunk_chars_);
+          std::string delta = text.substr(pos_, end - pos_);
+          pos_ = end;
+          nlohmann::json inner =
+              tool ? nlohmann::json{{"toolUse", {{"input", std::move(delta)}}}}
+              : part.kind == AnswerPart::Kind::kReasoning
+                  ? nlohmann::json{{"reasoningContent", {{"text", std::move(delta)}}}}
+                  : nlohmann::json{{"text", std::move(delta)}};
+          return block_event(out, "contentBlockDelta", {{"delta", std::move(inner)}});
+        }
+        part_stage_ = PartStage::kSignature;
+        [[fallthrough]];
+      }
+      case PartStage::kSignature:
+        part_stage_ = PartStage::kEnd;
+        if (part.kind == AnswerPart::Kind::kReasoning && !part.signature.empty()) {
+          return block_event(out, "contentBlockDelta",
+                             {{"delta", {{"reasoningContent", {{"signature", part.signature}}}}}});
+        }
+        [[fallthrough]];
+      case PartStage::kEnd:
+        break;
+    }
+    bool ok = block_event(out, "contentBlockStop", nlohmann::json::object());
+    part_stage_ = PartStage::kBegin;
+    tool_input_.clear();
+    ++part_;
+    return ok;
+  }
+
+  bool stop_event(EventStreamWriter& out) {
+    stage_ = Stage::kMetadata;
+    nlohmann::json stop = {{"stopReason", answer_.stop_reason}};
+    if (!answer_.additional_response_fields.is_null()) {
+      stop["additionalModelResponseFields"] = answer_.additional_response_fields;
+    }
+    return out.closing() && out.event("messageStop", with_padding(std::move(stop)));
+  }
+
+  bool metadata_event(EventStreamWriter& out) {
+    stage_ = Stage::kDone;
+    long long latency =
+        std::chrono::duration_cast<std::chrono::milliseconds>(out.now() - started_).count();
+    nlohmann::json metadata = {{"usage", answer_.usage()}, {"metrics", {{"latencyMs", latency}}}};
+    if (!answer_.performance_config.is_null())
+      metadata["performanceConfig"] = answer_.performance_config;
+    if (!answer_.service_tier.is_null()) metadata["serviceTier"] = answer_.service_tier;
+    if (!answer_.trace.is_null()) metadata["trace"] = answer_.trace;
+    return out.event("metadata", with_padding(std::move(metadata)));
+  }
+
+  ConverseAnswer answer_;
+  Clock::time_point started_;
+  int chunk_chars_;
+  Stage stage_ = Stage::kStart;
+  size_t part_ = 0;
+  PartStage part_stage_ = PartStage::kBegin;
+  size_t pos_ = 0;          // in the text (or tool input) of the current part
+  std::string tool_input_;  // the current tool-use part's input, as JSON text
+};
 
 }  // namespace
 
@@ -106,29 +175,9 @@ Result<Response> converse_stream(const Request& request, Context& context) {
 
   Response response;
   response.headers.add("Content-Type", "application/vnd.amazon.eventstream");
-  auto started = context.received_at;
   int chunk_chars = context.scripted() ? context.scripted()->chunk_size.value_or(0) : 0;
-  response.stream_producer = [answer = std::move(answer.value()), started, chunk_chars,
-                              script = context.script](EventSink& sink) {
-    EventStreamWriter out(sink, script);
-    if (!out.event("messageStart", with_padding({{"role", "assistant"}}))) return;
-    for (size_t i = 0; i < answer.parts.size(); ++i) {
-      if (!write_part(out, answer.parts[i], static_cast<int>(i), chunk_chars)) return;
-    }
-    nlohmann::json stop = {{"stopReason", answer.stop_reason}};
-    if (!answer.additional_response_fields.is_null()) {
-      stop["additionalModelResponseFields"] = answer.additional_response_fields;
-    }
-    if (!out.closing() || !out.event("messageStop", with_padding(std::move(stop)))) return;
-    long long latency =
-        std::chrono::duration_cast<std::chrono::milliseconds>(sink.now() - started).count();
-    nlohmann::json metadata = {{"usage", answer.usage()}, {"metrics", {{"latencyMs", latency}}}};
-    if (!answer.performance_config.is_null())
-      metadata["performanceConfig"] = answer.performance_config;
-    if (!answer.service_tier.is_null()) metadata["serviceTier"] = answer.service_tier;
-    if (!answer.trace.is_null()) metadata["trace"] = answer.trace;
-    out.event("metadata", with_padding(std::move(metadata)));
-  };
+  response.stream_events(std::make_shared<EventStreamWriter>(
+      context.script, ConverseEvents(std::move(answer.value()), context.received_at, chunk_chars)));
   return response;
 }
 

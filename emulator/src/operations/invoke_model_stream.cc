@@ -28,26 +28,31 @@ Result<Response> invoke_model_stream(const Request& request, Context& context) {
   response.headers.add("Content-Type", "application/vnd.amazon.eventstream");
   response.headers.add("X-Amzn-Bedrock-Content-Type", "application/json");
   add_tier_headers(request, response.headers);
-  auto started = context.received_at;
-  response.stream_producer = [invocation = std::move(invocation.value()), started,
-                              script = context.script](EventSink& sink) {
-    EventStreamWriter out(sink, script);
-    auto elapsed = [&] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(sink.now() - started).count();
-    };
-    long long first_byte = elapsed();
-    for (size_t i = 0; i < invocation.chunks.size(); ++i) {
-      nlohmann::json chunk = invocation.chunks[i];
-      if (i + 1 == invocation.chunks.size()) {
-        if (!out.closing()) return;
+  // Each chunk is encoded when the transport asks for it, and let go once it is.
+  struct Chunks {
+    Invocation invocation;
+    std::chrono::steady_clock::time_point started;
+    size_t next = 0;
+    long long first_byte = 0;
+    bool operator()(EventStreamWriter& out) {
+      auto elapsed = [&] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(out.now() - started).count();
+      };
+      if (next == 0) first_byte = elapsed();
+      if (next == invocation.chunks.size()) return false;
+      nlohmann::json chunk = std::move(invocation.chunks[next]);
+      if (++next == invocation.chunks.size()) {
+        if (!out.closing()) return false;
         chunk["amazon-bedrock-invocationMetrics"] = {{"inputTokenCount", invocation.input_tokens},
                                                      {"outputTokenCount", invocation.output_tokens},
                                                      {"invocationLatency", elapsed()},
                                                      {"firstByteLatency", first_byte}};
       }
-      if (!out.event("chunk", with_padding({{"bytes", base64_encode(chunk.dump())}}))) return;
+      return out.event("chunk", with_padding({{"bytes", base64_encode(chunk.dump())}}));
     }
   };
+  response.stream_events(std::make_shared<EventStreamWriter>(
+      context.script, Chunks{std::move(invocation.value()), context.received_at}));
   return response;
 }
 

@@ -21,10 +21,70 @@ uint64_t mix(uint64_t x) {
 // Offsets of the CRCs in an encoded frame (message.h): prelude CRC at 8..11, message CRC last.
 constexpr size_t kPreludeCrcOffset = 8;
 
+TransportFault transport_fault(FaultKind kind) {
+  return kind == FaultKind::kReset     ? TransportFault::kReset
+         : kind == FaultKind::kEmpty   ? TransportFault::kEmpty
+         : kind == FaultKind::kGarbage ? TransportFault::kGarbage
+                                       : TransportFault::kNone;
+}
+
 }  // namespace
 
+EventStreamWriter::EventStreamWriter(StreamScript script, Step step)
+    : step_(std::move(step)), script_(std::move(script)) {}
+
 EventStreamWriter::EventStreamWriter(EventSink& sink, StreamScript script)
-    : sink_(sink), script_(std::move(script)) {}
+    : sink_(&sink), script_(std::move(script)) {}
+
+EventStreamWriter::Clock::time_point EventStreamWriter::now() const {
+  if (sink_) return sink_->now();
+  return std::max(now_, schedule_);
+}
+
+bool EventStreamWriter::next(Clock::time_point now, StreamPiece& piece) {
+  now_ = now;
+  while (queued_.empty()) {
+    if (finished_) return false;
+    if (stopped_ || !step_(*this)) finish();
+  }
+  piece = std::move(queued_.front());
+  queued_.pop_front();
+  return true;
+}
+
+void EventStreamWriter::cancel() {
+  stopped_ = finished_ = true;
+  queued_.clear();
+  script_.telemetry->finished = true;
+}
+
+bool EventStreamWriter::put(std::string bytes, TransportFault fault, bool counts_event) {
+  StreamPiece piece;
+  piece.due = schedule_;
+  piece.bytes = std::move(bytes);
+  piece.fault = fault;
+  // The journal counts events the client was sent, which may be later than now.
+  if (counts_event) {
+    piece.on_sent = [telemetry = script_.telemetry](bool delivered) {
+      if (delivered) ++telemetry->events;
+    };
+  }
+  queued_.push_back(std::move(piece));
+  return send_queued();
+}
+
+bool EventStreamWriter::send_queued() {
+  if (!sink_) return true;
+  while (!queued_.empty()) {
+    StreamPiece piece = std::move(queued_.front());
+    queued_.pop_front();
+    if (!deliver(piece, *sink_)) {
+      queued_.clear();
+      return stopped_ = true, false;
+    }
+  }
+  return true;
+}
 
 bool EventStreamWriter::before_event() {
   if (stopped_) return false;
@@ -34,12 +94,9 @@ bool EventStreamWriter::before_event() {
   if (latency.jitter_ms > 0) {
     wait_ms += static_cast<int>(mix(script_.jitter_seed + index) % (latency.jitter_ms + 1));
   }
-  if (index == 0) schedule_ = sink_.now();
-  if (wait_ms > 0) {
-    // Each event is due a fixed time after the one before it was due, not after it was sent.
-    schedule_ += std::chrono::milliseconds(wait_ms);
-    if (!sink_.wait_until(schedule_)) return stopped_ = true, false;
-  }
+  if (index == 0) schedule_ = sink_ ? sink_->now() : now_;
+  // Each event is due a fixed time after the one before it was due, not after it was sent.
+  if (wait_ms > 0) schedule_ += std::chrono::milliseconds(wait_ms);
 
   if (script_.stream_error && !error_delivered_ &&
       static_cast<int>(index) >= script_.stream_error->after_events) {
@@ -49,14 +106,11 @@ bool EventStreamWriter::before_event() {
   if (script_.fault && !fault_delivered_ &&
       static_cast<int>(index) >= script_.fault->after_events) {
     FaultKind kind = script_.fault->kind;
-    TransportFault transport = kind == FaultKind::kReset     ? TransportFault::kReset
-                               : kind == FaultKind::kEmpty   ? TransportFault::kEmpty
-                               : kind == FaultKind::kGarbage ? TransportFault::kGarbage
-                                                             : TransportFault::kNone;
+    TransportFault transport = transport_fault(kind);
     if (transport != TransportFault::kNone) {
       fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
-      sink_.abort(transport);
+      put({}, transport, false);
       return stopped_ = true, false;
     }
   }
@@ -65,6 +119,7 @@ bool EventStreamWriter::before_event() {
 
 bool EventStreamWriter::write_frame(std::string frame) {
   const size_t index = events_written_;
+  ++events_written_;
   if (script_.fault && !fault_delivered_ &&
       static_cast<int>(index) >= script_.fault->after_events) {
     FaultKind kind = script_.fault->kind;
@@ -73,29 +128,23 @@ bool EventStreamWriter::write_frame(std::string frame) {
       frame[at] = static_cast<char>(frame[at] ^ 0x5A);
       fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
-      sink_.write(frame);
-      count_event();
-      ++events_written_;
+      put(std::move(frame), TransportFault::kNone, true);
       return stopped_ = true, false;  // nothing after a corrupt frame: clients stop there
     }
   }
-  bool ok = true;
   if (script_.fault && script_.fault->kind == FaultKind::kSplitFrames) {
     // Pieces of 1 to 7 bytes, so a client's decoder sees every possible split.
     size_t pos = 0;
     uint64_t state = script_.jitter_seed + index;
-    while (ok && pos < frame.size()) {
+    while (pos < frame.size()) {
       size_t piece = 1 + mix(++state) % 7;
-      ok = sink_.write(std::string_view(frame).substr(pos, piece));
+      bool last = pos + piece >= frame.size();
+      if (!put(frame.substr(pos, piece), TransportFault::kNone, last)) return false;
       pos += piece;
     }
-  } else {
-    ok = sink_.write(frame);
+    return true;
   }
-  if (!ok) return stopped_ = true, false;
-  ++events_written_;
-  count_event();
-  return true;
+  return put(std::move(frame), TransportFault::kNone, true);
 }
 
 bool EventStreamWriter::event(std::string_view event_type, const nlohmann::json& payload) {
@@ -110,7 +159,7 @@ bool EventStreamWriter::exception(const ApiError& error) {
   eventstream::encode_to(
       eventstream::exception_message(error.stream_member_name(), dump(error.body())), frame);
   script_.telemetry->ended_with = error.stream_member_name();
-  bool ok = sink_.write(frame);
+  bool ok = put(std::move(frame), TransportFault::kNone, false);
   stopped_ = true;
   return ok;
 }
@@ -119,7 +168,7 @@ bool EventStreamWriter::error(std::string_view code, std::string_view message) {
   std::string frame;
   eventstream::encode_to(eventstream::error_message(code, message), frame);
   script_.telemetry->ended_with = std::string(code);
-  bool ok = sink_.write(frame);
+  bool ok = put(std::move(frame), TransportFault::kNone, false);
   stopped_ = true;
   return ok;
 }
@@ -143,28 +192,35 @@ bool EventStreamWriter::closing() {
 
 void EventStreamWriter::finish() {
   if (finished_) return;
-  finished_ = true;
   if (!stopped_ && script_.stream_error && !error_delivered_) {
     deliver_stream_error();  // its turn never came: the stream had fewer events
   } else if (!stopped_ && script_.fault && !fault_delivered_) {
     FaultKind kind = script_.fault->kind;
-    if (kind == FaultKind::kReset || kind == FaultKind::kEmpty || kind == FaultKind::kGarbage) {
+    TransportFault transport = transport_fault(kind);
+    if (transport != TransportFault::kNone) {
+      fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
-      sink_.abort(kind == FaultKind::kReset   ? TransportFault::kReset
-                  : kind == FaultKind::kEmpty ? TransportFault::kEmpty
-                                              : TransportFault::kGarbage);
+      put({}, transport, false);
     }
   }
-  sink_.when_sent([telemetry = script_.telemetry](bool) { telemetry->finished = true; });
+  finished_ = stopped_ = true;
+  auto mark_finished = [telemetry = script_.telemetry](bool) { telemetry->finished = true; };
+  if (sink_) {
+    sink_->when_sent(mark_finished);
+    return;
+  }
+  StreamPiece last;  // no bytes: marks the end once everything before it has been sent
+  last.due = schedule_;
+  last.on_sent = mark_finished;
+  queued_.push_back(std::move(last));
 }
 
-// The journal counts events the client was sent, which on an event loop is later than now.
-void EventStreamWriter::count_event() {
-  sink_.when_sent([telemetry = script_.telemetry](bool delivered) {
-    if (delivered) ++telemetry->events;
-  });
+EventStreamWriter::~EventStreamWriter() {
+  if (sink_) {
+    finish();
+  } else if (!finished_) {
+    cancel();  // dropped by its transport before the end
+  }
 }
-
-EventStreamWriter::~EventStreamWriter() { finish(); }
 
 }  // namespace bedrock

@@ -1,0 +1,147 @@
+// The request journal's bounds (entries, bytes, stored text, one listing) and the reset hooks.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "core/reset_hooks.h"
+#include "journal/request_journal.h"
+
+using bedrock::JournalEntry;
+using bedrock::JournalPage;
+using bedrock::RequestJournal;
+
+namespace {
+
+std::shared_ptr<JournalEntry> entry_with_path(std::string path) {
+  auto entry = std::make_shared<JournalEntry>();
+  entry->method = "POST";
+  entry->path = std::move(path);
+  entry->operation = "Converse";
+  return entry;
+}
+
+bool ends_with(const std::string& text, std::string_view end) {
+  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("long texts are stored cut, with a marker", "[journal]") {
+  RequestJournal journal;
+  journal.record(entry_with_path("/model/" + std::string(8192, 'x') + "/converse"));
+  journal.record(entry_with_path("/short"));
+  JournalPage page = journal.list("", "");
+  REQUIRE(page.requests.size() == 2);
+  const std::string cut = page.requests[0]["path"];
+  CHECK(cut.size() == RequestJournal::kMaxFieldBytes + RequestJournal::kCutMarker.size());
+  CHECK(ends_with(cut, RequestJournal::kCutMarker));
+  CHECK(page.requests[1]["path"] == "/short");
+}
+
+TEST_CASE("a cut text lets go of the long one's memory", "[journal]") {
+  JournalEntry entry;
+  entry.path = std::string(8192, 'x');
+  entry.cut_to_size();
+  CHECK(entry.path.capacity() < 2 * RequestJournal::kMaxFieldBytes);
+}
+
+TEST_CASE("a cut never splits a UTF-8 character", "[journal]") {
+  RequestJournal journal;
+  std::string path = "/";
+  while (path.size() < 3000) path += "\xC3\xA9";  // é, two bytes; the cut falls inside one
+  journal.record(entry_with_path(path));
+  JournalPage page = journal.list("", "");
+  std::string cut = page.requests[0]["path"];
+  CHECK(ends_with(cut, RequestJournal::kCutMarker));
+  CHECK_NOTHROW(page.requests.dump());  // nlohmann throws on invalid UTF-8
+  CHECK(cut.size() <= RequestJournal::kMaxFieldBytes + RequestJournal::kCutMarker.size());
+}
+
+TEST_CASE("10,000 requests with 8 KB paths stay within the byte budget", "[journal]") {
+  RequestJournal journal;
+  for (int i = 0; i < 10000; ++i) {
+    journal.record(entry_with_path("/" + std::to_string(i) + std::string(8192, 'p')));
+  }
+  CHECK(journal.size() == 10000);  // each path is cut to 1 KB: the count cap decides
+  CHECK(journal.bytes() <= RequestJournal::kMaxBytes);
+  CHECK(journal.bytes() < 20 * 1024 * 1024);
+}
+
+TEST_CASE("entries whose every text is long are dropped by bytes before the count cap",
+          "[journal]") {
+  RequestJournal journal;
+  const std::string big(4096, 'b');
+  for (int i = 0; i < 5000; ++i) {
+    auto entry = entry_with_path(big);
+    entry->request_id = std::to_string(i);
+    entry->model_id = entry->scenario = entry->rule_name = entry->invocation_id = big;
+    entry->attempt = entry->fault = entry->exception = entry->time = entry->http_version = big;
+    journal.record(entry);
+  }
+  CHECK(journal.bytes() <= RequestJournal::kMaxBytes);
+  CHECK(journal.size() < 5000);
+  JournalPage page = journal.list("", "", 0, 1);
+  REQUIRE(page.requests.size() == 1);
+  // The oldest were dropped: the first left is not the first recorded.
+  CHECK(page.requests[0]["requestId"] != "0");
+}
+
+TEST_CASE("the count cap drops the oldest", "[journal]") {
+  RequestJournal journal;
+  for (size_t i = 0; i < RequestJournal::kMaxEntries + 5; ++i) {
+    auto entry = entry_with_path("/p");
+    entry->request_id = std::to_string(i);
+    journal.record(entry);
+  }
+  CHECK(journal.size() == RequestJournal::kMaxEntries);
+  CHECK(journal.list("", "", 0, 1).requests[0]["requestId"] == "5");
+}
+
+TEST_CASE("a listing is a page at most, and nextToken gives the rest in order", "[journal]") {
+  RequestJournal journal;
+  for (int i = 0; i < 2500; ++i) {
+    auto entry = entry_with_path("/p");
+    entry->request_id = std::to_string(i);
+    journal.record(entry);
+  }
+  size_t seen = 0;
+  uint64_t from = 0;
+  int pages = 0;
+  for (;;) {
+    JournalPage page = journal.list("", "", from);
+    CHECK(page.requests.size() <= RequestJournal::kMaxListed);
+    for (const auto& request : page.requests) {
+      CHECK(request["requestId"] == std::to_string(seen));
+      ++seen;
+    }
+    ++pages;
+    if (!page.next_token) break;
+    from = *page.next_token;
+  }
+  CHECK(seen == 2500);
+  CHECK(pages == 3);
+  CHECK(journal.list("Converse", "", 0, 10).requests.size() == 10);
+  CHECK(journal.list("InvokeModel", "").requests.empty());
+}
+
+TEST_CASE("a listing stops at its byte bound", "[journal]") {
+  RequestJournal journal;
+  for (int i = 0; i < 1000; ++i) {
+    auto entry = entry_with_path(std::string(4096, 'q'));
+    entry->model_id = entry->scenario = entry->rule_name = entry->invocation_id =
+        std::string(4096, 'm');
+    journal.record(entry);
+  }
+  JournalPage page = journal.list("", "");
+  CHECK(page.next_token.has_value());
+  CHECK(page.requests.dump().size() < RequestJournal::kMaxListedBytes + 64 * 1024);
+}
+
+TEST_CASE("reset runs every registered cache hook", "[journal][reset]") {
+  static int cleared = 0;  // the hook stays registered after the test
+  bedrock::register_reset_hook("test cache", [] { ++cleared; });
+  std::vector<std::string> names = bedrock::run_reset_hooks();
+  CHECK(cleared == 1);
+  CHECK(std::find(names.begin(), names.end(), "test cache") != names.end());
+}
