@@ -299,7 +299,7 @@ class Http2Connection::Impl {
     state.refused = true;
     state.release_body();
     if (state.body_stream) state.body_stream->finish(/*gone=*/true);
-    submit(id, state, h2_refusal(refusal));
+    submit(id, state, refusal_response(refusal));
   }
 
   // Submits answers whose scripted delay is over; returns how long until the next one is due.

@@ -50,6 +50,8 @@ bool matches(const RuleMatch& m, const MatchInput& in) {
   return true;
 }
 
+constexpr size_t kMaxTrackedModels = 4096;
+
 ApiError throttled(const char* message) { return make_error(ErrorType::kThrottling, message); }
 
 }  // namespace
@@ -238,7 +240,13 @@ Decision ScenarioEngine::decide(const MatchInput& input) {
       }
 
       Decision decision;
-      const auto key = std::make_pair(static_cast<int>(i), input.model_id);
+      // Warm-ups and quotas are kept per model id as sent; past kMaxTrackedModels ids in one
+      // scenario, the rest share one entry, so a client inventing ids cannot grow the maps.
+      auto key = std::make_pair(static_cast<int>(i), input.model_id);
+      if (loaded->warmups.size() + loaded->buckets.size() >= kMaxTrackedModels &&
+          !loaded->warmups.count(key) && !loaded->buckets.count(key)) {
+        key.second.clear();
+      }
       if (rule.model_not_ready) {
         auto [it, inserted] = loaded->warmups.try_emplace(key, now, 0);
         int calls = ++it->second.second;
