@@ -232,11 +232,20 @@ def _long_segment(ctx):
         return
     if status != 200:
         raise Failure(f"StartAsyncInvoke answered {status}")
-    got = wait_finished(ctx, [json.loads(body)["invocationArn"]])[0]
-    if got.get("status") == "Completed":
-        raise Failure("Completed, though a 300-character path segment cannot be written (NAME_MAX 255)")
-    if got.get("status") != "Failed" or not got.get("failureMessage"):
+    arn = json.loads(body)["invocationArn"]
+    got = wait_finished(ctx, [arn])[0]
+    if got.get("status") == "Failed" and got.get("failureMessage"):
+        return
+    if got.get("status") != "Completed":
         raise Failure(f"ended {got.get('status')}")
+    # S3 takes the key, so Completed is right, but only with its files: a segment longer than
+    # NAME_MAX (255) cannot be a folder name as it is.
+    bucket = os.path.join(ctx.server.data_dir, "s3", "hardening-bucket")
+    invocation = arn.rsplit("/", 1)[1]
+    written = [os.path.join(root, name) for root, _, names in os.walk(bucket) for name in names
+               if name == "manifest.json" and os.path.basename(root) == invocation]
+    if not written or os.path.getsize(written[0]) == 0:
+        raise Failure("Completed, but no manifest.json was written for the 300-character segment")
 
 
 # -- item 6: a backtracking scenario pattern must cost only its own request -----------------

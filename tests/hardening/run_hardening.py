@@ -7,7 +7,7 @@ Starts $BEDROCK_EMULATOR_BIN on 127.0.0.1 (a free port, a temporary --data-dir a
     (from other clients, also every 0.25 s while the case runs);
   - VmRSS stays under 300 MB (sampled every 50 ms; cases with a server of their own check
     VmHWM, the peak, too); a server past 1.5 GB is killed so the machine stays healthy;
-  - Threads stays under HARDENING_MAX_THREADS (64);
+  - Threads stays under HARDENING_MAX_THREADS (300);
 plus what the case itself asserts (a 4xx with the AWS error shape, or a closed connection;
 nothing created by an incomplete request; SIGTERM exits within grace + 1 s; ...).
 

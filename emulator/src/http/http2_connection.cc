@@ -36,7 +36,7 @@ namespace {
 constexpr int kPollSliceMs = 200;
 // After a connection error: how long, and for how many bytes, the client's input is drained.
 constexpr int kLingerMs = 500;
-constexpr size_t kLingerMaxBytes = 1 << 20;
+constexpr size_t kLingerMaxBytes = 16 << 20;
 
 struct StreamState {
   ~StreamState() {
@@ -133,8 +133,13 @@ class Http2Connection::Impl {
         do n = ::recv(fd_, input.data(), input.size(), 0);
         while (n < 0 && errno == EINTR);
         if (n <= 0) return;
-        if (nghttp2_session_mem_recv(session_, input.data(), static_cast<size_t>(n)) < 0) {
-          flush();  // the GOAWAY nghttp2 queued for the connection error
+        const ssize_t read =
+            nghttp2_session_mem_recv(session_, input.data(), static_cast<size_t>(n));
+        if (read < 0) {
+          flush();  // the GOAWAY nghttp2 queued for the connection error, if it queued one
+          // Some errors end the session without one (too many CONTINUATION frames, a header
+          // block HPACK cannot hold): the client is still owed a GOAWAY (RFC 9113 5.4.1).
+          if (!goaway_sent_) send_goaway_after_fatal_error(read);
           linger(input);
           return;
         }
@@ -195,6 +200,33 @@ class Http2Connection::Impl {
   }
 
   // Sends everything the session has to send, in as few system calls as it allows.
+  // The session can no longer make frames after a fatal error, so this GOAWAY is written by
+  // hand: a 9-byte frame header and the last stream processed with an error code.
+  void send_goaway_after_fatal_error(ssize_t error) {
+    const uint32_t code =
+        error == NGHTTP2_ERR_HEADER_COMP ? NGHTTP2_COMPRESSION_ERROR : NGHTTP2_PROTOCOL_ERROR;
+    const uint32_t last = static_cast<uint32_t>(nghttp2_session_get_last_proc_stream_id(session_));
+    const uint8_t frame[17] = {0,
+                               0,
+                               8,
+                               NGHTTP2_GOAWAY,
+                               0,
+                               0,
+                               0,
+                               0,
+                               0,
+                               static_cast<uint8_t>((last >> 24) & 0x7f),
+                               static_cast<uint8_t>(last >> 16),
+                               static_cast<uint8_t>(last >> 8),
+                               static_cast<uint8_t>(last),
+                               static_cast<uint8_t>(code >> 24),
+                               static_cast<uint8_t>(code >> 16),
+                               static_cast<uint8_t>(code >> 8),
+                               static_cast<uint8_t>(code)};
+    send_all(std::string(reinterpret_cast<const char*>(frame), sizeof(frame)));
+    goaway_sent_ = true;
+  }
+
   bool flush() {
     std::string out;
     for (;;) {
@@ -514,7 +546,8 @@ class Http2Connection::Impl {
 
   // A complete answer sent while the client is still sending: RST_STREAM NO_ERROR asks it to
   // stop without error (RFC 9113 8.1).
-  static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+  static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type == NGHTTP2_GOAWAY) static_cast<Impl*>(user)->goaway_sent_ = true;
     bool ends_stream = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
                        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
     if (ends_stream && nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0) {
@@ -566,6 +599,7 @@ class Http2Connection::Impl {
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> closing_{false};
   bool goaway_submitted_ = false;
+  bool goaway_sent_ = false;  // by us or by nghttp2
   std::vector<Delayed> delayed_;
   std::map<int32_t, std::unique_ptr<StreamState>> streams_;
   std::vector<Producer> producers_;
