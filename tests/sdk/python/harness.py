@@ -12,6 +12,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
 
 import boto3
 from botocore.config import Config
@@ -128,6 +129,32 @@ class Emulator:
             config=Config(retries={"max_attempts": 1, "mode": "standard"},
                           connect_timeout=5, read_timeout=30),
         )
+
+
+class EmulatorTest(unittest.TestCase):
+    """A test class with an emulator of its own and a boto3 client on it; stopping the emulator
+    with SIGTERM must exit 0. With reset_each_test, every test starts from POST /_emulator/reset."""
+    reset_each_test = False
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emulator = Emulator().start()
+        cls.client = cls.make_test_client()
+
+    @classmethod
+    def make_test_client(cls):
+        return cls.emulator.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        code = cls.emulator.stop()
+        if code != 0:
+            raise AssertionError(f"emulator exited with {code} on SIGTERM")
+
+    def setUp(self):
+        if self.reset_each_test:
+            self.emulator.request("POST", "/_emulator/reset")
 
 
 def load_catalog():

@@ -72,18 +72,7 @@ def decode_all(data):
 SESSION_START = {"event": {"sessionStart": {"inferenceConfiguration": {"maxTokens": 64}}}}
 
 
-class BadInputAnswersTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-        cls.client = cls.emulator.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        code = cls.emulator.stop()
-        if code != 0:
-            raise AssertionError(f"emulator exited with {code} on SIGTERM")
+class BadInputAnswersTest(harness.EmulatorTest):
 
     def claude_error(self, body):
         with self.assertRaises(ClientError) as caught:

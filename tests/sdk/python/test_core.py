@@ -43,18 +43,7 @@ def text_of(response):
     return "".join(block["text"] for block in response["output"]["message"]["content"])
 
 
-class CoreTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-        cls.client = cls.emulator.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        code = cls.emulator.stop()
-        if code != 0:
-            raise AssertionError(f"emulator exited with {code} on SIGTERM")
+class CoreTest(harness.EmulatorTest):
 
     # -- helpers ---------------------------------------------------------------------------
     def converse(self, messages, model=MODEL, **extra):

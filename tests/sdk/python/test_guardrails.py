@@ -67,21 +67,13 @@ def text_of(response):
     return "".join(block.get("text", "") for block in response["output"]["message"]["content"])
 
 
-class GuardrailsTest(unittest.TestCase):
+class GuardrailsTest(harness.EmulatorTest):
     @classmethod
     def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-        cls.client = cls.emulator.client()
+        super().setUpClass()
         status, _, raw = cls.emulator.request("POST", "/_emulator/scenarios", SCENARIO)
         if status != 200:
             raise AssertionError(f"loading the guardrail scenario failed: {status} {raw!r}")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        code = cls.emulator.stop()
-        if code != 0:
-            raise AssertionError(f"emulator exited with {code} on SIGTERM")
 
     # -- helpers ---------------------------------------------------------------------------
     def apply(self, texts, source="INPUT", identifier=GUARDRAIL_ID, version="DRAFT", **extra):

@@ -267,19 +267,11 @@ def matches_schema(value, schema):
     return True
 
 
-class InferenceTest(unittest.TestCase):
+class InferenceTest(harness.EmulatorTest):
     @classmethod
     def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-        cls.client = cls.emulator.client()
+        super().setUpClass()
         cls.ValidationException = cls.client.exceptions.ValidationException
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        code = cls.emulator.stop()
-        if code != 0:
-            raise AssertionError(f"emulator exited with {code} on SIGTERM")
 
     # -- helpers ---------------------------------------------------------------------------
     def invoke(self, model_id, body, **extra):

@@ -9,17 +9,8 @@ import harness
 MARKER = "...[cut]"
 
 
-class JournalLimitsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emulator.stop()
-
-    def setUp(self):
-        self.emulator.request("POST", "/_emulator/reset")
+class JournalLimitsTest(harness.EmulatorTest):
+    reset_each_test = True
 
     def send_long_paths(self, count, length):
         conn = http.client.HTTPConnection("127.0.0.1", self.emulator.port, timeout=10)

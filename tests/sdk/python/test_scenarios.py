@@ -85,18 +85,10 @@ def comparable_converse_events(events):
     return out
 
 
-class ScenarioTest(unittest.TestCase):
+class ScenarioTest(harness.EmulatorTest):
     @classmethod
-    def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-        cls.client = cls.make_client(attempts=1)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        code = cls.emulator.stop()
-        if code != 0:
-            raise AssertionError(f"emulator exited with {code} on SIGTERM")
+    def make_test_client(cls):
+        return cls.make_client(attempts=1)
 
     def setUp(self):
         status, body = self.admin("POST", "/_emulator/reset")

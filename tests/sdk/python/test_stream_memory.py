@@ -32,17 +32,8 @@ def status_kb(pid, field):
     raise AssertionError(f"{field} not in /proc/{pid}/status")
 
 
-class StreamMemoryTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emulator.stop()
-
-    def setUp(self):
-        self.emulator.request("POST", "/_emulator/reset")
+class StreamMemoryTest(harness.EmulatorTest):
+    reset_each_test = True
 
     def load(self, latency):
         rule = {"match": {"operation": "ConverseStream"},

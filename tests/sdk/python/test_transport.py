@@ -94,17 +94,8 @@ def event_types(body):
     return types
 
 
-class TransportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emulator = harness.Emulator().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.emulator.stop()
-
-    def setUp(self):
-        self.emulator.request("POST", "/_emulator/reset")
+class TransportTest(harness.EmulatorTest):
+    reset_each_test = True
 
     def connect(self):
         sock = socket.create_connection(("127.0.0.1", self.emulator.port), timeout=10)
