@@ -130,7 +130,6 @@ def input_reader_seeds():
     write("input_reader", "invoke_model", bytes([invoke]) + b'{"prompt": "hi"}')
     write("input_reader", "list_async", bytes([listing]) +
           b"maxResults=10&statusEquals=Completed&sortOrder=Descending&nextToken=abc")
-    write("input_reader", "list_async_bad_number", bytes([listing]) + b"maxResults=-")
 
 
 def scenario_seeds():
