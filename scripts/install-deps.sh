@@ -9,6 +9,8 @@ packages=(cmake g++ make pkg-config libcpp-httplib-dev libnghttp2-dev nlohmann-j
           libssl-dev libsqlite3-dev libre2-dev)
 if [[ "${1:-}" == "--with-tests" ]]; then
   packages+=(catch2 clang-format)
+  # The sanitizer and fuzzing builds: clang 14, libFuzzer, and the sanitizer runtimes.
+  packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
   python3 -c 'import boto3' 2>/dev/null || packages+=(python3 python3-boto3)

@@ -1,31 +1,45 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): install what is missing, build, run every test.
 #   1. formatting (clang-format, the checked-in .clang-format)
-#   2. Release build; Catch2 unit tests through CTest
+#   2. Release build (g++); Catch2 unit tests through CTest
 #   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3
 #   4. the event-stream codec cross-checked against @smithy/eventstream-codec
-#   5. the unit tests and the boto3 suite again under AddressSanitizer + UndefinedBehaviorSanitizer
-# Ends with one line "N passed, N failed" over the suites, and a non-zero exit on any failure.
+#   5. one clang-14 AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests, the
+#      boto3 suite against its server, and the libFuzzer targets (20 s each, scripts/fuzz.sh)
+#   6. one clang-14 ThreadSanitizer build: the unit tests and the JS SDK suite against its server
+# Budget: under 20 minutes on 2 cores (about 15 measured). The sanitizer builds are unity builds
+# of only what they run, and each starts at idle priority while the suites before it run: the
+# suites mostly wait on sockets, so the build takes the idle CPU. Every suite prints its time.
+# Ends with one line "suites: N passed, N failed", and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scripts/install-deps.sh --with-tests || exit 1
 jobs=$(nproc)
+run_start=$SECONDS
 
 passed=0
 failed=0
 failures=()
-suite() {  # suite NAME COMMAND...
-  local name=$1
-  shift
-  echo
-  echo "=== $name"
-  if "$@"; then
+timings=()
+record() {  # record NAME SECONDS STATUS
+  timings+=("$(printf '%5d s  %s' "$2" "$1")")
+  if (($3 == 0)); then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    failures+=("$name")
+    failures+=("$1")
   fi
+}
+suite() {  # suite NAME COMMAND...
+  local name=$1 start=$SECONDS status
+  shift
+  echo
+  echo "=== $name"
+  "$@"
+  status=$?
+  echo "--- $name: $((SECONDS - start)) s"
+  record "$name" $((SECONDS - start)) $status
 }
 
 format_check() {
@@ -34,13 +48,57 @@ format_check() {
   clang-format --dry-run --Werror "${files[@]}"
 }
 
-build() {  # build DIR CMAKE_ARGS...: quiet unless it fails
-  local dir=$1
+# Build configurations: DIR, then cmake arguments, then -- and the targets it needs.
+release=(build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=ON)
+clang_sanitizer=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS=-O1
+                 -DCMAKE_UNITY_BUILD=ON -DBEDROCK_EMULATOR_TESTS=ON)
+asan=(build-sanitize "${clang_sanitizer[@]}" -DBEDROCK_EMULATOR_FUZZ=ON -- bedrock-emulator unit_tests
+      fuzz_targets)
+tsan=(build-tsan "${clang_sanitizer[@]}" -DBEDROCK_EMULATOR_SANITIZE=thread -- bedrock-emulator
+      unit_tests)
+
+build() {  # build DIR CMAKE_ARGS... [-- TARGETS...]: quiet unless it fails
+  local dir=$1 args=() targets=()
   shift
-  if ! { cmake -S . -B "$dir" "$@" && cmake --build "$dir" -j"$jobs"; } >"$dir.log" 2>&1; then
+  while (($#)) && [[ $1 != -- ]]; do args+=("$1"); shift; done
+  (($#)) && shift
+  for target in "$@"; do targets+=(--target "$target"); done
+  if ! { cmake -S . -B "$dir" "${args[@]}" && cmake --build "$dir" -j"$jobs" "${targets[@]}"; } \
+      >"$dir.log" 2>&1; then
     tail -n 60 "$dir.log"
     return 1
   fi
+}
+
+# start_build NAME DIR ...: the build runs in the background at the lowest priority;
+# finish_build NAME waits for it and counts it as a suite (its time runs from its start).
+declare -A build_pid build_start
+start_build() {
+  local name=$1
+  shift
+  build_start[$name]=$SECONDS
+  # SCHED_IDLE where chrt has it (the suites' timers then preempt the compiler at once), else nice.
+  (chrt --idle -p 0 "$BASHPID" 2>/dev/null || renice -n 19 -p "$BASHPID" >/dev/null
+   build "$@") &
+  build_pid[$name]=$!
+}
+finish_build() {
+  local name=$1 status
+  echo
+  echo "=== $name (started in the background at $((build_start[$name] - run_start)) s)"
+  wait "${build_pid[$name]}"
+  status=$?
+  echo "--- $name: $((SECONDS - build_start[$name])) s"
+  record "$name" $((SECONDS - build_start[$name])) $status
+  return $status
+}
+
+tsan_reports() {  # fails, with each report's summary, if ThreadSanitizer wrote any
+  local reports=("$root"/build-tsan/tsan-report.*)
+  [[ -e ${reports[0]} ]] || return 0
+  grep -h -A12 '^WARNING: ThreadSanitizer' "${reports[@]}" | head -n 200
+  echo "${#reports[@]} process(es) reported races; full reports: ${reports[*]}"
+  return 1
 }
 
 export BEDROCK_EMULATOR_BIN="$root/build/bedrock-emulator"
@@ -49,21 +107,43 @@ export NODE_NO_WARNINGS=1
 
 suite "clang-format" format_check
 suite "model catalog doc in sync" python3 tools/gen_models_doc.py --check
-suite "build (Release)" build build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=ON
-suite "unit tests (ctest)" ctest --test-dir build --output-on-failure
+suite "build (Release)" build "${release[@]}"
+start_build "build (clang ASan+UBSan+fuzz)" "${asan[@]}"
+suite "unit tests (ctest)" ctest --test-dir build -j"$jobs" --output-on-failure
 suite "boto3 tests" python3 tests/sdk/python/run_all.py -q
 suite "JS SDK tests" bash -c 'cd tests/js && node --test sdk/'
 suite "event-stream cross-check (@smithy/eventstream-codec)" bash -c 'cd tests/js && node --test wire/'
 suite "third-party clients (Vercel AI SDK, LangChain, Anthropic Bedrock SDK)" \
   bash -c 'cd tests/js && node --test clients/'
-suite "build (ASan+UBSan)" build build-sanitize -DCMAKE_BUILD_TYPE=Debug \
-  -DBEDROCK_EMULATOR_SANITIZE=ON -DBEDROCK_EMULATOR_TESTS=ON
-export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
-suite "unit tests under ASan+UBSan" ctest --test-dir build-sanitize --output-on-failure
-suite "boto3 tests against the ASan+UBSan server" \
-  env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" python3 tests/sdk/python/run_all.py -q
+
+asan_built=0
+finish_build "build (clang ASan+UBSan+fuzz)" && asan_built=1
+start_build "build (clang TSan)" "${tsan[@]}"
+if ((asan_built)); then
+  export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+  suite "unit tests and fuzz corpora under ASan+UBSan" \
+    ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
+  suite "boto3 tests against the ASan+UBSan server" \
+    env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" python3 tests/sdk/python/run_all.py -q
+  suite "fuzzing (libFuzzer, 20 s per target)" \
+    env BEDROCK_FUZZ_BUILD="$root/build-sanitize" scripts/fuzz.sh 20
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+if finish_build "build (clang TSan)"; then
+  # Reports go to files (one per process, servers included) and are checked after the suites.
+  rm -f "$root"/build-tsan/tsan-report.*
+  export TSAN_OPTIONS="log_path=$root/build-tsan/tsan-report second_deadlock_stack=1"
+  suite "unit tests under TSan" ctest --test-dir build-tsan -j"$jobs" --output-on-failure
+  suite "JS SDK tests against the TSan server" \
+    env BEDROCK_EMULATOR_BIN="$root/build-tsan/bedrock-emulator" bash -c 'cd tests/js && node --test sdk/'
+  unset TSAN_OPTIONS
+  suite "no ThreadSanitizer reports" tsan_reports
+fi
 
 echo
+echo "timings (total $((SECONDS - run_start)) s):"
+printf '  %s\n' "${timings[@]}"
 ((failed)) && printf 'failed: %s\n' "${failures[@]}"
 echo "suites: $passed passed, $failed failed"
 ((failed == 0))

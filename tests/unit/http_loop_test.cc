@@ -75,8 +75,8 @@ TEST_CASE("requests the loop cannot serve without waiting go to a connection thr
   const char* cases[] = {
       "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
       "POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
-      "POST /x HTTP/1.1\r\nContent-Type: application/vnd.amazon.eventstream\r\n"
-      "Content-Length: 3\r\n\r\n",
+      ("POST /x HTTP/1.1\r\nContent-Type: application/vnd.amazon.eventstream\r\n"
+       "Content-Length: 3\r\n\r\n"),
       "POST /x HTTP/1.1\r\nContent-Length: 2000\r\n\r\n",  // larger than the capacity
       "POST /model/m/invoke-with-bidirectional-stream HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
   };
