@@ -2,10 +2,12 @@
 # The README's second command (and CI's): install what is missing, build, run every test.
 #   1. formatting (clang-format, the checked-in .clang-format)
 #   2. Release build (g++); Catch2 unit tests through CTest
-#   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3
+#   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3, and the
+#      hardening suite's hostile input (tests/hardening)
 #   4. the event-stream codec cross-checked against @smithy/eventstream-codec
 #   5. one clang-14 AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests, the
-#      boto3 suite against its server, and the libFuzzer targets (20 s each, scripts/fuzz.sh)
+#      boto3 and hardening suites against its server, and the libFuzzer targets (20 s each,
+#      scripts/fuzz.sh)
 #   6. one clang-14 ThreadSanitizer build: the unit tests and the JS SDK suite against its server
 # Budget: under 20 minutes on 2 cores (about 15 measured). The sanitizer builds are unity builds
 # of only what they run, and each starts at idle priority while the suites before it run: the
@@ -115,6 +117,7 @@ suite "JS SDK tests" bash -c 'cd tests/js && node --test sdk/'
 suite "event-stream cross-check (@smithy/eventstream-codec)" bash -c 'cd tests/js && node --test wire/'
 suite "third-party clients (Vercel AI SDK, LangChain, Anthropic Bedrock SDK)" \
   bash -c 'cd tests/js && node --test clients/'
+suite "hardening suite (hostile input against the server)" python3 tests/hardening/run_hardening.py
 
 asan_built=0
 finish_build "build (clang ASan+UBSan+fuzz)" && asan_built=1
@@ -125,6 +128,10 @@ if ((asan_built)); then
     ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
   suite "boto3 tests against the ASan+UBSan server" \
     env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" python3 tests/sdk/python/run_all.py -q
+  # Sanitizer runtimes are slower and hold freed memory in quarantine: wider probe and RSS bounds.
+  suite "hardening suite against the ASan+UBSan server" \
+    env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" HARDENING_PROBE_LIMIT_S=3 \
+    HARDENING_RSS_LIMIT_MB=1200 python3 tests/hardening/run_hardening.py
   suite "fuzzing (libFuzzer, 20 s per target)" \
     env BEDROCK_FUZZ_BUILD="$root/build-sanitize" scripts/fuzz.sh 20
   unset ASAN_OPTIONS UBSAN_OPTIONS

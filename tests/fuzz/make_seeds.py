@@ -130,6 +130,9 @@ def input_reader_seeds():
     write("input_reader", "invoke_model", bytes([invoke]) + b'{"prompt": "hi"}')
     write("input_reader", "list_async", bytes([listing]) +
           b"maxResults=10&statusEquals=Completed&sortOrder=Descending&nextToken=abc")
+    # Inputs that once answered 500 (std::stoll threw); kept as regression seeds.
+    for name, value in (("dash", b"-"), ("double_dash", b"--1"), ("overflow", b"9999999999999999999")):
+        write("input_reader", "list_async_max_results_" + name, bytes([listing]) + b"maxResults=" + value)
 
 
 def scenario_seeds():
@@ -137,6 +140,8 @@ def scenario_seeds():
              + glob.glob(os.path.join(ROOT, "fixtures/scenarios/*.json")))
     for path in sorted(paths):
         shutil.copy(path, os.path.join(CORPUS, "scenario_parser", os.path.basename(path)))
+    # A number beyond a double's range once escaped the parser as an exception (validate aborted).
+    write("scenario_parser", "number_overflow.json", b'{"rules": [{"match": {"temperature": 1e400}}]}\n')
 
 
 def sonic_seeds():

@@ -22,7 +22,7 @@ BANNER = re.compile(r"^bedrock-emulator \S+ listening on http://127\.0\.0\.1:(\d
 PROBE_MODEL = "amazon.nova-micro-v1:0"
 # A server whose resident set passes this is killed at once, so that a server without limits
 # cannot take the shared machine down with it (the assertion itself is at 300 MB).
-KILL_RSS_MB = 1536
+KILL_RSS_MB = max(1536, 2 * int(os.environ.get("HARDENING_RSS_LIMIT_MB", "300")))
 PROBE_LIMIT_S = float(os.environ.get("HARDENING_PROBE_LIMIT_S", "1.0"))  # more for sanitizer builds
 DEFAULT_GRACE_S = 5.0  # what a binary without --shutdown-grace is assumed to allow
 

@@ -115,3 +115,10 @@ TEST_CASE("base64_valid accepts exactly what base64_decode accepts", "[core][bas
   CHECK(base64_valid(base64_encode(std::string(1000, '\x01'))));
   CHECK_FALSE(base64_valid("!!!not base64@@@"));
 }
+
+TEST_CASE("numbers beyond a double are a parse error, not an exception", "[core][json]") {
+  auto overflow = parse_bounded_json(R"({"temperature": 1e400})");
+  REQUIRE_FALSE(overflow.ok());
+  CHECK_FALSE(overflow.error().too_deep);
+  CHECK(overflow.error().message == "number overflow parsing '1e400'");
+}

@@ -36,9 +36,16 @@ class DepthLimitedBuilder {
                    const nlohmann::detail::exception& error) {
     error_.byte = position;
     std::string what = error.what();
-    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..."
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..." or
+    // "[json.exception.out_of_range.406] number overflow parsing '1e400'": the part after the
+    // position (the caller names the place its own way).
     size_t syntax = what.find("syntax error");
-    error_.message = syntax == std::string::npos ? what : what.substr(syntax);
+    size_t tag_end = what.find("] ");
+    if (syntax != std::string::npos) {
+      error_.message = what.substr(syntax);
+    } else {
+      error_.message = tag_end == std::string::npos ? what : what.substr(tag_end + 2);
+    }
     return false;
   }
 
