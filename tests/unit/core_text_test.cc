@@ -75,15 +75,15 @@ TEST_CASE("JSON nesting is refused past the cap before the tree is built", "[cor
   REQUIRE(parse_bounded_json(nested(kMaxJsonDepth)).ok());
   auto deep = parse_bounded_json(nested(kMaxJsonDepth + 1));
   REQUIRE_FALSE(deep.ok());
-  CHECK(deep.error().too_deep);
+  CHECK(deep.error().over_limit);
   std::string objects_text;
   for (int i = 0; i < 100'000; ++i) objects_text += "{\"a\":";  // also unterminated
   auto objects = parse_bounded_json(objects_text);
   REQUIRE_FALSE(objects.ok());
-  CHECK(objects.error().too_deep);
+  CHECK(objects.error().over_limit);
   auto very_deep = parse_bounded_json(std::string(1'000'000, '[') + std::string(1'000'000, ']'));
   REQUIRE_FALSE(very_deep.ok());
-  CHECK(very_deep.error().too_deep);
+  CHECK(very_deep.error().over_limit);
   CHECK(parse_bounded_json_or_discarded(nested(50'000)).is_discarded());
 }
 
@@ -95,7 +95,7 @@ TEST_CASE("bounded JSON: values, syntax errors with positions, comments", "[core
 
   auto broken = parse_bounded_json("{\n  \"a\": ,\n}");
   REQUIRE_FALSE(broken.ok());
-  CHECK_FALSE(broken.error().too_deep);
+  CHECK_FALSE(broken.error().over_limit);
   CHECK(broken.error().byte == 10);  // the ','
   CHECK(broken.error().message.rfind("syntax error", 0) == 0);
 
@@ -119,6 +119,22 @@ TEST_CASE("base64_valid accepts exactly what base64_decode accepts", "[core][bas
 TEST_CASE("numbers beyond a double are a parse error, not an exception", "[core][json]") {
   auto overflow = parse_bounded_json(R"({"temperature": 1e400})");
   REQUIRE_FALSE(overflow.ok());
-  CHECK_FALSE(overflow.error().too_deep);
+  CHECK_FALSE(overflow.error().over_limit);
   CHECK(overflow.error().message == "number overflow parsing '1e400'");
+}
+
+TEST_CASE("a document of more values than the cap is refused while it is read", "[core][json]") {
+  std::string wide = "[";
+  for (size_t i = 0; i < kMaxJsonValues; ++i) wide += "[],";
+  wide += "0]";
+  auto refused = parse_bounded_json(wide);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().over_limit);
+  CHECK(refused.error().message.find("at most 500000 values") != std::string::npos);
+  std::string fits = "[";
+  for (size_t i = 0; i + 2 < kMaxJsonValues; ++i) fits += "0,";
+  fits += "0]";
+  auto parsed = parse_bounded_json(fits);
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value().size() == kMaxJsonValues - 1);
 }

@@ -372,6 +372,31 @@ TEST_CASE("definition checks name what is wrong", "[guardrails][lookup]") {
   CHECK(issues[2].find("/sensitiveInformationPolicyConfig/regexesConfig/0/pattern") == 0);
 }
 
+TEST_CASE("guardrail regexes: 500 characters, 100 per guardrail, RE2's small budget",
+          "[guardrails][lookup]") {
+  auto with_regexes = [](json regexes) {
+    return check_guardrail_definition(
+        {{"guardrailIdentifier", "ok1"},
+         {"sensitiveInformationPolicyConfig", {{"regexesConfig", std::move(regexes)}}}});
+  };
+  json hundred = json::array();
+  for (int i = 0; i < 100; ++i) {
+    hundred.push_back({{"name", "r" + std::to_string(i)}, {"pattern", "BK-[0-9]{6}"}});
+  }
+  CHECK(with_regexes(hundred).empty());
+  hundred.push_back({{"name", "r100"}, {"pattern", "BK-[0-9]{6}"}});
+  auto too_many = with_regexes(hundred);
+  REQUIRE(too_many.size() == 1);
+  CHECK(too_many[0].find("/regexesConfig/100: more than 100 regexes") != std::string::npos);
+  auto too_long = with_regexes({{{"name", "r"}, {"pattern", std::string(501, 'a')}}});
+  REQUIRE(too_long.size() == 1);
+  CHECK(too_long[0].find("longer than 500 characters") != std::string::npos);
+  // Short, but too large a program for a pattern from a file: refused, not compiled for seconds.
+  auto too_big = with_regexes({{{"name", "r"}, {"pattern", "\\pL{400}"}}});
+  REQUIRE(too_big.size() == 1);
+  CHECK(too_big[0].find("pattern too large") != std::string::npos);
+}
+
 TEST_CASE("Converse content: guardContent limits what is evaluated", "[guardrails][inference]") {
   json input = {
       {"system", {{{"text", "be nice"}}, {{"guardContent", {{"text", {{"text", "sys guard"}}}}}}}},

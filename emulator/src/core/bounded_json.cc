@@ -12,15 +12,19 @@ class DepthLimitedBuilder {
  public:
   explicit DepthLimitedBuilder(json& root) : builder_(root, /*allow_exceptions=*/false) {}
 
-  bool null() { return builder_.null(); }
-  bool boolean(bool value) { return builder_.boolean(value); }
-  bool number_integer(json::number_integer_t value) { return builder_.number_integer(value); }
-  bool number_unsigned(json::number_unsigned_t value) { return builder_.number_unsigned(value); }
-  bool number_float(json::number_float_t value, const json::string_t& text) {
-    return builder_.number_float(value, text);
+  bool null() { return count() && builder_.null(); }
+  bool boolean(bool value) { return count() && builder_.boolean(value); }
+  bool number_integer(json::number_integer_t value) {
+    return count() && builder_.number_integer(value);
   }
-  bool string(json::string_t& value) { return builder_.string(value); }
-  bool binary(json::binary_t& value) { return builder_.binary(value); }
+  bool number_unsigned(json::number_unsigned_t value) {
+    return count() && builder_.number_unsigned(value);
+  }
+  bool number_float(json::number_float_t value, const json::string_t& text) {
+    return count() && builder_.number_float(value, text);
+  }
+  bool string(json::string_t& value) { return count() && builder_.string(value); }
+  bool binary(json::binary_t& value) { return count() && builder_.binary(value); }
   bool key(json::string_t& value) { return builder_.key(value); }
   bool start_object(std::size_t size) { return open() && builder_.start_object(size); }
   bool end_object() {
@@ -53,14 +57,23 @@ class DepthLimitedBuilder {
 
  private:
   bool open() {
+    if (!count()) return false;
     if (++depth_ <= kMaxJsonDepth) return true;
-    error_.too_deep = true;
+    error_.over_limit = true;
     error_.message = "JSON nesting depth exceeds the maximum of " + std::to_string(kMaxJsonDepth);
+    return false;
+  }
+
+  bool count() {
+    if (++values_ <= kMaxJsonValues) return true;
+    error_.over_limit = true;
+    error_.message = "JSON documents hold at most " + std::to_string(kMaxJsonValues) + " values";
     return false;
   }
 
   nlohmann::detail::json_sax_dom_parser<json> builder_;
   size_t depth_ = 0;
+  size_t values_ = 0;
   JsonParseError error_;
 };
 

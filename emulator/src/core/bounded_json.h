@@ -1,7 +1,7 @@
-// Parsing JSON that a client, a scenario file or an admin request sent. Nesting is capped while
-// the text is read, before any of it is built into a tree: every later walk of the value
-// (validation, token counting, dump(), comparison) recurses at most this deep, so no input can
-// outrun a thread's stack.
+// Parsing JSON that a client, a scenario file or an admin request sent. Nesting and the number
+// of values are capped while the text is read, before the rest is built into a tree: every later
+// walk of the value (validation, token counting, dump(), comparison) recurses at most this deep,
+// so no input can outrun a thread's stack, and no body can parse into more than a bounded tree.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,11 +16,16 @@ namespace bedrock {
 // dozen levels at most); the same cap as Jackson's StreamReadConstraints default, which the
 // AWS Java stack applies to JSON it reads.
 inline constexpr size_t kMaxJsonDepth = 1000;
+// Values (objects, arrays, strings, numbers, booleans, nulls) in one document. A parsed value
+// costs 50-100 bytes however small its text ("[]" is two), so a 25 MB body of tiny values would
+// take about a gigabyte; this keeps one parsed document near 50 MB. Real requests hold a few
+// thousand values at most: images and documents are one base64 string each.
+inline constexpr size_t kMaxJsonValues = 500'000;
 
 struct JsonParseError {
-  bool too_deep = false;
-  size_t byte = 0;      // where reading stopped (1-based, as nlohmann counts)
-  std::string message;  // "syntax error while parsing value - ..." or the depth message
+  bool over_limit = false;  // nesting past kMaxJsonDepth, or more than kMaxJsonValues values
+  size_t byte = 0;          // where reading stopped (1-based, as nlohmann counts)
+  std::string message;      // "syntax error while parsing value - ..." or the depth message
 };
 
 struct JsonParseOptions {

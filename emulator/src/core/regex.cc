@@ -10,6 +10,7 @@ Result<Regex, std::string> Regex::compile(std::string_view pattern, Options opti
   RE2::Options re2_options;
   re2_options.set_log_errors(false);
   re2_options.set_case_sensitive(!options.case_insensitive);
+  re2_options.set_max_mem(options.max_memory);
   auto compiled =
       std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()), re2_options);
   if (!compiled->ok()) return compiled->error();

@@ -6,6 +6,7 @@
 // no backreferences and no lookaround. A pattern RE2 refuses is reported when it is loaded.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,8 +22,17 @@ namespace bedrock {
 
 class Regex {
  public:
+  // What one compiled pattern may hold (RE2's program and its match caches). Patterns from
+  // scenario files, guardrails and admin requests get the small budget: a pattern too large for
+  // it ("\\pL{400}" is, at about 5 MB) is a load error, so no file can make the server compile
+  // for seconds or keep hundreds of megabytes. The service model's and the emulator's own
+  // patterns get RE2's default.
+  static constexpr int64_t kUserPatternMemory = 1 << 20;
+  static constexpr int64_t kBuiltInPatternMemory = 8 << 20;
+
   struct Options {
     bool case_insensitive = false;
+    int64_t max_memory = kUserPatternMemory;
   };
 
   // The compiled pattern, or RE2's reason for refusing it ("missing ): ...").

@@ -2,13 +2,50 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
+#include "core/reset_hooks.h"
 #include "guardrails/pii.h"
 
 namespace bedrock::guardrails {
 
 namespace {
+
+// The documented length limit of a guardrail regex, and a bound of ours on how many one guardrail
+// holds (the real quota is not documented): every request the guardrail sees runs each of them.
+constexpr size_t kMaxRegexPatternLength = 500;
+constexpr size_t kMaxRegexesPerGuardrail = 100;
+
+// Guardrail definitions are read again for each request that names one; their patterns are
+// compiled once and kept here, by their text (the definitions' own, never a request's). Bounded;
+// emptied by POST /_emulator/reset.
+std::optional<Regex> compiled_filter_pattern(const std::string& pattern) {
+  constexpr size_t kMaxPatterns = 4096;
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::optional<Regex>> patterns;
+  static const bool registered = [] {
+    register_reset_hook("guardrail patterns", [] {
+      std::lock_guard<std::mutex> lock(mutex);
+      patterns.clear();
+    });
+    return true;
+  }();
+  (void)registered;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto found = patterns.find(pattern); found != patterns.end()) return found->second;
+  }
+  // Compiled outside the lock: a slow pattern holds up only the request that meets it first.
+  Result<Regex, std::string> compiled = Regex::compile(pattern);
+  std::optional<Regex> regex;
+  if (compiled.ok()) regex = std::move(compiled.value());
+  std::lock_guard<std::mutex> lock(mutex);
+  if (patterns.size() >= kMaxPatterns) patterns.clear();
+  patterns.emplace(pattern, regex);
+  return regex;
+}
 
 using nlohmann::json;
 
@@ -255,8 +292,7 @@ std::optional<Guardrail> read_guardrail(const json& definition, const std::strin
         filter.name = text_of(entry, "name");
         filter.pattern = text_of(entry, "pattern");
         if (filter.pattern.empty()) continue;
-        Result<Regex, std::string> compiled = Regex::compile(filter.pattern);
-        if (compiled.ok()) filter.regex = std::move(compiled.value());
+        filter.regex = compiled_filter_pattern(filter.pattern);
         read_gates(entry, filter.input, filter.output);
         g.regexes.push_back(std::move(filter));
       }
@@ -307,6 +343,7 @@ std::vector<std::string> check_guardrail_definition(const json& definition) {
       issues.push_back(std::string("/") + name + ": must be a string");
     }
   }
+  size_t regexes_seen = 0;
   auto check_entries = [&](const char* config, const char* policy, const char* list_config,
                            const char* list_plain, auto&& check_entry) {
     const json& p = section(definition, config, policy);
@@ -389,6 +426,13 @@ std::vector<std::string> check_guardrail_definition(const json& definition) {
                   std::string pattern = text_of(e, "pattern");
                   if (pattern.empty()) {
                     issues.push_back(path + ": needs \"pattern\"");
+                  } else if (pattern.size() > kMaxRegexPatternLength) {
+                    // GuardrailRegexConfig.pattern: "Maximum length of 500" (API reference).
+                    issues.push_back(path + "/pattern: longer than 500 characters");
+                  } else if (regexes_seen++ >= kMaxRegexesPerGuardrail) {
+                    issues.push_back(path + ": more than " +
+                                     std::to_string(kMaxRegexesPerGuardrail) +
+                                     " regexes in one guardrail");
                   } else {
                     Result<Regex, std::string> compiled = Regex::compile(pattern);
                     if (!compiled.ok()) {

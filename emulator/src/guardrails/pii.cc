@@ -172,6 +172,7 @@ const std::vector<Regex>& compiled() {
     for (const Detector& d : kDetectors) {
       Regex::Options options;
       options.case_insensitive = d.icase;
+      options.max_memory = Regex::kBuiltInPatternMemory;
       // The detectors are constants: one RE2 refuses is a programming error, found by tests.
       out.push_back(Regex::compile(d.pattern, options).value());
     }

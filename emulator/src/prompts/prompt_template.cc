@@ -57,6 +57,8 @@ const json* chosen_variant(const json& definition) {
 
 // Replaces each {{name}} with promptVariables[name].text; a placeholder without a value is an
 // error (real behaviour not confirmed).
+constexpr size_t kMaxFilledBytes = 25'000'000;
+
 Result<std::string> fill(const std::string& text, const json& variables) {
   // Group 1 is the name; group 0 (the whole placeholder) is what gets replaced.
   static const Regex kPlaceholder = Regex::compile(R"(\{\{\s*([A-Za-z0-9_\-]+)\s*\}\})").value();
@@ -73,8 +75,15 @@ Result<std::string> fill(const std::string& text, const json& variables) {
                                  " has no value. Add it to promptVariables and try again.");
       return false;
     }
+    const std::string& filler = (*value)["text"].get_ref<const std::string&>();
+    // A filled prompt is held to what a client could send itself (the 25,000,000-byte body
+    // limit): a short template of many placeholders must not build a huge string first.
+    if (out.size() + (begin - last) + filler.size() > kMaxFilledBytes) {
+      missing = validation_error("Input is too long for requested model.");
+      return false;
+    }
     out.append(text, last, begin - last);
-    out += (*value)["text"].get<std::string>();
+    out += filler;
     last = end;
     return true;
   });

@@ -18,7 +18,10 @@ ServiceModel::ServiceModel() : model_(nlohmann::json::parse(service_model_json()
       if (auto reference = definition.find(part); reference != definition.end()) link(*reference);
     }
     if (auto source = definition.find("pattern"); source != definition.end()) {
-      Result<Regex, std::string> compiled = Regex::compile(source->get_ref<const std::string&>());
+      Regex::Options options;
+      options.max_memory = Regex::kBuiltInPatternMemory;
+      Result<Regex, std::string> compiled =
+          Regex::compile(source->get_ref<const std::string&>(), options);
       if (compiled.ok()) patterns_.emplace(&definition, std::move(compiled.value()));
     }
   }

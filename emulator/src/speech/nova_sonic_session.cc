@@ -28,6 +28,8 @@ constexpr int kDefaultOutputSampleRate = 24000;
 constexpr const char* kDefaultVoice = "matthew";
 // How long each transcribed word of user speech lasts: about 150 words a minute.
 constexpr int64_t kMsPerSpokenWord = 400;
+// The most one turn says (about 16 KB of text, 40 MB of speech and its events while it plays).
+constexpr size_t kMaxSpokenTokens = 4096;
 
 // Words a transcript of user audio is made of: everyday speech that rarely names a tool, so a
 // default transcript does not trigger tool calls by accident.
@@ -714,7 +716,18 @@ void NovaSonicSession::answer_tool_result(const std::string& result, int64_t now
         now);
 }
 
-void NovaSonicSession::speak(const std::string& text, int64_t now) {
+void NovaSonicSession::speak(const std::string& answer, int64_t now) {
+  // A turn's speech is synthesized whole when the turn starts (about 2 KB of PCM and events per
+  // character), so what one turn says is held to maxTokens, as the model's output is, and never
+  // to more than kMaxSpokenTokens whatever maxTokens asks: a long scripted text is cut there.
+  const size_t spoken_tokens =
+      max_tokens_ > 0 ? std::min<size_t>(static_cast<size_t>(max_tokens_), kMaxSpokenTokens)
+                      : kMaxSpokenTokens;
+  size_t end = 0;
+  for (size_t tokens = 0; end < answer.size() && tokens < spoken_tokens; ++tokens) {
+    end = token_piece_end(answer, end);
+  }
+  const std::string text = answer.substr(0, end);
   const int turn = ++turn_counter_;
   Turn& state = turns_[turn];
   state.ids = ids();
