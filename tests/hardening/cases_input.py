@@ -1,6 +1,7 @@
 """Hostile request content: long pattern-checked members (issue 13 item 1), a long prompt
 against the README's scenario pattern (2), deep nesting in every JSON-bearing member (3),
 malformed numbers, base64 and limits (13), and encodings."""
+import concurrent.futures
 import json
 import re
 import subprocess
@@ -329,3 +330,37 @@ for name, pattern in {"unbalanced": "(", "lookahead": "(?=weather)weather", "bac
         text = (out.stdout + out.stderr).decode("utf-8", "replace")
         if out.returncode != 1 or not re.search(rf"pattern-{name}\.json:\d+:\d+:", text):
             raise Failure(f"validate exited {out.returncode} without FILE:LINE:COLUMN: {text[-200:]!r}")
+
+
+@case("x-admin-scenarios-beyond-their-budget", fresh=True)
+def _admin_scenario_budget(ctx):
+    """Big scripted answers loaded again and again, then listed by many clients at once: the
+    server holds (and copies for each listing) a bounded amount."""
+    text = "w " * (1_900_000)  # 3.8 MB of scenario text
+    loaded = refused = 0
+    for i in range(8):
+        status, _, body = ctx.server.http(
+            "POST", "/_emulator/scenarios",
+            {"name": f"big-{i}", "rules": [{"match": {"text": "never"}, "response": {"text": text}}]}, timeout=10)
+        if status == 200:
+            loaded += 1
+        elif status == 413 and isinstance(json.loads(body), dict):
+            refused += 1
+        else:
+            raise Failure(f"scenario {i}: {status} {body[:200]!r}")
+    ctx.note(f"{loaded} loaded, {refused} refused")
+    if refused == 0:
+        raise Failure(f"all {loaded} scenarios of 3.8 MB were loaded: no budget")
+    # Refused from its head: the 413 may be lost to the reset of a close while the body is
+    # still arriving, so a close counts too.
+    huge = {"name": "huge", "rules": [{"response": {"text": "w " * 2_600_000}}]}
+    ex = exchange(ctx.port, request_bytes("POST", "/_emulator/scenarios", huge), timeout=10)
+    if ex.first is not None and ex.first.status != 413:
+        raise Failure(f"a 5 MB scenario was answered {ex.first.status}")
+    if ex.first is None and not ex.closed:
+        raise Failure(f"a 5 MB scenario: {ex.describe()}")
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: ctx.server.http("GET", "/_emulator/scenarios", timeout=10)[0],
+                                 range(8)))
+    if any(s != 200 for s in statuses):
+        raise Failure(f"listings answered {statuses}")

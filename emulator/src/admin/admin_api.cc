@@ -34,7 +34,16 @@ Response health(const Request&, Services& services, const std::string&) {
                         {"region", services.config.region}});
 }
 
+// Scenarios loaded at run time are held, listed and searched for every request: one is at most
+// 4 MiB of text and all of them together 8 MiB, so no admin client can make the server hold
+// (or copy for every listing) more than that. Scenario files are the user's own and not capped.
+constexpr size_t kMaxAdminScenarioBytes = 4 << 20;
+constexpr size_t kMaxAdminScenariosBytes = 8 << 20;
+
 Response load_scenario(const Request& request, Services& services, const std::string&) {
+  if (request.body.size() > kMaxAdminScenarioBytes) {
+    return admin_error(413, "A scenario loaded through the admin API is at most 4 MiB.");
+  }
   Scenario scenario;
   std::vector<ScenarioIssue> issues;
   if (!parse_scenario_text(request.body, scenario, issues)) {
@@ -45,6 +54,12 @@ Response load_scenario(const Request& request, Services& services, const std::st
             ? "invalid scenario"
             : (issues[0].pointer.empty() ? "" : issues[0].pointer + ": ") + issues[0].message;
     return json_response({{"message", "Invalid scenario: " + first}, {"errors", details}}, 400);
+  }
+  if (services.scenarios.admin_bytes_besides(scenario.name) + scenario.text_bytes >
+      kMaxAdminScenariosBytes) {
+    return admin_error(413,
+                       "Scenarios loaded through the admin API hold at most 8 MiB together; "
+                       "delete some first.");
   }
   scenario.source = "admin";
   std::string name = scenario.name;

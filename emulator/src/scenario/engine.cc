@@ -169,6 +169,15 @@ void ScenarioEngine::rebuild_active() {
   active_ = std::move(active);
 }
 
+size_t ScenarioEngine::admin_bytes_besides(const std::string& replaced) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t total = 0;
+  for (const auto& s : scenarios_) {
+    if (s->from_admin && s->scenario.name != replaced) total += s->scenario.text_bytes;
+  }
+  return total;
+}
+
 nlohmann::json ScenarioEngine::list() const {
   std::lock_guard<std::mutex> lock(mutex_);
   nlohmann::json out = nlohmann::json::array();

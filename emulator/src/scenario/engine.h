@@ -66,6 +66,8 @@ class ScenarioEngine {
   // Replaces every file-loaded scenario with `scenarios` (a reload of the scenario folder).
   void replace_file_scenarios(std::vector<Scenario> scenarios);
   nlohmann::json list() const;
+  // Text bytes of the admin scenarios loaded, not counting one named `replaced`.
+  size_t admin_bytes_besides(const std::string& replaced) const;
   // Guardrail definitions of every loaded scenario, in evaluation order.
   std::vector<nlohmann::json> guardrails() const;
   // Prompt definitions of every loaded scenario, in evaluation order.

@@ -107,6 +107,7 @@ struct Scenario {
   nlohmann::json prompts = nlohmann::json::array();  // prompts/prompt_template.h
   std::string source;                                // file path, or "admin"
   nlohmann::json definition;                         // as loaded, for GET /_emulator/scenarios
+  size_t text_bytes = 0;                             // the size of the text it was read from
 };
 
 }  // namespace bedrock

@@ -440,6 +440,7 @@ bool parse_scenario_text(const std::string& text, Scenario& out, std::vector<Sce
     issues.push_back({"", document.error().message});
     return false;
   }
+  out.text_bytes = text.size();
   return parse_scenario(document.value(), out, issues);
 }
 
