@@ -127,11 +127,12 @@ if ((asan_built)); then
   suite "unit tests and fuzz corpora under ASan+UBSan" \
     ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
   suite "boto3 tests against the ASan+UBSan server" \
-    env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" python3 tests/sdk/python/run_all.py -q
+    env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" BEDROCK_EMULATOR_SANITIZER=address \
+    python3 tests/sdk/python/run_all.py -q
   # Sanitizer runtimes are slower and hold freed memory in quarantine: wider probe and RSS bounds.
   suite "hardening suite against the ASan+UBSan server" \
     env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" HARDENING_PROBE_LIMIT_S=3 \
-    HARDENING_RSS_LIMIT_MB=1200 python3 tests/hardening/run_hardening.py
+    HARDENING_RSS_LIMIT_MB=1200 HARDENING_SANITIZER=address python3 tests/hardening/run_hardening.py
   suite "fuzzing (libFuzzer, 20 s per target)" \
     env BEDROCK_FUZZ_BUILD="$root/build-sanitize" scripts/fuzz.sh 20
   unset ASAN_OPTIONS UBSAN_OPTIONS

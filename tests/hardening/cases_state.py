@@ -69,7 +69,7 @@ def pipelined(port, requests, batch=100, budget_s=12.0):
     return got
 
 
-@case("10-journal-10000-requests-8k-paths", fresh=True, timeout=40)
+@case("10-journal-10000-requests-8k-paths", fresh=True, timeout=40, measures_allocator=True)
 def _journal(ctx):
     pad = "p" * 8000
     reqs = [request_bytes("POST", f"/model/{MODEL}-{i}-{pad}/count-tokens", b"{}") for i in range(10_000)]
@@ -91,7 +91,7 @@ def _journal(ctx):
         raise Failure("; ".join(problems))
 
 
-@case("10-pattern-memo-4000-distinct-15k-ids", fresh=True, timeout=40)
+@case("10-pattern-memo-4000-distinct-15k-ids", fresh=True, timeout=40, measures_allocator=True)
 def _memo(ctx):
     before = ctx.server.status()["VmRSS"]
     reqs = []

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import server as srv  # noqa: E402
 import registry  # noqa: E402
 from payloads import SHARED_SCENARIOS  # noqa: E402
-from registry import CASES, MAX_THREADS, PROBE_LIMIT_S, RSS_LIMIT_MB, Context  # noqa: E402
+from registry import CASES, MAX_THREADS, PROBE_LIMIT_S, RSS_LIMIT_MB, SKIPPED, Context  # noqa: E402
 from wire import Failure  # noqa: E402
 
 import cases_input  # noqa: E402,F401  (each module registers its cases)
@@ -174,7 +174,10 @@ def main():
         shared.close()
     if not cases:
         failed = 1
-    print(f"{passed} passed, {failed} failed")
+    skipped = [name for name in SKIPPED if not args.only or re.search(args.only, name)]
+    for name in skipped:
+        print(f"SKIP {name}: measures speed or memory given back, not meaningful under a sanitizer")
+    print(f"{passed} passed, {failed} failed" + (f", {len(skipped)} skipped" if skipped else ""))
     return 1 if failed else 0
 
 
