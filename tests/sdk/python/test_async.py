@@ -166,11 +166,16 @@ def quote(arn):
     return urllib.parse.quote(arn, safe="")
 
 
-class AsyncApiTest(unittest.TestCase):
+class AsyncServerTest(unittest.TestCase):
+    """A test class with its own emulator on a fresh data dir and a boto3 client on it; the
+    emulator must exit 0 on SIGTERM."""
+    DATA_DIR_PREFIX = "bedrock-emulator-async-"
+    COMPLETE_AFTER_MS = COMPLETE_AFTER_MS
+
     @classmethod
     def setUpClass(cls):
-        cls.data_dir = tempfile.mkdtemp(prefix="bedrock-emulator-async-")
-        cls.server = Server(os.path.join(cls.data_dir, "data")).start()
+        cls.data_dir = tempfile.mkdtemp(prefix=cls.DATA_DIR_PREFIX)
+        cls.server = Server(os.path.join(cls.data_dir, "data"), cls.COMPLETE_AFTER_MS).start()
         cls.client = cls.server.client()
 
     @classmethod
@@ -180,6 +185,9 @@ class AsyncApiTest(unittest.TestCase):
         shutil.rmtree(cls.data_dir, ignore_errors=True)
         if code != 0:
             raise AssertionError(f"emulator exited with {code} on SIGTERM")
+
+
+class AsyncApiTest(AsyncServerTest):
 
     def assert_error(self, call, code, message=None):
         with self.assertRaises(ClientError) as caught:
@@ -410,30 +418,22 @@ class AsyncApiTest(unittest.TestCase):
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
-class AsyncScaleTest(unittest.TestCase):
+class AsyncScaleTest(AsyncServerTest):
     """Thousands of invocations from several threads, walked page by page every way."""
     COUNT = 2000
     THREADS = 8
     FAIL_EVERY = 10
+    DATA_DIR_PREFIX = "bedrock-emulator-async-scale-"
 
     @classmethod
     def setUpClass(cls):
-        cls.data_dir = tempfile.mkdtemp(prefix="bedrock-emulator-async-scale-")
-        cls.server = Server(os.path.join(cls.data_dir, "data")).start()
-        cls.client = cls.server.client()
+        super().setUpClass()
         cls.arns, seconds = submit_many(cls.server, cls.COUNT, cls.THREADS, cls.FAIL_EVERY)
         print(f"\n[async] {cls.COUNT} StartAsyncInvoke from {cls.THREADS} boto3 threads in {seconds:.2f} s "
               f"({cls.COUNT / seconds:.0f}/s)")
         cls.failed = {arn for i, arn in enumerate(cls.arns) if i % cls.FAIL_EVERY == 0}
         time.sleep(COMPLETE_AFTER_MS / 1000 + 0.2)  # every one has ended
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        code = cls.server.stop()
-        shutil.rmtree(cls.data_dir, ignore_errors=True)
-        if code != 0:
-            raise AssertionError(f"emulator exited with {code} on SIGTERM")
 
     def assert_each_once(self, got, expected):
         self.assertEqual(len(got), len(set(got)), "a row came twice")

@@ -20,7 +20,7 @@ import urllib.parse
 from botocore.exceptions import ClientError
 
 import harness
-from test_async import REEL, REEL_INPUT, Server, output_config, start_reel, wait_until, walk
+from test_async import REEL, REEL_INPUT, AsyncServerTest, Server, output_config, start_reel, wait_until, walk
 
 OUTPUT_NOT_WRITTEN = "The output could not be written to"
 
@@ -29,20 +29,9 @@ def error_type(headers):
     return (headers.get("x-amzn-ErrorType") or "").split(":")[0]
 
 
-class AsyncBadQueryTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.data_dir = tempfile.mkdtemp(prefix="bedrock-emulator-async-faults-")
-        cls.server = Server(os.path.join(cls.data_dir, "data"), complete_after_ms=50).start()
-        cls.client = cls.server.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        code = cls.server.stop()
-        shutil.rmtree(cls.data_dir, ignore_errors=True)
-        if code != 0:
-            raise AssertionError(f"emulator exited with {code} on SIGTERM")
+class AsyncBadQueryTest(AsyncServerTest):
+    DATA_DIR_PREFIX = "bedrock-emulator-async-faults-"
+    COMPLETE_AFTER_MS = 50
 
     def get(self, query):
         return self.server.raw("GET", "/async-invoke?" + query)
