@@ -9,13 +9,13 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/log.h"
 #include "http/server.h"
 #include "model/catalog.h"
 #include "scenario/scenario_files.h"
 #include "scenario/validate_command.h"
 #include "service/cli.h"
 #include "service/dispatcher.h"
-#include "service/log.h"
 #include "service/services.h"
 
 namespace {

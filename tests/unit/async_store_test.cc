@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "service/config.h"
+#include "core/config.h"
 #include "store/async_invocations.h"
 #include "store/async_store.h"
 #include "store/hmac_sha256.h"

@@ -10,7 +10,7 @@
 #include "http/request_framing.h"
 #include "http/socket_stream.h"
 
-using bedrock::TransportFault;
+using bedrock::Fault;
 using bedrock::http::BodyFraming;
 using bedrock::http::ChunkDecoder;
 using bedrock::http::frame_request;
@@ -372,10 +372,10 @@ TEST_CASE("a queued fault ends the output once what precedes it is sent", "[http
   OutputQueue queue;
   const Clock::time_point now = Clock::now();
   queue.append(now, "partial");
-  queue.add_fault(now, TransportFault::kReset);
+  queue.add_fault(now, Fault::kReset);
   queue.append(now, "never");
   CHECK(queue.drain(pair.fds[0], now) == OutputQueue::Drained::kFault);
-  CHECK(queue.fault() == TransportFault::kReset);
+  CHECK(queue.fault() == Fault::kReset);
   CHECK(pair.read_available() == "partial");
   CHECK(queue.empty());
 }
@@ -415,13 +415,13 @@ TEST_CASE("a loop stream truncates as a connection thread does", "[http][loop]")
   SocketPair pair;
   LoopStream stream(pair.fds[0]);
   stream.begin_request(0);
-  stream.set_fault(TransportFault::kTruncate);
+  stream.set_fault(Fault::kTruncate);
   CHECK(stream.write("HEAD|", 5) == 5);      // the head goes out whole
   CHECK(stream.write("12345678", 8) == -1);  // half the body, then nothing
   CHECK(stream.write("more", 4) == -1);
   stream.end_request();
   CHECK(stream.output().drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
-  CHECK(stream.output().fault() == TransportFault::kEmpty);
+  CHECK(stream.output().fault() == Fault::kEmpty);
   CHECK(pair.read_available() == "HEAD|1234");
 }
 
@@ -457,10 +457,10 @@ TEST_CASE("a loop stream sends the garbage fault's bytes through its queue", "[h
   LoopStream stream(pair.fds[0]);
   stream.begin_request(0);
   stream.write("event|", 6);
-  stream.set_fault(TransportFault::kGarbage);
+  stream.set_fault(Fault::kGarbage);
   CHECK(stream.write("never", 5) == -1);
   stream.end_request();
   CHECK(stream.output().drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
-  CHECK(stream.output().fault() == TransportFault::kEmpty);
+  CHECK(stream.output().fault() == Fault::kEmpty);
   CHECK(pair.read_available() == "event|" + std::string(bedrock::http::garbage_bytes()));
 }

@@ -1,7 +1,7 @@
-// The per-key rate limit of log_*_limited() (service/log.h).
+// The per-key rate limit of log_*_limited() (core/log.h).
 #include <catch2/catch.hpp>
 
-#include "service/log.h"
+#include "core/log.h"
 
 using bedrock::LogRateLimiter;
 

@@ -146,7 +146,7 @@ TEST_CASE("the parser reads every part of a rule", "[scenario][parser]") {
   CHECK(r0.latency->jitter_ms == 3);
   CHECK(s.rules[1].error->extra == nlohmann::json{{"extraMember", 1}});
   CHECK(s.rules[2].stream_error->error_code == "boom");
-  CHECK(s.rules[2].fault->kind == FaultKind::kSplitFrames);
+  CHECK(s.rules[2].fault->kind == Fault::kSplitFrames);
   CHECK(s.rules[3].fault->timeout_ms == 50);
   CHECK(s.rules[3].fault->after_events == 1);
   CHECK(s.rules[4].model_not_ready->calls == 2);
@@ -503,7 +503,7 @@ TEST_CASE("the first matching rule wins; admin scenarios come first", "[scenario
   d = engine.decide(input("Converse", "amazon.titan-text-express-v1", "hello"));
   CHECK(d.scenario == "z-admin");
   REQUIRE(d.fault);
-  CHECK(d.fault->kind == FaultKind::kReset);
+  CHECK(d.fault->kind == Fault::kReset);
 
   engine.reset();  // drops admin scenarios
   CHECK(engine.decide(input("Converse", "amazon.titan", "x")).scenario == "a-file");

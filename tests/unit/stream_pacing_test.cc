@@ -17,11 +17,10 @@
 
 using bedrock::EventSink;
 using bedrock::EventStreamWriter;
-using bedrock::FaultKind;
+using bedrock::Fault;
 using bedrock::ScriptedFault;
 using bedrock::StreamPiece;
 using bedrock::StreamScript;
-using bedrock::TransportFault;
 using bedrock::http::LoopStream;
 using bedrock::http::OutputQueue;
 using Clock = std::chrono::steady_clock;
@@ -68,13 +67,13 @@ struct RecordingSink final : EventSink {
     return true;
   }
   Clock::time_point now() const override { return clock; }
-  void abort(TransportFault fault) override { aborted = fault; }
+  void abort(Fault fault) override { aborted = fault; }
 
   Clock::time_point clock = Clock::now();
   std::vector<Clock::time_point> waits;
   size_t writes = 0;
   size_t accepted = SIZE_MAX;
-  TransportFault aborted = TransportFault::kNone;
+  Fault aborted = Fault::kNone;
 };
 
 }  // namespace
@@ -180,7 +179,7 @@ TEST_CASE("a scripted reset reaches the loop's queue after the events before it"
   SocketPair pair;
   LoopStream stream(pair.fds[0]);
   StreamScript script;
-  script.fault = ScriptedFault{FaultKind::kReset, 2};
+  script.fault = ScriptedFault{Fault::kReset, 2};
   size_t made = 0;
   stream.begin_request(0);
   REQUIRE(
@@ -188,7 +187,7 @@ TEST_CASE("a scripted reset reaches the loop's queue after the events before it"
   stream.write("0\r\n\r\n", 5);
   stream.end_request();
   CHECK(stream.output().drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
-  CHECK(stream.output().fault() == TransportFault::kReset);
+  CHECK(stream.output().fault() == Fault::kReset);
   CHECK(script.telemetry->events.load() == 2);
   CHECK(script.telemetry->finished.load());
   std::string tail;

@@ -13,17 +13,9 @@
 #include <string>
 #include <string_view>
 
-namespace bedrock {
+#include "faults/fault.h"
 
-// Ways to break a connection on purpose (scenario faults). Each transport implements each one:
-// HTTP/1.1 on the socket, HTTP/2 on the stream or the connection.
-enum class TransportFault {
-  kNone,
-  kReset,     // HTTP/1.1: TCP reset; HTTP/2: RST_STREAM (INTERNAL_ERROR)
-  kEmpty,     // the connection closes with no (further) response bytes
-  kGarbage,   // bytes that are not HTTP, then close
-  kTruncate,  // unary only: the head and half the body, then the connection ends
-};
+namespace bedrock {
 
 class EventSink {
  public:
@@ -44,7 +36,7 @@ class EventSink {
   // (false); a sink that writes as it goes runs it at once.
   virtual void when_sent(std::function<void(bool delivered)> action) { action(true); }
   // Breaks the response here; nothing more is sent.
-  virtual void abort(TransportFault fault) = 0;
+  virtual void abort(Fault fault) = 0;
 };
 
 // One piece of a stream as a source hands it over: bytes to send at `due`, or a fault that
@@ -52,7 +44,7 @@ class EventSink {
 struct StreamPiece {
   std::chrono::steady_clock::time_point due{};
   std::string bytes;
-  TransportFault fault = TransportFault::kNone;  // when set, `bytes` is empty
+  Fault fault = Fault::kNone;  // when set, `bytes` is empty
   // Runs once `bytes` (and everything before them) reached the client (true) or never will.
   std::function<void(bool delivered)> on_sent;
 };
@@ -72,7 +64,7 @@ class EventSource {
 // fault. False once nothing more can be sent (the client went away, or the fault ended it).
 inline bool deliver(StreamPiece& piece, EventSink& sink) {
   if (piece.due > sink.now() && !sink.wait_until(piece.due)) return false;
-  if (piece.fault != TransportFault::kNone) {
+  if (piece.fault != Fault::kNone) {
     sink.abort(piece.fault);
     return false;
   }

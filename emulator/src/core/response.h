@@ -35,7 +35,7 @@ struct Response {
   std::chrono::milliseconds delay{0};
 
   // Set by a scenario fault: the transport breaks the exchange instead of answering.
-  TransportFault fault = TransportFault::kNone;
+  Fault fault = Fault::kNone;
 
   bool is_streaming() const { return static_cast<bool>(stream_producer); }
 };

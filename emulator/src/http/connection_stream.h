@@ -21,8 +21,8 @@ class ConnectionStream : public httplib::Stream {
 
   // A scenario fault for the response being written: writes stop (kTruncate lets the head and
   // half of the body through first); the connection is then broken as the fault says.
-  virtual void set_fault(TransportFault fault) = 0;
-  virtual TransportFault fault() const = 0;
+  virtual void set_fault(Fault fault) = 0;
+  virtual Fault fault() const = 0;
   // Sends what is written and due; false once the connection is gone.
   virtual bool flush() = 0;
   // What is written next is sent at `deadline`, not before. False once the connection is gone.

@@ -55,19 +55,19 @@ class H2StreamChannel final : public EventSink {
     cv_.notify_all();
   }
 
-  void abort(TransportFault fault) override {
+  void abort(Fault fault) override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (fault_ == TransportFault::kNone) fault_ = fault;
+      if (fault_ == Fault::kNone) fault_ = fault;
       finished_ = true;
     }
     waker_->wake();
   }
 
   // A fault the producer asked for, once every byte queued before it has been sent.
-  TransportFault due_fault() {
+  Fault due_fault() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return queued_.size() == offset_ ? fault_ : TransportFault::kNone;
+    return queued_.size() == offset_ ? fault_ : Fault::kNone;
   }
 
   // Copies up to `length` queued bytes; sets `eof` once everything has been taken after
@@ -76,7 +76,7 @@ class H2StreamChannel final : public EventSink {
     std::lock_guard<std::mutex> lock(mutex_);
     size_t available = queued_.size() - offset_;
     if (available == 0) {
-      if (fault_ != TransportFault::kNone) {
+      if (fault_ != Fault::kNone) {
         waker_->wake();  // everything before the fault is out: the connection breaks the stream
         return -1;
       }
@@ -94,7 +94,7 @@ class H2StreamChannel final : public EventSink {
       offset_ = 0;
     }
     // A pending fault is not an end: the connection breaks the stream once the rest is out.
-    eof = finished_ && fault_ == TransportFault::kNone && offset_ == queued_.size();
+    eof = finished_ && fault_ == Fault::kNone && offset_ == queued_.size();
     cv_.notify_all();
     return static_cast<ssize_t>(count);
   }
@@ -107,7 +107,7 @@ class H2StreamChannel final : public EventSink {
   size_t offset_ = 0;
   bool finished_ = false;
   bool cancelled_ = false;
-  TransportFault fault_ = TransportFault::kNone;
+  Fault fault_ = Fault::kNone;
 };
 
 }  // namespace bedrock::http

@@ -59,7 +59,7 @@ struct StreamState {
   size_t body_reserved = 0;   // bytes of request_body_bytes() held by request.body
   std::string response_body;  // unary answers
   size_t response_offset = 0;
-  bool truncate_body = false;  // TransportFault::kTruncate: half the body, then RST_STREAM
+  bool truncate_body = false;                // Fault::kTruncate: half the body, then RST_STREAM
   std::shared_ptr<H2StreamChannel> channel;  // event streams
   bool deferred = false;
 };
@@ -263,7 +263,7 @@ class Http2Connection::Impl {
   // Producers queued frames or ended, operations read streamed body bytes.
   void on_wake() {
     waker_->drain();
-    std::vector<std::pair<int32_t, TransportFault>> faults;
+    std::vector<std::pair<int32_t, Fault>> faults;
     for (auto& [id, stream] : streams_) {
       if (stream->body_stream) {
         if (size_t read = stream->body_stream->take_read_bytes()) {
@@ -271,8 +271,8 @@ class Http2Connection::Impl {
         }
       }
       if (stream->channel) {
-        TransportFault fault = stream->channel->due_fault();
-        if (fault != TransportFault::kNone) {
+        Fault fault = stream->channel->due_fault();
+        if (fault != Fault::kNone) {
           faults.emplace_back(id, fault);
           continue;
         }
@@ -287,8 +287,8 @@ class Http2Connection::Impl {
 
   // Scenario faults on HTTP/2: a reset or truncation ends the one stream; empty and garbage
   // end the whole connection, as they would over HTTP/1.1.
-  void break_stream(int32_t id, TransportFault fault) {
-    if (fault == TransportFault::kReset || fault == TransportFault::kTruncate) {
+  void break_stream(int32_t id, Fault fault) {
+    if (fault == Fault::kReset || fault == Fault::kTruncate) {
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
       return;
     }
@@ -377,7 +377,7 @@ class Http2Connection::Impl {
   }
 
   void submit(int32_t id, StreamState& state, Response response) {
-    if (response.fault != TransportFault::kNone && response.fault != TransportFault::kTruncate) {
+    if (response.fault != Fault::kNone && response.fault != Fault::kTruncate) {
       break_stream(id, response.fault);
       return;
     }
@@ -386,7 +386,7 @@ class Http2Connection::Impl {
       if (state.body_stream) state.body_stream->finish(/*gone=*/true);
       response = refusal_response(Refusal::kBusy);
     }
-    state.truncate_body = response.fault == TransportFault::kTruncate;
+    state.truncate_body = response.fault == Fault::kTruncate;
 
     std::vector<std::string> storage;  // lower-cased names must outlive the submit call
     storage.reserve(response.headers.entries().size() * 2 + 4);

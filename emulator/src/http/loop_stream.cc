@@ -23,14 +23,14 @@ class ChunkedSource final : public EventSource {
     if (close_due_) {
       piece = StreamPiece{};
       piece.due = *close_due_;
-      piece.fault = TransportFault::kEmpty;
+      piece.fault = Fault::kEmpty;
       close_due_.reset();
       ended_ = true;
       return true;
     }
     if (ended_ || !events_->next(now, piece)) return false;
-    if (piece.fault == TransportFault::kGarbage) {
-      piece.fault = TransportFault::kNone;
+    if (piece.fault == Fault::kGarbage) {
+      piece.fault = Fault::kNone;
       piece.bytes = std::string(garbage_bytes());
       close_due_ = piece.due;
     } else if (!piece.bytes.empty()) {
@@ -83,15 +83,15 @@ void LoopStream::begin_request(size_t size) {
 void LoopStream::end_request() {
   read_pos_ = std::max(read_pos_, request_end_);
   request_end_ = read_pos_;
-  if (fault_ == TransportFault::kNone) return;
+  if (fault_ == Fault::kNone) return;
   // The garbage goes through the queue like any bytes (the socket may not take them at once),
   // then the connection closes.
-  if (fault_ == TransportFault::kGarbage) {
+  if (fault_ == Fault::kGarbage) {
     output_.append(due_, garbage_bytes());
-    fault_ = TransportFault::kEmpty;
+    fault_ = Fault::kEmpty;
   }
   output_.add_fault(due_, fault_);
-  fault_ = TransportFault::kNone;
+  fault_ = Fault::kNone;
 }
 
 ssize_t LoopStream::read(char* ptr, size_t size) {
@@ -106,13 +106,13 @@ ssize_t LoopStream::read(char* ptr, size_t size) {
 
 ssize_t LoopStream::write(const char* ptr, size_t size) {
   if (failed_) return -1;
-  if (fault_ != TransportFault::kNone) {
+  if (fault_ != Fault::kNone) {
     // As SocketStream counts them: the head goes out whole, kTruncate then sends half the body.
     if (writes_before_fault_ > 0) {
       --writes_before_fault_;
-    } else if (fault_ == TransportFault::kTruncate && size > 1) {
+    } else if (fault_ == Fault::kTruncate && size > 1) {
       output_.append(due_, std::string_view(ptr, size / 2));
-      fault_ = TransportFault::kEmpty;
+      fault_ = Fault::kEmpty;
       return -1;
     } else {
       return -1;
@@ -122,9 +122,9 @@ ssize_t LoopStream::write(const char* ptr, size_t size) {
   return static_cast<ssize_t>(size);
 }
 
-void LoopStream::set_fault(TransportFault fault) {
+void LoopStream::set_fault(Fault fault) {
   fault_ = fault;
-  writes_before_fault_ = fault == TransportFault::kTruncate ? 1 : 0;
+  writes_before_fault_ = fault == Fault::kTruncate ? 1 : 0;
 }
 
 bool LoopStream::flush() {
@@ -150,7 +150,7 @@ void LoopStream::when_sent(std::function<void(bool delivered)> action) {
 }
 
 bool LoopStream::send_later(std::shared_ptr<EventSource> source) {
-  if (failed_ || fault_ != TransportFault::kNone) return false;
+  if (failed_ || fault_ != Fault::kNone) return false;
   output_.append_source(due_, std::make_shared<ChunkedSource>(std::move(source)));
   return true;
 }

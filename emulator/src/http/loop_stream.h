@@ -43,8 +43,8 @@ class LoopStream final : public ConnectionStream {
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return fd_; }
 
-  void set_fault(TransportFault fault) override;
-  TransportFault fault() const override { return fault_; }
+  void set_fault(Fault fault) override;
+  Fault fault() const override { return fault_; }
   bool flush() override;
   bool wait_until(Clock::time_point deadline) override;
   Clock::time_point now() const override;
@@ -61,7 +61,7 @@ class LoopStream final : public ConnectionStream {
   OutputQueue output_;
   Clock::time_point due_{};  // when what is written now is due
   bool failed_ = false;
-  TransportFault fault_ = TransportFault::kNone;
+  Fault fault_ = Fault::kNone;
   int writes_before_fault_ = 0;
 };
 

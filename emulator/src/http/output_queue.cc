@@ -10,13 +10,12 @@ namespace bedrock::http {
 void OutputQueue::append(Clock::time_point due, std::string_view bytes) {
   if (bytes.empty()) return;
   // Bytes due together leave together: one send() for a response's head and body.
-  if (!segments_.empty() && segments_.back().due == due &&
-      segments_.back().fault == TransportFault::kNone && segments_.back().actions.empty() &&
-      !segments_.back().source) {
+  if (!segments_.empty() && segments_.back().due == due && segments_.back().fault == Fault::kNone &&
+      segments_.back().actions.empty() && !segments_.back().source) {
     segments_.back().bytes.append(bytes);
     return;
   }
-  segments_.push_back(Segment{due, std::string(bytes), 0, {}, TransportFault::kNone, nullptr});
+  segments_.push_back(Segment{due, std::string(bytes), 0, {}, Fault::kNone, nullptr});
 }
 
 void OutputQueue::add_action(Action action) {
@@ -27,18 +26,18 @@ void OutputQueue::add_action(Action action) {
   segments_.back().actions.push_back(std::move(action));
 }
 
-void OutputQueue::add_fault(Clock::time_point due, TransportFault fault) {
+void OutputQueue::add_fault(Clock::time_point due, Fault fault) {
   if (!segments_.empty() && segments_.back().due > due) due = segments_.back().due;
   segments_.push_back(Segment{due, {}, 0, {}, fault, nullptr});
 }
 
 void OutputQueue::append_source(Clock::time_point due, std::shared_ptr<EventSource> source) {
-  segments_.push_back(Segment{due, {}, 0, {}, TransportFault::kNone, std::move(source)});
+  segments_.push_back(Segment{due, {}, 0, {}, Fault::kNone, std::move(source)});
 }
 
 void OutputQueue::pull(Clock::time_point now) {
   std::shared_ptr<EventSource> source = segments_.front().source;
-  Segment batch{now, {}, 0, {}, TransportFault::kNone, nullptr};
+  Segment batch{now, {}, 0, {}, Fault::kNone, nullptr};
   std::vector<Segment> pulled;
   StreamPiece piece;
   bool ended = false;
@@ -47,7 +46,7 @@ void OutputQueue::pull(Clock::time_point now) {
       ended = true;
       break;
     }
-    if (piece.due > now || piece.fault != TransportFault::kNone) {
+    if (piece.due > now || piece.fault != Fault::kNone) {
       // Not due yet, or the end of the connection: its own segment, and no more for now.
       Segment later{piece.due, std::move(piece.bytes), 0, {}, piece.fault, nullptr};
       if (piece.on_sent) later.actions.push_back(std::move(piece.on_sent));
@@ -98,10 +97,10 @@ OutputQueue::Drained OutputQueue::drain(int fd, Clock::time_point now) {
       bytes_sent_ += static_cast<size_t>(n);
     }
     std::vector<Action> actions = std::move(segment.actions);
-    TransportFault fault = segment.fault;
+    Fault fault = segment.fault;
     segments_.pop_front();
     for (Action& action : actions) action(true);
-    if (fault != TransportFault::kNone) {
+    if (fault != Fault::kNone) {
       fault_ = fault;
       fail();
       return Drained::kFault;

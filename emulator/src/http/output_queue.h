@@ -40,7 +40,7 @@ class OutputQueue {
   void append(Clock::time_point due, std::string_view bytes);
   // Runs at once when nothing is waiting to be sent.
   void add_action(Action action);
-  void add_fault(Clock::time_point due, TransportFault fault);
+  void add_fault(Clock::time_point due, Fault fault);
   // What `source` yields is sent after everything queued before it, from `due` on; what is
   // queued after it waits for its end.
   void append_source(Clock::time_point due, std::shared_ptr<EventSource> source);
@@ -52,7 +52,7 @@ class OutputQueue {
 
   bool empty() const { return segments_.empty(); }
   Clock::time_point next_due() const { return segments_.front().due; }
-  TransportFault fault() const { return fault_; }
+  Fault fault() const { return fault_; }
   // Bytes sent so far, to tell a slow reader from a stalled one.
   size_t bytes_sent() const { return bytes_sent_; }
   // Bytes queued and not yet sent, and the segments holding them (a bound the tests check).
@@ -73,13 +73,13 @@ class OutputQueue {
     std::string bytes;
     size_t sent = 0;
     std::vector<Action> actions;
-    TransportFault fault = TransportFault::kNone;
+    Fault fault = Fault::kNone;
     std::shared_ptr<EventSource> source;  // when set: a placeholder for what it yields
   };
   // Replaces the source at the front with what it yields now; false once it has ended.
   void pull(Clock::time_point now);
   std::deque<Segment> segments_;
-  TransportFault fault_ = TransportFault::kNone;
+  Fault fault_ = Fault::kNone;
   size_t bytes_sent_ = 0;
 };
 

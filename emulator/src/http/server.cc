@@ -161,9 +161,9 @@ void copy_response(Response&& in, httplib::Response& out) {
       std::this_thread::sleep_for(in.delay);
     }
   }
-  if (in.fault != TransportFault::kNone && t_current_stream) {
+  if (in.fault != Fault::kNone && t_current_stream) {
     t_current_stream->set_fault(in.fault);
-    if (in.fault != TransportFault::kTruncate) {
+    if (in.fault != Fault::kTruncate) {
       out.status = 500;  // never sent: the stream refuses every write
       return;
     }
@@ -211,7 +211,7 @@ void copy_response(Response&& in, httplib::Response& out) {
           void when_sent(std::function<void(bool delivered)> action) override {
             stream.when_sent(std::move(action));
           }
-          void abort(TransportFault fault) override {
+          void abort(Fault fault) override {
             stream.set_fault(fault);
             gone = true;
           }
@@ -356,7 +356,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
     CurrentStream current(stream);
     bool connection_closed = false;
     bool ok = process_request(stream, false, connection_closed, nullptr);
-    return ok && !connection_closed && stream.fault() == TransportFault::kNone;
+    return ok && !connection_closed && stream.fault() == Fault::kNone;
   }
 
   void refuse(LoopStream& stream, Refusal why) override {
@@ -496,7 +496,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       }
       if (framed.head_size == 0) return;  // the client left before its head ended
       bool ok = process_request(stream, false, connection_closed, nullptr);
-      if (stream.fault() != TransportFault::kNone) {
+      if (stream.fault() != Fault::kNone) {
         apply_fault_to_socket(sock, stream.fault());
         return;
       }

@@ -252,7 +252,7 @@ ssize_t SocketStream::raw_read(char* ptr, size_t size) {
 }
 
 ssize_t SocketStream::write(const char* ptr, size_t size) {
-  if (fault_ == TransportFault::kNone) {
+  if (fault_ == Fault::kNone) {
     std::lock_guard<std::mutex> lock(pending_mutex_);
     if (pending_.size() + size <= kWriteBufferLimit) {
       pending_.append(ptr, size);
@@ -264,12 +264,12 @@ ssize_t SocketStream::write(const char* ptr, size_t size) {
   }
   // A fault counts the writes as cpp-httplib makes them: what was buffered goes out first.
   if (!flush()) return -1;
-  if (fault_ != TransportFault::kNone) {
+  if (fault_ != Fault::kNone) {
     if (writes_before_fault_ > 0) {
       --writes_before_fault_;  // the response head goes out whole
-    } else if (fault_ == TransportFault::kTruncate && size > 1) {
+    } else if (fault_ == Fault::kTruncate && size > 1) {
       size = size / 2;  // half the body, then nothing more
-      fault_ = TransportFault::kEmpty;
+      fault_ = Fault::kEmpty;
       writes_before_fault_ = 0;
       SocketStream::write(ptr, size);
       return -1;
@@ -303,24 +303,34 @@ std::string_view garbage_bytes() {
   return {kGarbage, sizeof(kGarbage) - 1};
 }
 
-void apply_fault_to_socket(int fd, TransportFault fault) {
-  switch (fault) {
-    case TransportFault::kReset: {
-      // A zero linger time makes close() send RST instead of FIN.
-      linger hard{1, 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
-      break;
-    }
-    case TransportFault::kGarbage: {
-      std::string_view garbage = garbage_bytes();
-      ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
-      break;
-    }
-    case TransportFault::kNone:
-    case TransportFault::kEmpty:
-    case TransportFault::kTruncate:
-      break;
+namespace {
+
+// HTTP/1.1's injector, applied when the connection is closed: the socket as the fault leaves it.
+// A truncated answer was already cut by write(); an empty one just closes.
+class SocketCloseInjector final : public FaultInjector {
+ public:
+  explicit SocketCloseInjector(int fd) : fd_(fd) {}
+  void reset() override {
+    // A zero linger time makes close() send RST instead of FIN.
+    linger hard{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
   }
+  void close_silently() override {}
+  void send_garbage() override {
+    std::string_view garbage = garbage_bytes();
+    ::send(fd_, garbage.data(), garbage.size(), MSG_NOSIGNAL);
+  }
+  void truncate() override {}
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+void apply_fault_to_socket(int fd, Fault fault) {
+  SocketCloseInjector injector(fd);
+  inject(fault, injector);
 }
 
 void discard_unread(int fd) {

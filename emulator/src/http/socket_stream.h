@@ -57,11 +57,11 @@ class SocketStream final : public ConnectionStream {
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return fd_; }
 
-  void set_fault(TransportFault fault) override {
+  void set_fault(Fault fault) override {
     fault_ = fault;
-    writes_before_fault_ = fault == TransportFault::kTruncate ? 1 : 0;
+    writes_before_fault_ = fault == Fault::kTruncate ? 1 : 0;
   }
-  TransportFault fault() const override { return fault_; }
+  Fault fault() const override { return fault_; }
   // Sleeps: this thread serves only this connection. Woken early (false) once the socket is
   // shut down, as it is when the server stops.
   bool wait_until(Clock::time_point deadline) override;
@@ -96,7 +96,7 @@ class SocketStream final : public ConnectionStream {
   std::array<char, 16 * 1024> buffer_{};
   size_t read_pos_ = 0;
   size_t read_end_ = 0;
-  TransportFault fault_ = TransportFault::kNone;
+  Fault fault_ = Fault::kNone;
   int writes_before_fault_ = 0;
   std::string received_;  // handed over by an event loop, read before the socket
   size_t received_pos_ = 0;
@@ -122,7 +122,7 @@ class SocketStream final : public ConnectionStream {
 std::string_view garbage_bytes();
 
 // Breaks the connection as the fault says (the caller closes the socket afterwards).
-void apply_fault_to_socket(int fd, TransportFault fault);
+void apply_fault_to_socket(int fd, Fault fault);
 
 // Before closing a connection whose request was refused: the sending side is shut after what
 // was written, and what the client has already sent (up to 64 KiB) is read and dropped, so that

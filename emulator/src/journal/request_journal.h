@@ -19,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "protocol/stream_script.h"
+#include "journal/stream_telemetry.h"
 
 namespace bedrock {
 

@@ -73,15 +73,6 @@ std::string natural_answer(const GenerationRequest& request, uint64_t seed) {
 
 }  // namespace
 
-uint64_t fnv1a64(std::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
 Generation generate(const GenerationRequest& request) {
   uint64_t seed = fnv1a64(request.model_id + '\n' + request.conversation_digest);
   Generation out;

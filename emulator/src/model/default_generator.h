@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/hash.h"
+
 namespace bedrock {
 
 struct GenerationRequest {
@@ -32,7 +34,5 @@ struct Generation {
 };
 
 Generation generate(const GenerationRequest& request);
-
-uint64_t fnv1a64(std::string_view text);
 
 }  // namespace bedrock

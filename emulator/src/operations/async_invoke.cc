@@ -64,10 +64,10 @@
 
 #include "core/base64.h"
 #include "core/bounded_json.h"
+#include "core/log.h"
 #include "model/catalog.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
-#include "service/log.h"
 #include "service/services.h"
 #include "store/hmac_sha256.h"
 

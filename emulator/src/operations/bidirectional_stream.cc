@@ -32,11 +32,11 @@
 #include <chrono>
 
 #include "core/base64.h"
+#include "core/log.h"
 #include "model/catalog.h"
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"
 #include "protocol/stream_padding.h"
-#include "service/log.h"
 #include "speech/input_decoder.h"
 #include "speech/nova_sonic_session.h"
 

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
 #include "core/request.h"
 #include "core/result.h"
 #include "model/catalog.h"
 #include "scenario/scenario.h"
-#include "service/config.h"
 
 namespace bedrock {
 

@@ -4,9 +4,9 @@
 
 #include <string>
 
+#include "core/config.h"
 #include "core/request.h"
 #include "protocol/operation_id.h"
-#include "service/config.h"
 
 namespace bedrock {
 

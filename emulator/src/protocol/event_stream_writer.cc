@@ -2,6 +2,7 @@
 
 #include "eventstream/frames.h"
 #include "eventstream/message.h"
+#include "faults/frame_faults.h"
 
 namespace bedrock {
 
@@ -16,16 +17,6 @@ uint64_t mix(uint64_t x) {
   x *= 0xff51afd7ed558ccdULL;
   x ^= x >> 33;
   return x;
-}
-
-// Offsets of the CRCs in an encoded frame (message.h): prelude CRC at 8..11, message CRC last.
-constexpr size_t kPreludeCrcOffset = 8;
-
-TransportFault transport_fault(FaultKind kind) {
-  return kind == FaultKind::kReset     ? TransportFault::kReset
-         : kind == FaultKind::kEmpty   ? TransportFault::kEmpty
-         : kind == FaultKind::kGarbage ? TransportFault::kGarbage
-                                       : TransportFault::kNone;
 }
 
 }  // namespace
@@ -58,7 +49,7 @@ void EventStreamWriter::cancel() {
   script_.telemetry->finished = true;
 }
 
-bool EventStreamWriter::put(std::string bytes, TransportFault fault, bool counts_event) {
+bool EventStreamWriter::put(std::string bytes, Fault fault, bool counts_event) {
   StreamPiece piece;
   piece.due = schedule_;
   piece.bytes = std::move(bytes);
@@ -105,12 +96,11 @@ bool EventStreamWriter::before_event() {
   }
   if (script_.fault && !fault_delivered_ &&
       static_cast<int>(index) >= script_.fault->after_events) {
-    FaultKind kind = script_.fault->kind;
-    TransportFault transport = transport_fault(kind);
-    if (transport != TransportFault::kNone) {
+    Fault kind = script_.fault->kind;
+    if (fault_spec(kind).layer == FaultLayer::kConnection) {
       fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
-      put({}, transport, false);
+      put({}, kind, false);
       return stopped_ = true, false;
     }
   }
@@ -120,31 +110,23 @@ bool EventStreamWriter::before_event() {
 bool EventStreamWriter::write_frame(std::string frame) {
   const size_t index = events_written_;
   ++events_written_;
-  if (script_.fault && !fault_delivered_ &&
-      static_cast<int>(index) >= script_.fault->after_events) {
-    FaultKind kind = script_.fault->kind;
-    if (kind == FaultKind::kCorruptPreludeCrc || kind == FaultKind::kCorruptMessageCrc) {
-      size_t at = kind == FaultKind::kCorruptPreludeCrc ? kPreludeCrcOffset : frame.size() - 1;
-      frame[at] = static_cast<char>(frame[at] ^ 0x5A);
-      fault_delivered_ = true;
-      script_.telemetry->ended_with = fault_name(kind);
-      put(std::move(frame), TransportFault::kNone, true);
-      return stopped_ = true, false;  // nothing after a corrupt frame: clients stop there
-    }
+  const Fault kind = script_.fault ? script_.fault->kind : Fault::kNone;
+  if (!damages_frames(kind)) return put(std::move(frame), Fault::kNone, true);
+  // A split applies to every frame; a corrupt CRC to the first frame once it is due.
+  const bool due = kind == Fault::kSplitFrames ||
+                   (!fault_delivered_ && static_cast<int>(index) >= script_.fault->after_events);
+  if (!due) return put(std::move(frame), Fault::kNone, true);
+  DamagedFrame damaged = damage_frame(kind, std::move(frame), script_.jitter_seed + index);
+  for (size_t i = 0; i < damaged.pieces.size(); ++i) {
+    bool last = i + 1 == damaged.pieces.size();
+    if (!put(std::move(damaged.pieces[i]), Fault::kNone, last)) return false;
   }
-  if (script_.fault && script_.fault->kind == FaultKind::kSplitFrames) {
-    // Pieces of 1 to 7 bytes, so a client's decoder sees every possible split.
-    size_t pos = 0;
-    uint64_t state = script_.jitter_seed + index;
-    while (pos < frame.size()) {
-      size_t piece = 1 + mix(++state) % 7;
-      bool last = pos + piece >= frame.size();
-      if (!put(frame.substr(pos, piece), TransportFault::kNone, last)) return false;
-      pos += piece;
-    }
-    return true;
+  if (damaged.ends_stream) {
+    fault_delivered_ = true;
+    script_.telemetry->ended_with = fault_name(kind);
+    return stopped_ = true, false;  // nothing after a corrupt frame: clients stop there
   }
-  return put(std::move(frame), TransportFault::kNone, true);
+  return true;
 }
 
 bool EventStreamWriter::event(std::string_view event_type, const nlohmann::json& payload) {
@@ -159,7 +141,7 @@ bool EventStreamWriter::exception(const ApiError& error) {
   eventstream::encode_to(
       eventstream::exception_message(error.stream_member_name(), dump(error.body())), frame);
   script_.telemetry->ended_with = error.stream_member_name();
-  bool ok = put(std::move(frame), TransportFault::kNone, false);
+  bool ok = put(std::move(frame), Fault::kNone, false);
   stopped_ = true;
   return ok;
 }
@@ -168,7 +150,7 @@ bool EventStreamWriter::error(std::string_view code, std::string_view message) {
   std::string frame;
   eventstream::encode_to(eventstream::error_message(code, message), frame);
   script_.telemetry->ended_with = std::string(code);
-  bool ok = put(std::move(frame), TransportFault::kNone, false);
+  bool ok = put(std::move(frame), Fault::kNone, false);
   stopped_ = true;
   return ok;
 }
@@ -183,8 +165,8 @@ bool EventStreamWriter::deliver_stream_error() {
 
 bool EventStreamWriter::closing() {
   if (stopped_) return false;
-  if (script_.fault && script_.fault->kind == FaultKind::kTruncate) {
-    script_.telemetry->ended_with = fault_name(FaultKind::kTruncate);
+  if (script_.fault && script_.fault->kind == Fault::kTruncate) {
+    script_.telemetry->ended_with = fault_name(Fault::kTruncate);
     return stopped_ = true, false;
   }
   return true;
@@ -195,12 +177,11 @@ void EventStreamWriter::finish() {
   if (!stopped_ && script_.stream_error && !error_delivered_) {
     deliver_stream_error();  // its turn never came: the stream had fewer events
   } else if (!stopped_ && script_.fault && !fault_delivered_) {
-    FaultKind kind = script_.fault->kind;
-    TransportFault transport = transport_fault(kind);
-    if (transport != TransportFault::kNone) {
+    Fault kind = script_.fault->kind;
+    if (fault_spec(kind).layer == FaultLayer::kConnection) {
       fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
-      put({}, transport, false);
+      put({}, kind, false);
     }
   }
   finished_ = stopped_ = true;

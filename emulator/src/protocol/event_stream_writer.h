@@ -60,7 +60,7 @@ class EventStreamWriter final : public EventSource {
   bool write_frame(std::string frame);
   bool deliver_stream_error();
   // Queues a piece due when the latest event is; on a sink, sends what is queued.
-  bool put(std::string bytes, TransportFault fault, bool counts_event);
+  bool put(std::string bytes, Fault fault, bool counts_event);
   bool send_queued();
 
   EventSink* sink_ = nullptr;  // null when run as a source

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "model/default_generator.h"
+#include "core/hash.h"
 
 namespace bedrock {
 

@@ -1,23 +1,31 @@
-// How a scenario shapes an event stream: latency before and between events, an exception after
-// N events, and the stream faults (reset/empty/garbage after N events, truncate, corrupt CRCs,
-// split frames). EventStreamWriter applies it, so every streaming operation gets the same
-// behaviour without knowing about scenarios.
+// How an event stream is shaped: latency before and between events, an exception after N
+// events, and a fault (faults/fault.h). EventStreamWriter applies it, so every streaming
+// operation gets the same behaviour; the scenario engine fills it from a rule, and this room
+// knows nothing of scenarios.
 #pragma once
 
-#include <atomic>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include "scenario/scenario.h"
+#include "faults/fault.h"
+#include "journal/stream_telemetry.h"
 
 namespace bedrock {
 
-// What a stream did, for the request journal.
-struct StreamTelemetry {
-  std::atomic<size_t> events{0};
-  std::atomic<bool> finished{false};
-  std::string ended_with;  // "" (complete), an exception member, or a fault name
+struct ScriptedLatency {
+  int first_byte_ms = 0;
+  int between_events_ms = 0;
+  int jitter_ms = 0;
+};
+
+struct ScriptedStreamError {
+  int after_events = 0;
+  std::string type;  // lowerCamel union member, or "error" for an unmodelled error frame
+  std::string message;
+  std::string error_code;  // with type "error"
+  nlohmann::json extra = nlohmann::json::object();
 };
 
 struct StreamScript {

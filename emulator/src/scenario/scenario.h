@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/regex.h"
+#include "faults/fault.h"
+#include "protocol/stream_script.h"
 
 namespace bedrock {
 
@@ -19,12 +21,6 @@ struct RuleMatch {
   std::optional<Regex> text_regex;                 // searched for in the prompt text (RE2 syntax)
   nlohmann::json body = nlohmann::json::object();  // JSON pointer -> expected value
   nlohmann::json headers = nlohmann::json::object();  // name -> expected value (glob)
-};
-
-struct ScriptedLatency {
-  int first_byte_ms = 0;
-  int between_events_ms = 0;
-  int jitter_ms = 0;
 };
 
 struct ScriptedResponse {
@@ -42,35 +38,6 @@ struct ScriptedError {
   std::string type;  // a modelled exception name, e.g. "ThrottlingException"
   std::string message;
   nlohmann::json extra = nlohmann::json::object();
-};
-
-struct ScriptedStreamError {
-  int after_events = 0;
-  std::string type;  // lowerCamel union member, or "error" for an unmodelled error frame
-  std::string message;
-  std::string error_code;  // with type "error"
-  nlohmann::json extra = nlohmann::json::object();
-};
-
-// The closed set of faults. Each has one meaning and one implementation per transport.
-enum class FaultKind {
-  kReset,              // connection reset (HTTP/2: RST_STREAM)
-  kEmpty,              // connection closed with no response
-  kGarbage,            // random bytes, then close
-  kTruncate,           // the stream ends without its closing events
-  kCorruptPreludeCrc,  // one frame with a wrong prelude CRC
-  kCorruptMessageCrc,  // one frame with a wrong message CRC
-  kSplitFrames,        // frames written in tiny pieces
-  kHang,               // nothing, then ModelTimeoutException after timeoutMs
-};
-
-std::optional<FaultKind> fault_from_name(const std::string& name);
-const char* fault_name(FaultKind kind);
-
-struct ScriptedFault {
-  FaultKind kind;
-  int after_events = 0;    // stream faults: events sent first
-  int timeout_ms = 10000;  // hang
 };
 
 struct WarmUp {

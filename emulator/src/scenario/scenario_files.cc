@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/log.h"
 #include "scenario/json_locator.h"
 #include "scenario/scenario_parser.h"
-#include "service/log.h"
 
 namespace bedrock {
 

@@ -14,10 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kFaultNames[] = {
-    "reset",       "empty", "garbage", "truncate", "corruptPreludeCrc", "corruptMessageCrc",
-    "splitFrames", "hang"};
-
 class Reader {
  public:
   explicit Reader(std::vector<ScenarioIssue>& issues) : issues_(issues) {}
@@ -308,9 +304,8 @@ void read_rule(Reader& r, const json& v, const std::string& p, Rule& out) {
             static_cast<int>(r.integer(v, "timeoutMs", p, 0, 3600000).value_or(10000));
         out.fault = fault;
       } else {
-        std::string list;
-        for (const char* f : kFaultNames) list += std::string(list.empty() ? "" : ", ") + f;
-        r.issue(p + "/fault", "unknown fault \"" + *name + "\" (one of: " + list + ")");
+        r.issue(p + "/fault",
+                "unknown fault \"" + *name + "\" (one of: " + fault_name_list() + ")");
       }
     }
   } else if (v.contains("timeoutMs") || v.contains("afterEvents")) {
@@ -386,15 +381,6 @@ void read_definitions(Reader& r, const json& document, const char* key, const ch
 }
 
 }  // namespace
-
-std::optional<FaultKind> fault_from_name(const std::string& name) {
-  for (size_t i = 0; i < std::size(kFaultNames); ++i) {
-    if (name == kFaultNames[i]) return static_cast<FaultKind>(i);
-  }
-  return std::nullopt;
-}
-
-const char* fault_name(FaultKind kind) { return kFaultNames[static_cast<size_t>(kind)]; }
 
 bool parse_scenario(const json& document, Scenario& out, std::vector<ScenarioIssue>& issues) {
   size_t before = issues.size();

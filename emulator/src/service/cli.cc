@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "service/log.h"
+#include "core/log.h"
 
 namespace bedrock {
 

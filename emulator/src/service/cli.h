@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "service/config.h"
+#include "core/config.h"
 
 namespace bedrock {
 

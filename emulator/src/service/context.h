@@ -5,9 +5,9 @@
 #include <chrono>
 #include <string>
 
+#include "core/config.h"
 #include "protocol/stream_script.h"
 #include "scenario/engine.h"
-#include "service/config.h"
 
 namespace bedrock {
 

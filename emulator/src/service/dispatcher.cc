@@ -4,6 +4,7 @@
 
 #include "admin/admin_api.h"
 #include "core/bounded_json.h"
+#include "core/log.h"
 #include "core/request_id.h"
 #include "operations/operations.h"
 #include "operations/prompt_text.h"
@@ -11,7 +12,6 @@
 #include "protocol/rest_json.h"
 #include "protocol/router.h"
 #include "service/context.h"
-#include "service/log.h"
 
 namespace bedrock {
 
@@ -21,21 +21,6 @@ bool is_streaming(OperationId operation) {
   return operation == OperationId::kConverseStream ||
          operation == OperationId::kInvokeModelWithResponseStream ||
          operation == OperationId::kInvokeModelWithBidirectionalStream;
-}
-
-TransportFault unary_fault(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::kReset:
-      return TransportFault::kReset;
-    case FaultKind::kEmpty:
-      return TransportFault::kEmpty;
-    case FaultKind::kGarbage:
-      return TransportFault::kGarbage;
-    case FaultKind::kTruncate:
-      return TransportFault::kTruncate;
-    default:
-      return TransportFault::kNone;  // frame faults need frames
-  }
 }
 
 }  // namespace
@@ -67,8 +52,7 @@ Response Dispatcher::handle(Request& request) const {
             std::to_string(response.status));
   if (!admin) {
     // A broken connection answered nothing: the journal shows no status.
-    bool answered =
-        response.fault == TransportFault::kNone || response.fault == TransportFault::kTruncate;
+    bool answered = response.fault == Fault::kNone || response.fault == Fault::kTruncate;
     entry->status = answered ? response.status : 0;
     if (const std::string* type = response.headers.find("x-amzn-ErrorType")) {
       entry->exception = type->substr(0, type->find(':'));
@@ -130,7 +114,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   entry.rule_name = decision.rule_name;
   if (decision.fault) entry.fault = fault_name(decision.fault->kind);
 
-  if (decision.fault && decision.fault->kind == FaultKind::kHang) {
+  if (decision.fault && decision.fault->kind == Fault::kHang) {
     Response timeout = error_response(
         make_error(ErrorType::kModelTimeout,
                    "Model has timed out in processing the request. Try your request again."));
@@ -153,13 +137,13 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   if (decision.fault) {
     if (!streaming) {
       Response broken;
-      broken.fault = unary_fault(decision.fault->kind);
-      if (broken.fault != TransportFault::kNone) {
-        if (broken.fault != TransportFault::kTruncate) return broken;
+      if (fault_spec(decision.fault->kind).breaks_unary) broken.fault = decision.fault->kind;
+      if (broken.fault != Fault::kNone) {
+        if (broken.fault != Fault::kTruncate) return broken;
         // Truncate: the real answer, cut half-way by the transport.
         Result<Response> result = run_operation(operation, request, context);
         Response answer = result.ok() ? std::move(result.value()) : error_response(result.error());
-        answer.fault = TransportFault::kTruncate;
+        answer.fault = Fault::kTruncate;
         return answer;
       }
     } else {

@@ -2,9 +2,9 @@
 // the admin API.
 #pragma once
 
+#include "core/config.h"
 #include "journal/request_journal.h"
 #include "scenario/engine.h"
-#include "service/config.h"
 #include "store/async_invocations.h"
 
 namespace bedrock {

@@ -8,9 +8,9 @@
 #include <random>
 
 #include "core/bounded_json.h"
+#include "core/log.h"
 #include "model/catalog.h"
 #include "model/families/embedding_vector.h"
-#include "service/log.h"
 #include "store/hmac_sha256.h"
 
 namespace bedrock {

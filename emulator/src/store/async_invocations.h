@@ -37,7 +37,7 @@
 #include <string>
 #include <thread>
 
-#include "service/config.h"
+#include "core/config.h"
 #include "store/async_store.h"
 #include "store/output_file.h"
 
