@@ -1,6 +1,5 @@
-// SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104): what signs the ListAsyncInvokes page
-// tokens. Small and self-contained; not used for anything that needs constant-time secrets
-// beyond the comparison helper below.
+// SHA-256 and HMAC-SHA-256 (OpenSSL's libcrypto): what signs the ListAsyncInvokes page tokens and
+// names request digests.
 #pragma once
 
 #include <array>
@@ -15,7 +14,8 @@ using Digest = std::array<uint8_t, 32>;
 Digest sha256(std::string_view data);
 Digest hmac_sha256(std::string_view key, std::string_view message);
 
-// Compares without an early exit, so timing does not reveal the first differing byte.
+// Compares without an early exit (CRYPTO_memcmp), so timing does not reveal the first
+// differing byte.
 bool equal_constant_time(std::string_view a, std::string_view b);
 
 std::string to_hex(std::string_view bytes);
