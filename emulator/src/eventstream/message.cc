@@ -1,24 +1,12 @@
 #include "eventstream/message.h"
 
-#include <array>
+#include <zlib.h>
+
 #include <cassert>
 #include <utility>
 
 namespace bedrock::eventstream {
 namespace {
-
-// CRC-32 as in zlib: reflected polynomial 0xEDB88320, initial value and final xor 0xFFFFFFFF.
-constexpr std::array<uint32_t, 256> make_crc_table() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[i] = c;
-  }
-  return table;
-}
-
-constexpr std::array<uint32_t, 256> kCrcTable = make_crc_table();
 
 void put_u8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
 
@@ -118,10 +106,9 @@ HeaderValue make_data(HeaderType type, std::string v) {
 }  // namespace
 
 uint32_t crc32(const void* data, size_t size, uint32_t previous) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  uint32_t c = previous ^ 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i) c = kCrcTable[(c ^ p[i]) & 0xFFu] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  // zlib answers a null buffer with the initial value 0, not `previous`: nothing to add.
+  if (size == 0) return previous;
+  return static_cast<uint32_t>(::crc32_z(previous, static_cast<const Bytef*>(data), size));
 }
 
 bool HeaderValue::operator==(const HeaderValue& other) const {

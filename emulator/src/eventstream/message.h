@@ -76,6 +76,7 @@ struct Message {
   }
 };
 
+// zlib's CRC-32 of `size` bytes, continuing from `previous` (the CRC of the bytes before).
 uint32_t crc32(const void* data, size_t size, uint32_t previous = 0);
 
 // Appends the encoded message to `out`.
