@@ -1,11 +1,9 @@
-// A tiny PNG encoder for the image-generation families: 8-bit RGB, one IHDR, one IDAT holding a
-// zlib stream of STORED (uncompressed) deflate blocks, and IEND. Valid for every decoder, never
-// small; the families keep their pictures small instead.
+// A tiny PNG encoder for the image-generation families: 8-bit RGB, one IHDR, one IDAT holding the
+// scanlines (filter None) deflated by zlib, and IEND.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace bedrock {
@@ -16,8 +14,5 @@ std::string encode_png(uint32_t width, uint32_t height, const std::vector<uint8_
 // A deterministic picture for `seed`: a two-colour diagonal gradient with a light stripe pattern,
 // colours and stripes drawn from the seed, so different seeds give visibly different images.
 std::string pattern_png(uint64_t seed, uint32_t width, uint32_t height);
-
-// The zlib checksum over `data` (RFC 1950).
-uint32_t adler32(std::string_view data);
 
 }  // namespace bedrock
