@@ -1,35 +1,66 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 #include "core/api_error.h"
 #include "protocol/rest_json.h"
+#include "protocol/service_model.h"
 
 using namespace bedrock;
 
-TEST_CASE("each modelled exception has the status of the service model", "[errors]") {
-  struct Case {
-    ErrorType type;
-    const char* name;
-    int status;
-  };
-  const Case cases[] = {
-      {ErrorType::kAccessDenied, "AccessDeniedException", 403},
-      {ErrorType::kConflict, "ConflictException", 400},
-      {ErrorType::kInternalServer, "InternalServerException", 500},
-      {ErrorType::kModelError, "ModelErrorException", 424},
-      {ErrorType::kModelNotReady, "ModelNotReadyException", 429},
-      {ErrorType::kModelStreamError, "ModelStreamErrorException", 424},
-      {ErrorType::kModelTimeout, "ModelTimeoutException", 408},
-      {ErrorType::kResourceNotFound, "ResourceNotFoundException", 404},
-      {ErrorType::kServiceQuotaExceeded, "ServiceQuotaExceededException", 400},
-      {ErrorType::kServiceUnavailable, "ServiceUnavailableException", 503},
-      {ErrorType::kThrottling, "ThrottlingException", 429},
-      {ErrorType::kValidation, "ValidationException", 400},
-  };
-  for (const auto& c : cases) {
-    ApiError error = make_error(c.type, "m");
-    CHECK(error.name() == c.name);
-    CHECK(error.http_status() == c.status);
-    CHECK(error_type_from_name(c.name) == c.type);
+namespace {
+
+// The exception shapes of the embedded service model: name -> httpStatusCode.
+std::map<std::string, int> modelled_exceptions() {
+  const auto model = nlohmann::json::parse(service_model_json());
+  std::map<std::string, int> out;
+  for (const auto& [name, shape] : model.at("shapes").items()) {
+    if (shape.value("exception", false)) out[name] = shape.at("error").at("httpStatusCode");
+  }
+  return out;
+}
+
+// Every value of ErrorType, from the first to the last enumerator.
+std::vector<ErrorType> all_error_types() {
+  std::vector<ErrorType> out;
+  for (int i = 0; i <= static_cast<int>(ErrorType::kUnknownOperation); ++i) {
+    out.push_back(static_cast<ErrorType>(i));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("each exception of the service model has an ErrorType with its status", "[errors]") {
+  const auto exceptions = modelled_exceptions();
+  REQUIRE(exceptions.size() >= 12);  // bedrock-runtime 2023-09-30 models twelve
+  for (const auto& [name, status] : exceptions) {
+    INFO(name);
+    const auto type = error_type_from_name(name);
+    REQUIRE(type.has_value());
+    ApiError error = make_error(*type, "m");
+    CHECK(error.name() == name);
+    CHECK(error.http_status() == status);
+  }
+}
+
+TEST_CASE("each ErrorType is an exception of the service model, or a framework error", "[errors]") {
+  const auto exceptions = modelled_exceptions();
+  for (ErrorType type : all_error_types()) {
+    ApiError error = make_error(type, "m");
+    const std::string name(error.name());
+    INFO(name);
+    CHECK(error_type_from_name(name) == type);
+    auto modelled = exceptions.find(name);
+    if (type == ErrorType::kSerialization || type == ErrorType::kUnknownOperation) {
+      CHECK(modelled == exceptions.end());  // raised by the request framework, not Bedrock
+      continue;
+    }
+    REQUIRE(modelled != exceptions.end());
+    CHECK(error.http_status() == modelled->second);
   }
 }
 
