@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "core/hash.h"
 #include "model/default_generator.h"
+#include "model/families/embedding_vector.h"
 #include "model/token_counter.h"
 
 using namespace bedrock;
@@ -47,4 +49,47 @@ TEST_CASE("a stop sequence ends the answer before it", "[generator]") {
   CHECK(g.stop_reason == "stop_sequence");
   CHECK(g.stop_sequence == "deterministic");
   CHECK(g.text == "This is a ");
+}
+
+// Golden values: these pin today's output (taken from the build that added them), so a change
+// in the seeds, the word list, the PRNG or the token rule shows here, not only as two runs of
+// one build disagreeing. A deliberate change updates them, and README "Default generator".
+TEST_CASE("golden outputs: the default generator", "[generator][golden]") {
+  Generation hello = generate({"m", "conversation one", "hello", 0, {}});
+  CHECK(hello.text ==
+        "This is a deterministic answer from bedrock-emulator to \"hello\". Question of stay "
+        "example fast shows. Facts clear a remain voice data. Load of flows and fast simple a "
+        "load.");
+  CHECK(hello.output_tokens == 53);
+  CHECK(hello.stop_reason == "end_turn");
+
+  Generation story = generate({"anthropic.claude-3-haiku-20240307-v1:0",
+                               "user: Tell me a story about a lighthouse.",
+                               "Tell me a story about a lighthouse.",
+                               0,
+                               {}});
+  CHECK(story.text ==
+        "This is a deterministic answer from bedrock-emulator to \"Tell me a story about a "
+        "lighthouse.\". Remain every tests question.");
+  CHECK(story.output_tokens == 40);
+
+  Generation cut = generate({"amazon.nova-lite-v1:0", "digest", "Summarise the report", 12, {}});
+  CHECK(cut.text == "This is a deterministic answer from bedrock");
+  CHECK(cut.output_tokens == 12);
+  CHECK(cut.stop_reason == "max_tokens");
+}
+
+TEST_CASE("golden outputs: seeds and embedding vectors", "[generator][golden]") {
+  CHECK(fnv1a64("hello") == 0xa430d84680aabd0bULL);
+  const auto raw = embedding_vector("amazon.titan-embed-text-v2:0", "hello world", 256, false);
+  REQUIRE(raw.size() == 256);
+  CHECK(raw[0] == Approx(-0.7195159).margin(1e-12));
+  CHECK(raw[1] == Approx(0.5955409).margin(1e-12));
+  CHECK(raw[2] == Approx(0.1304793).margin(1e-12));
+  CHECK(raw[3] == Approx(-0.3462908).margin(1e-12));
+  const auto unit = embedding_vector("amazon.titan-embed-text-v2:0", "hello world", 256, true);
+  CHECK(unit[0] == Approx(-0.08321665).margin(1e-12));
+  CHECK(unit[1] == Approx(0.06887814).margin(1e-12));
+  CHECK(unit[2] == Approx(0.01509077).margin(1e-12));
+  CHECK(unit[3] == Approx(-0.04005075).margin(1e-12));
 }
