@@ -385,7 +385,15 @@ def render(results_path, machine_path):
             if r.get("note"):
                 lines.append("| Converse HTTP/1.1 req/s | %s | %s | |" % (r["label"], r["note"]))
                 continue
-            ratio = " (%.2f× glibc)" % (r["rps"] / base) if base and server != "glibc" and r.get("rps") else ""
+            ratio = ""
+            if base and server != "glibc" and r.get("rps"):
+                ratio = " (%.2f× glibc" % (r["rps"] / base)
+                base_cpu, cpu = glibc.get("cpu_us_per_req"), r.get("cpu_us_per_req")
+                if base_cpu and cpu:
+                    ratio += "; CPU per request %.2f× glibc's" % (cpu / base_cpu)
+                ratio += ")"
+                target("Converse HTTP/1.1 with %s ÷ glibc malloc (informational: would linking it pay?)" % server,
+                       "%.2f× (%s vs %s req/s)" % (r["rps"] / base, num(r["rps"]), num(base)), None)
             lines.append("| Converse HTTP/1.1 req/s, p99, server CPU µs/req | %s | %s%s, %s ms, %s µs | %s |" % (
                 r["label"], num(r.get("rps")), ratio, ms(r.get("p99_ms")), num(r.get("cpu_us_per_req")), cref(r)))
     if any(alloc_rows) or glibc:
