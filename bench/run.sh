@@ -395,16 +395,17 @@ if want streams; then
   SLOW_ARGS=(--path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-slow.json" --events 50 --interval-ms 20 --timeout-s 20)
   SLOW_SHOWN="--path $STREAM_PATH --body-file bench/bodies/stream-slow.json --events 50 --interval-ms 20 --timeout-s 20"
   slow_streams() {  # ID LABEL SHOWN COMMAND...: one test against the emulator, recorded as ID
-    local id=$1 label=$2 shown=$3 before line
+    local id=$1 label=$2 shown=$3 before line threads_before
     shift 3
     sleep 1  # the threads and sockets of the test before wind down
     echo 5 >"/proc/$EMU_PID/clear_refs" 2>/dev/null
     before=$(listen_overflows)
+    threads_before=$(proc_field "$EMU_PID" Threads)
     line=$("$@" --port "$EMU_PORT" "${SLOW_ARGS[@]}" --server-pid "$EMU_PID")
     echo "   $label: $line" >&2
     "${REPORT[@]}" kv "$RESULTS" "$id" emulator "$label" \
       "ulimit -n 20000; $shown --port PORT $SLOW_SHOWN --server-pid PID  (scenario bench/scenarios/stream-slow.json)" \
-      "$line" "peak_rss_kb=$(proc_field "$EMU_PID" VmHWM) listen_overflows=$(($(listen_overflows) - before))" >/dev/null
+      "$line" "peak_rss_kb=$(proc_field "$EMU_PID" VmHWM) listen_overflows=$(($(listen_overflows) - before)) threads_before=$threads_before" >/dev/null
   }
   slow_streams concurrent "1,000 slow streams, HTTP/1.1" "stream_bench concurrent --connections 1000" \
     "$SB" concurrent --connections 1000

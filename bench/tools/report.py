@@ -270,8 +270,8 @@ def render(results_path, machine_path):
             lines.append("| … total wall time | %s ms | |" % num(r["wall_ms"]))
             lateness_rows(r, "… ")
             if r.get("peak_rss_kb") is not None:
-                lines.append("| … server peak RSS (VmHWM) / threads at peak | %s MB / %s | |" % (
-                    num(r["peak_rss_kb"] / 1024, 1), num(r.get("peak_threads"))))
+                lines.append("| … server peak RSS (VmHWM) / threads at peak (just before the test) | %s MB / %s (%s) | |" % (
+                    num(r["peak_rss_kb"] / 1024, 1), num(r.get("peak_threads")), num(r.get("threads_before"))))
             if r.get("listen_overflows") is not None:
                 lines.append("| … kernel listen-queue overflows during the test (TcpExtListenOverflows) | %s | |" % num(r["listen_overflows"]))
             target("1,000 slow streams: zero errors", "%s errors" % num(r["errors"]), r["errors"] == 0)
@@ -289,8 +289,8 @@ def render(results_path, machine_path):
             text, num(h2["completed"]), num(h2["errors"]), h2.get("error_kinds", ""), cref(h2)))
         lines.append("| … (HTTP/2 %s) total wall time | %s ms | |" % (shape, num(h2["wall_ms"])))
         lateness_rows(h2, "… (HTTP/2 %s) " % shape)
-        lines.append("| … (HTTP/2 %s) server peak RSS (VmHWM) / threads at peak | %s MB / %s | |" % (
-            shape, num(h2.get("peak_rss_kb", 0) / 1024, 1), num(h2.get("peak_threads"))))
+        lines.append("| … (HTTP/2 %s) server peak RSS (VmHWM) / threads at peak (just before the test) | %s MB / %s (%s) | |" % (
+            shape, num(h2.get("peak_rss_kb", 0) / 1024, 1), num(h2.get("peak_threads")), num(h2.get("threads_before"))))
         ratio = None
         if h1 and h1.get("lateness_p99_ms"):
             ratio = h2["lateness_p99_ms"] / max(h1["lateness_p99_ms"], 0.001)
