@@ -6,7 +6,9 @@
 #   bench/run.sh --write-results    # ... and write bench/RESULTS.md
 #
 # Environment: BENCH_DURATION (seconds per wrk/h2load figure, default 6), BENCH_BUILD_DIR
-# (default build-bench), BENCH_KEEP=1 keeps the work folder (logs, raw outputs).
+# (default build-bench), BENCH_KEEP=1 keeps the work folder (logs, raw outputs), BENCH_ONLY
+# (sections to run, of "unary streams async allocs allocators competitors"; default all),
+# BENCH_ALLOC_REQUESTS (Converse requests counted under heaptrack, default 2000).
 #
 # Every server it starts listens on 127.0.0.1 and is killed on exit (trap); every load loop is
 # bounded in count and time.
@@ -71,6 +73,9 @@ for p in cmake g++ make pkg-config libcpp-httplib-dev libnghttp2-dev nlohmann-js
 done
 command -v wrk >/dev/null || apt_missing+=(wrk)
 command -v h2load >/dev/null || apt_missing+=(nghttp2-client)
+command -v heaptrack >/dev/null || apt_missing+=(heaptrack)
+# the allocators measured by LD_PRELOAD: Debian's shared libraries, not linked in
+for p in libjemalloc2 libtcmalloc-minimal4; do dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p"); done
 command -v npm >/dev/null || apt_missing+=(nodejs npm)
 command -v java >/dev/null || apt_missing+=(default-jre-headless)
 if ((${#apt_missing[@]})); then
@@ -94,7 +99,8 @@ cmake --build "$BUILD" -j2 --target bedrock-emulator >"$WORK/build.log" 2>&1 || 
 EMU=$BUILD/bedrock-emulator
 TOOLS=$BUILD/bench
 mkdir -p "$TOOLS"
-if [[ ! -x "$TOOLS/stream_bench" || "$BENCH/tools/stream_bench.cc" -nt "$TOOLS/stream_bench" ]]; then
+if [[ ! -x "$TOOLS/stream_bench" || "$BENCH/tools/stream_bench.cc" -nt "$TOOLS/stream_bench" ||
+      "$BENCH/tools/bench_common.h" -nt "$TOOLS/stream_bench" ]]; then
   g++ -std=c++17 -O2 -Wall -Wextra -o "$TOOLS/stream_bench" "$BENCH/tools/stream_bench.cc" || exit 1
 fi
 if [[ ! -x "$TOOLS/bare_httplib" || "$BENCH/baseline/bare_httplib.cc" -nt "$TOOLS/bare_httplib" ]]; then
@@ -102,7 +108,14 @@ if [[ ! -x "$TOOLS/bare_httplib" || "$BENCH/baseline/bare_httplib.cc" -nt "$TOOL
   g++ -std=c++17 -O2 -o "$TOOLS/bare_httplib" "$BENCH/baseline/bare_httplib.cc" \
     $(pkg-config --cflags --libs cpp-httplib) -pthread || exit 1
 fi
+if [[ ! -x "$TOOLS/h2_stream_bench" || "$BENCH/tools/h2_stream_bench.cc" -nt "$TOOLS/h2_stream_bench" ||
+      "$BENCH/tools/bench_common.h" -nt "$TOOLS/h2_stream_bench" ]]; then
+  # shellcheck disable=SC2046
+  g++ -std=c++17 -O2 -Wall -Wextra -o "$TOOLS/h2_stream_bench" "$BENCH/tools/h2_stream_bench.cc" \
+    $(pkg-config --cflags --libs libnghttp2) || exit 1
+fi
 SB=$TOOLS/stream_bench
+H2SB=$TOOLS/h2_stream_bench
 REPORT=(python3 "$BENCH/tools/report.py")
 # Servers start in the work folder: nothing they write to a relative path lands in the repo.
 cd "$WORK" || exit 1
@@ -179,23 +192,28 @@ run_wrk() {
 # percent over minutes (other guests share its host); measured minutes apart, the two would
 # differ by the drift as much as by the servers.
 ROUNDS=3
-run_wrk_pair() {  # ID PATH BODY
-  local id=$1 path=$2 body=$3 shown r server median
+run_wrk_rounds() {  # ID PATH BODY SERVER:LABEL:PID:PORT...: ROUNDS alternating runs, each one's median
+  local id=$1 path=$2 body=$3 shown r spec server label spid port median
+  shift 3
   shown=$(wrk_shown "$path" "$body")
-  echo "   emulator and bare cpp-httplib, $ROUNDS rounds each, alternating: $shown" >&2
+  echo "   $# servers, $ROUNDS rounds each, alternating: $shown" >&2
   for ((r = 1; r <= ROUNDS; r++)); do
-    wrk_into "$WORK/$id.emulator.r$r.wrk" "$EMU_PID" "$EMU_PORT" "$path" "$body"
-    wrk_into "$WORK/$id.bare.r$r.wrk" "$BARE_PID" "$BARE_PORT" "$path" "$body"
+    for spec in "$@"; do
+      IFS=: read -r server label spid port <<<"$spec"
+      wrk_into "$WORK/$id.$server.r$r.wrk" "$spid" "$port" "$path" "$body"
+    done
   done
-  for server in emulator bare; do
+  for spec in "$@"; do
+    IFS=: read -r server label spid port <<<"$spec"
     median=$(for f in "$WORK/$id.$server".r*.wrk; do
       echo "$(awk '/Requests\/sec/ {print $2}' "$f") $f"
     done | sort -g | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $2}')
-    local label=emulator
-    [[ $server == bare ]] && label="bare cpp-httplib"
-    "${REPORT[@]}" wrk "$RESULTS" "$id" "$server" "$label" "$shown  (median of $ROUNDS, alternating with the other server)" \
+    "${REPORT[@]}" wrk "$RESULTS" "$id" "$server" "$label" "$shown  (median of $ROUNDS, alternating with the other servers)" \
       "$median" | sed 's/^/   /' >&2
   done
+}
+run_wrk_pair() {  # ID PATH BODY: the emulator and bare cpp-httplib
+  run_wrk_rounds "$1" "$2" "$3" "emulator:emulator:$EMU_PID:$EMU_PORT" "bare:bare cpp-httplib:$BARE_PID:$BARE_PORT"
 }
 warm_wrk() {  # PORT PATH BODY SECONDS [AUTH]: unrecorded warm-up
   BENCH_BODY_FILE=$3 BENCH_AUTH=${5:-} timeout $(($4 + 30)) \
@@ -216,6 +234,73 @@ run_h2load() {
   rm -f "$out.log"
 }
 note() { "${REPORT[@]}" note "$RESULTS" "$1" "$2" "$3" "$4"; echo "   $3: $4" >&2; }
+
+# BENCH_ONLY="unary streams ..." runs only those sections (see bench/README.md); unset: all.
+want() { [[ -z "${BENCH_ONLY:-}" || " $BENCH_ONLY " == *" $1 "* ]]; }
+
+emu_args() {  # NAME: EMU_ARGS for an emulator on its own data dir, port 0, no scenarios
+  EMU_ARGS=(--host 127.0.0.1 --port 0 --data-dir "$WORK/data-$1" --scenarios "$WORK/empty-scenarios" --log-level warn)
+}
+port_in() {  # FILE: the port of the first "http://127.0.0.1:PORT" FILE shows, waiting up to 10 s
+  local i p
+  for ((i = 0; i < 100; i++)); do
+    p=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" 2>/dev/null | head -1 | cut -d: -f3)
+    [[ -n "$p" ]] && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+start_emu() {  # NAME [VAR=VALUE...]: an emulator in that environment; sets STARTED_PID, STARTED_PORT
+  local name=$1
+  shift
+  emu_args "$name"
+  env "$@" "$EMU" "${EMU_ARGS[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  STARTED_PORT=$(port_in "$WORK/$name.out")
+  if [[ -z "$STARTED_PORT" ]] || ! wait_http "http://127.0.0.1:$STARTED_PORT/_emulator/health" 50; then
+    echo "the emulator ($name) did not start:" >&2
+    cat "$WORK/$name.err" >&2
+    return 1
+  fi
+}
+shared_lib() { ldconfig -p | awk -v n="$1" '$1 == n {print $NF; exit}'; }  # NAME: its path
+
+# SERVER COUNT: SERVER (emulator or bare) under heaptrack, ALLOC_WARMUP Converse requests and
+# COUNT more on one keep-alive connection, SIGTERM; sets HEAPTRACK_CALLS to heaptrack's "calls to
+# allocation functions" total, or to why there is none. Not run in $(...): the servers it starts
+# must be in this shell's PIDS, for the exit trap.
+heaptrack_calls() {
+  local server=$1 count=$2 out=$WORK/heaptrack.$1.$2 health=/_emulator/health hpid child port i
+  local cmd=("$EMU")
+  if [[ $server == bare ]]; then
+    cmd=("$TOOLS/bare_httplib" --port 0 "${BARE_ARGS[@]}") health=/health
+  else
+    emu_args "heaptrack-$count"
+    cmd+=("${EMU_ARGS[@]}")
+  fi
+  HEAPTRACK_CALLS="did not start"
+  heaptrack -o "$out" "${cmd[@]}" >"$out.log" 2>&1 &
+  hpid=$!
+  PIDS+=("$hpid")
+  port=$(port_in "$out.log")
+  # heaptrack's script runs the server as its child, next to heaptrack_interpret and zstd.
+  child=$(ps -o pid=,args= --ppid "$hpid" | awk -v b="${cmd[0]}" '$2 == b {print $1; exit}')
+  [[ -n "$child" ]] && PIDS+=("$child")
+  if [[ -n "$port" && -n "$child" ]] && wait_http "http://127.0.0.1:$port$health" 100; then
+    "$SB" unary --port "$port" --path "$CONVERSE_PATH" --body-file "$BENCH/bodies/converse.json" \
+      --warmup "$ALLOC_WARMUP" --iterations "$count" >"$out.client" 2>&1
+    HEAPTRACK_CALLS="client: $(cat "$out.client")"
+  fi
+  # SIGTERM to the server: it exits normally, heaptrack_interpret writes the rest and the script ends.
+  [[ -n "$child" ]] && stop_pid "$child"
+  for ((i = 0; i < 100; i++)); do kill -0 "$hpid" 2>/dev/null || break; sleep 0.1; done
+  stop_pid "$hpid"
+  if grep -q 'status=200' "$out.client" 2>/dev/null; then
+    HEAPTRACK_CALLS=$(heaptrack_print -f "$out.zst" -p 0 -a 0 -T 0 2>/dev/null |
+      awk '/^calls to allocation functions:/ {print $5}')
+  fi
+}
 
 # ------------------------------------------------------------------ machine
 MACHINE=$WORK/machine.json
@@ -243,27 +328,16 @@ fi
 # ------------------------------------------------------------------ the emulator
 log "emulator: start-up"
 mkdir -p "$WORK/empty-scenarios"
-EMU_ARGS=(--host 127.0.0.1 --port 0 --data-dir "$WORK/emu-data" --scenarios "$WORK/empty-scenarios" --log-level warn)
+emu_args startup
 startup_line=$("$SB" startup --runs 5 --path /_emulator/health -- "$EMU" "${EMU_ARGS[@]}" 2>/dev/null)
 "${REPORT[@]}" kv "$RESULTS" startup emulator "start-up" \
   "stream_bench startup --runs 5 --path /_emulator/health -- build-bench/bedrock-emulator --port 0 ..." \
   "$startup_line" >/dev/null
 echo "   $startup_line" >&2
 
-"$EMU" "${EMU_ARGS[@]}" >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
-EMU_PID=$!
-PIDS+=("$EMU_PID")
-EMU_PORT=
-for ((i = 0; i < 100; i++)); do
-  EMU_PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/emulator.out" 2>/dev/null | head -1 | cut -d: -f3)
-  [[ -n "$EMU_PORT" ]] && break
-  sleep 0.1
-done
-if [[ -z "$EMU_PORT" ]] || ! wait_http "http://127.0.0.1:$EMU_PORT/_emulator/health" 50; then
-  echo "the emulator did not start:" >&2
-  cat "$WORK/emulator.err" >&2
-  exit 1
-fi
+start_emu emulator || exit 1
+EMU_PID=$STARTED_PID
+EMU_PORT=$STARTED_PORT
 EMU_URL=http://127.0.0.1:$EMU_PORT
 sleep 1
 "${REPORT[@]}" kv "$RESULTS" idle_rss emulator "idle RSS" "grep VmRSS /proc/PID/status (1 s after start, no requests)" \
@@ -274,86 +348,103 @@ curl -s -X POST "$EMU_URL$CONVERSE_PATH" -H 'content-type: application/json' \
   --data-binary @"$BENCH/bodies/converse.json" -o "$WORK/converse-answer.json"
 curl -s -X POST "$EMU_URL$INVOKE_PATH" -H 'content-type: application/json' \
   --data-binary @"$BENCH/bodies/invoke.json" -o "$WORK/invoke-answer.json"
+BARE_ARGS=(--converse "$WORK/converse-answer.json" --invoke "$WORK/invoke-answer.json")
 
-# bare cpp-httplib (the ceiling) answers with the emulator's own bytes, measured in turns with it.
-BARE_PORT=$(free_port)
-"$TOOLS/bare_httplib" --port "$BARE_PORT" --converse "$WORK/converse-answer.json" \
-  --invoke "$WORK/invoke-answer.json" >"$WORK/bare.log" 2>&1 &
-BARE_PID=$!
-PIDS+=("$BARE_PID")
-wait_http "http://127.0.0.1:$BARE_PORT/health" 50 || { echo "bare cpp-httplib did not start" >&2; exit 1; }
+if want unary; then
+  # bare cpp-httplib (the ceiling) answers with the emulator's own bytes, measured in turns with it.
+  BARE_PORT=$(free_port)
+  "$TOOLS/bare_httplib" --port "$BARE_PORT" "${BARE_ARGS[@]}" >"$WORK/bare.log" 2>&1 &
+  BARE_PID=$!
+  PIDS+=("$BARE_PID")
+  wait_http "http://127.0.0.1:$BARE_PORT/health" 50 || { echo "bare cpp-httplib did not start" >&2; exit 1; }
 
-log "emulator and bare cpp-httplib: unary HTTP/1.1, in turns"
-start_sampler "$EMU_PID" "$WORK/load-rss"
-warm_wrk "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
-warm_wrk "$BARE_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
-run_wrk_pair h1_converse "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
-run_wrk_pair h1_invoke "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
-stop_pid "$BARE_PID"
-note h2_converse_m1 bare "bare cpp-httplib" "no HTTP/2 (cpp-httplib is HTTP/1.1 only)"
+  log "emulator and bare cpp-httplib: unary HTTP/1.1, in turns"
+  start_sampler "$EMU_PID" "$WORK/load-rss"
+  warm_wrk "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+  warm_wrk "$BARE_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+  run_wrk_pair h1_converse "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+  run_wrk_pair h1_invoke "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+  stop_pid "$BARE_PID"
+  note h2_converse_m1 bare "bare cpp-httplib" "no HTTP/2 (cpp-httplib is HTTP/1.1 only)"
 
-log "emulator: unary HTTP/2"
-for m in 1 10 100; do
-  run_h2load h2_converse_m$m emulator emulator "$EMU_PID" "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" $m
-done
-for m in 1 10 100; do
-  run_h2load h2_invoke_m$m emulator emulator "$EMU_PID" "$EMU_PORT" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" $m
-done
-stop_sampler "$WORK/load-rss"
-"${REPORT[@]}" kv "$RESULTS" load_rss emulator "RSS under load" "" "$(cat "$WORK/load-rss")" >/dev/null
+  log "emulator: unary HTTP/2"
+  for m in 1 10 100; do
+    run_h2load h2_converse_m$m emulator emulator "$EMU_PID" "$EMU_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" $m
+  done
+  for m in 1 10 100; do
+    run_h2load h2_invoke_m$m emulator emulator "$EMU_PID" "$EMU_PORT" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" $m
+  done
+  stop_sampler "$WORK/load-rss"
+  "${REPORT[@]}" kv "$RESULTS" load_rss emulator "RSS under load" "" "$(cat "$WORK/load-rss")" >/dev/null
+fi
 
-log "emulator: ConverseStream"
-for s in stream-1000 stream-slow; do
-  curl -s -X POST "$EMU_URL/_emulator/scenarios" --data-binary @"$BENCH/scenarios/$s.json" -o /dev/null
-done
-line=$("$SB" ttfe --port "$EMU_PORT" --path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-1000.json" --iterations 200 --warmup 10)
-echo "   $line" >&2
-"${REPORT[@]}" kv "$RESULTS" ttfe emulator "ConverseStream 1,000 deltas" \
-  "stream_bench ttfe --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-1000.json --iterations 200 --warmup 10  (scenario bench/scenarios/stream-1000.json)" \
-  "$line" >/dev/null
-
-echo 5 >"/proc/$EMU_PID/clear_refs" 2>/dev/null  # reset VmHWM: the peak of this test alone
-overflows_before=$(listen_overflows)
-start_sampler "$EMU_PID" "$WORK/conc-rss"
-CONC_ARGS=(--path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-slow.json" --connections 1000 --events 50 --interval-ms 20 --timeout-s 20)
-CONC_SHOWN="stream_bench concurrent --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-slow.json --connections 1000 --events 50 --interval-ms 20 --timeout-s 20"
-line=$("$SB" concurrent --port "$EMU_PORT" "${CONC_ARGS[@]}")
-echo "   $line" >&2
-stop_sampler "$WORK/conc-rss"
-sampled=$(cat "$WORK/conc-rss")
-overflows=$(($(listen_overflows) - overflows_before))
-"${REPORT[@]}" kv "$RESULTS" concurrent emulator "1,000 slow streams" \
-  "ulimit -n 20000; $CONC_SHOWN  (scenario bench/scenarios/stream-slow.json)" \
-  "$line" "peak_rss_kb=$(proc_field "$EMU_PID" VmHWM) peak_threads=${sampled##*threads=} listen_overflows=$overflows" >/dev/null
-
-# The frames of one slow stream, for the bare cpp-httplib server to pace the same way.
-curl -s -X POST "$EMU_URL$STREAM_PATH" -H 'content-type: application/json' \
-  --data-binary @"$BENCH/bodies/stream-slow.json" -o "$WORK/stream-slow-answer.bin"
-
-log "emulator: async invocations"
-code=$(curl -s -o "$WORK/async-probe.json" -w '%{http_code}' -X POST "$EMU_URL/async-invoke" \
-  -H 'content-type: application/json' --data-binary @"$BENCH/bodies/async-start.json")
-if [[ "$code" != 2* ]]; then
-  why="not available (StartAsyncInvoke answered $code $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("message","")[:60])' "$WORK/async-probe.json" 2>/dev/null))"
-  note async_start emulator "StartAsyncInvoke" "$why"
-  note async_list emulator "ListAsyncInvokes" "not available"
-else
-  line=$("$SB" fire --port "$EMU_PORT" --path /async-invoke --body-file "$BENCH/bodies/async-start.json" \
-    --connections 8 --requests 100000 --max-seconds 30)
+if want streams; then
+  log "emulator: ConverseStream"
+  for s in stream-1000 stream-slow; do
+    curl -s -X POST "$EMU_URL/_emulator/scenarios" --data-binary @"$BENCH/scenarios/$s.json" -o /dev/null
+  done
+  line=$("$SB" ttfe --port "$EMU_PORT" --path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-1000.json" --iterations 200 --warmup 10)
   echo "   $line" >&2
-  "${REPORT[@]}" kv "$RESULTS" async_start emulator "StartAsyncInvoke" \
-    "stream_bench fire --port PORT --path /async-invoke --body-file bench/bodies/async-start.json --connections 8 --requests 100000 --max-seconds 30" \
+  "${REPORT[@]}" kv "$RESULTS" ttfe emulator "ConverseStream 1,000 deltas" \
+    "stream_bench ttfe --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-1000.json --iterations 200 --warmup 10  (scenario bench/scenarios/stream-1000.json)" \
     "$line" >/dev/null
-  LIST_PATH='/async-invoke?maxResults=1000'
-  stored=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$line")
-  stored=$((${stored:-0} + 1))  # and the probe
-  curl -s "$EMU_URL$LIST_PATH" -o "$WORK/async-page.json"
-  rows=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("asyncInvokeSummaries", [])))' "$WORK/async-page.json" 2>/dev/null || echo 0)
-  line=$("$SB" unary --port "$EMU_PORT" --method GET --path "$LIST_PATH" --iterations 30 --warmup 3)
-  echo "   $line rows=$rows stored=$stored" >&2
-  "${REPORT[@]}" kv "$RESULTS" async_list emulator "ListAsyncInvokes" \
-    "stream_bench unary --port PORT --method GET --path '$LIST_PATH' --iterations 30 --warmup 3" \
-    "$line" "rows=$rows stored=$stored" >/dev/null
+
+  # 1,000 slow streams: over HTTP/1.1 (1,000 connections), then over HTTP/2 h2c as 10 connections
+  # of 100 streams (the emulator allows 128 at once on a connection) and as 1,000 connections of
+  # one stream. Each test resets VmHWM first (its own peak) and samples the thread count itself.
+  SLOW_ARGS=(--path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-slow.json" --events 50 --interval-ms 20 --timeout-s 20)
+  SLOW_SHOWN="--path $STREAM_PATH --body-file bench/bodies/stream-slow.json --events 50 --interval-ms 20 --timeout-s 20"
+  slow_streams() {  # ID LABEL SHOWN COMMAND...: one test against the emulator, recorded as ID
+    local id=$1 label=$2 shown=$3 before line threads_before
+    shift 3
+    sleep 1  # the threads and sockets of the test before wind down
+    echo 5 >"/proc/$EMU_PID/clear_refs" 2>/dev/null
+    before=$(listen_overflows)
+    threads_before=$(proc_field "$EMU_PID" Threads)
+    line=$("$@" --port "$EMU_PORT" "${SLOW_ARGS[@]}" --server-pid "$EMU_PID")
+    echo "   $label: $line" >&2
+    "${REPORT[@]}" kv "$RESULTS" "$id" emulator "$label" \
+      "ulimit -n 20000; $shown --port PORT $SLOW_SHOWN --server-pid PID  (scenario bench/scenarios/stream-slow.json)" \
+      "$line" "peak_rss_kb=$(proc_field "$EMU_PID" VmHWM) listen_overflows=$(($(listen_overflows) - before)) threads_before=$threads_before" >/dev/null
+  }
+  slow_streams concurrent "1,000 slow streams, HTTP/1.1" "stream_bench concurrent --connections 1000" \
+    "$SB" concurrent --connections 1000
+  slow_streams h2_concurrent_10x100 "1,000 slow streams, HTTP/2, 10 x 100" "h2_stream_bench --connections 10 --streams 100" \
+    "$H2SB" --connections 10 --streams 100
+  slow_streams h2_concurrent_1000x1 "1,000 slow streams, HTTP/2, 1000 x 1" "h2_stream_bench --connections 1000 --streams 1" \
+    "$H2SB" --connections 1000 --streams 1
+
+  # The frames of one slow stream, for the bare cpp-httplib server to pace the same way.
+  curl -s -X POST "$EMU_URL$STREAM_PATH" -H 'content-type: application/json' \
+    --data-binary @"$BENCH/bodies/stream-slow.json" -o "$WORK/stream-slow-answer.bin"
+fi
+
+if want async; then
+  log "emulator: async invocations"
+  code=$(curl -s -o "$WORK/async-probe.json" -w '%{http_code}' -X POST "$EMU_URL/async-invoke" \
+    -H 'content-type: application/json' --data-binary @"$BENCH/bodies/async-start.json")
+  if [[ "$code" != 2* ]]; then
+    why="not available (StartAsyncInvoke answered $code $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("message","")[:60])' "$WORK/async-probe.json" 2>/dev/null))"
+    note async_start emulator "StartAsyncInvoke" "$why"
+    note async_list emulator "ListAsyncInvokes" "not available"
+  else
+    line=$("$SB" fire --port "$EMU_PORT" --path /async-invoke --body-file "$BENCH/bodies/async-start.json" \
+      --connections 8 --requests 100000 --max-seconds 30)
+    echo "   $line" >&2
+    "${REPORT[@]}" kv "$RESULTS" async_start emulator "StartAsyncInvoke" \
+      "stream_bench fire --port PORT --path /async-invoke --body-file bench/bodies/async-start.json --connections 8 --requests 100000 --max-seconds 30" \
+      "$line" >/dev/null
+    LIST_PATH='/async-invoke?maxResults=1000'
+    stored=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$line")
+    stored=$((${stored:-0} + 1))  # and the probe
+    curl -s "$EMU_URL$LIST_PATH" -o "$WORK/async-page.json"
+    rows=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("asyncInvokeSummaries", [])))' "$WORK/async-page.json" 2>/dev/null || echo 0)
+    line=$("$SB" unary --port "$EMU_PORT" --method GET --path "$LIST_PATH" --iterations 30 --warmup 3)
+    echo "   $line rows=$rows stored=$stored" >&2
+    "${REPORT[@]}" kv "$RESULTS" async_list emulator "ListAsyncInvokes" \
+      "stream_bench unary --port PORT --method GET --path '$LIST_PATH' --iterations 30 --warmup 3" \
+      "$line" "rows=$rows stored=$stored" >/dev/null
+  fi
 fi
 "${REPORT[@]}" kv "$RESULTS" after_rss emulator "RSS at the end" "" \
   "rss_kb=$(proc_field "$EMU_PID" VmRSS) threads=$(proc_field "$EMU_PID" Threads)" >/dev/null
@@ -362,89 +453,159 @@ stop_pid "$EMU_PID"
 # ------------------------------------------------------------------ bare cpp-httplib: streams
 # The same 1,000 slow streams, paced by cpp-httplib's own means: a thread per connection that
 # sleeps between frames (the frames are the emulator's, captured above).
-log "bare cpp-httplib: 1,000 slow streams"
-port=$(free_port)
-"$TOOLS/bare_httplib" --port "$port" --converse "$WORK/converse-answer.json" --invoke "$WORK/invoke-answer.json" \
-  --stream "$WORK/stream-slow-answer.bin" --interval-ms 20 --threads 1100 >"$WORK/bare-stream.log" 2>&1 &
-pid=$!
-PIDS+=("$pid")
-if [[ -s "$WORK/stream-slow-answer.bin" ]] && wait_http "http://127.0.0.1:$port/health" 50; then
-  echo 5 >"/proc/$pid/clear_refs" 2>/dev/null
-  line=$("$SB" concurrent --port "$port" "${CONC_ARGS[@]}")
-  echo "   $line" >&2
-  "${REPORT[@]}" kv "$RESULTS" concurrent bare "bare cpp-httplib" \
-    "ulimit -n 20000; bare_httplib --stream FRAMES --interval-ms 20 --threads 1100; $CONC_SHOWN" \
-    "$line" "peak_rss_kb=$(proc_field "$pid" VmHWM)" >/dev/null
-else
-  note concurrent bare "bare cpp-httplib" "did not start"
-fi
-stop_pid "$pid"
-
-# ------------------------------------------------------------------ moto
-log "moto_server"
-MOTO=()
-if command -v moto_server >/dev/null 2>&1; then
-  MOTO=(moto_server)
-elif python3 -c 'import moto.server' >/dev/null 2>&1; then
-  MOTO=(python3 -m moto.server)
-fi
-if ((${#MOTO[@]} == 0)); then
-  note h1_converse moto moto_server "not available (no moto_server, no python3 moto)"
-  note h1_invoke moto moto_server "not available (no moto_server, no python3 moto)"
-else
+if want streams; then
+  log "bare cpp-httplib: 1,000 slow streams"
   port=$(free_port)
-  "${MOTO[@]}" -H 127.0.0.1 -p "$port" >"$WORK/moto.log" 2>&1 &
+  "$TOOLS/bare_httplib" --port "$port" "${BARE_ARGS[@]}" \
+    --stream "$WORK/stream-slow-answer.bin" --interval-ms 20 --threads 1100 >"$WORK/bare-stream.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
-  if wait_http "http://127.0.0.1:$port/moto-api/" 300; then
-    # moto has InvokeModel (answers "{}") but no Converse: its Converse answers 500.
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port$CONVERSE_PATH" \
-      -H 'content-type: application/json' -H "Authorization: $MOTO_AUTH" --data-binary @"$BENCH/bodies/converse.json")
-    note h1_converse moto moto_server "no Converse in moto $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null) (answers $code)"
-    warm_wrk "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" 2 "$MOTO_AUTH"
-    run_wrk h1_invoke moto moto_server "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" "$MOTO_AUTH"
+  if [[ -s "$WORK/stream-slow-answer.bin" ]] && wait_http "http://127.0.0.1:$port/health" 50; then
+    echo 5 >"/proc/$pid/clear_refs" 2>/dev/null
+    line=$("$SB" concurrent --port "$port" --connections 1000 "${SLOW_ARGS[@]}")
+    echo "   $line" >&2
+    "${REPORT[@]}" kv "$RESULTS" concurrent bare "bare cpp-httplib" \
+      "ulimit -n 20000; bare_httplib --stream FRAMES --interval-ms 20 --threads 1100; stream_bench concurrent --port PORT --connections 1000 $SLOW_SHOWN" \
+      "$line" "peak_rss_kb=$(proc_field "$pid" VmHWM)" >/dev/null
   else
-    note h1_invoke moto moto_server "did not start"
+    note concurrent bare "bare cpp-httplib" "did not start"
   fi
   stop_pid "$pid"
 fi
+
+# ------------------------------------------------------------------ allocations per request
+# Each server under heaptrack twice: ALLOC_WARMUP Converse requests then ALLOC_REQUESTS more on
+# one keep-alive connection, and the warm-up alone. The difference of the two totals of calls to
+# allocation functions (malloc, calloc, realloc, operator new, ...), divided by ALLOC_REQUESTS,
+# is what one request costs in steady state: start-up, warm-up and shutdown cancel out.
+if want allocs; then
+  log "allocations per Converse request (heaptrack)"
+  ALLOC_REQUESTS=${BENCH_ALLOC_REQUESTS:-2000}
+  ALLOC_WARMUP=200
+  if ! command -v heaptrack >/dev/null || ! command -v heaptrack_print >/dev/null; then
+    note allocs emulator emulator "not available (no heaptrack)"
+  else
+    for server in emulator bare; do
+      heaptrack_calls "$server" 0
+      a0=$HEAPTRACK_CALLS
+      heaptrack_calls "$server" "$ALLOC_REQUESTS"
+      a1=$HEAPTRACK_CALLS
+      label=emulator
+      [[ $server == bare ]] && label="bare cpp-httplib"
+      if [[ "$a0" =~ ^[0-9]+$ && "$a1" =~ ^[0-9]+$ ]]; then
+        line="requests=$ALLOC_REQUESTS warmup=$ALLOC_WARMUP calls_warmup_only=$a0 calls_with_requests=$a1 per_request=$(awk -v a="$a0" -v b="$a1" -v n="$ALLOC_REQUESTS" 'BEGIN {printf "%.1f", (b - a) / n}')"
+        echo "   $label: $line" >&2
+        "${REPORT[@]}" kv "$RESULTS" allocs "$server" "$label" \
+          "heaptrack -o OUT SERVER --port 0 ...; stream_bench unary --port PORT --path $CONVERSE_PATH --body-file bench/bodies/converse.json --warmup $ALLOC_WARMUP --iterations $ALLOC_REQUESTS (and --iterations 0); heaptrack_print -f OUT.zst: (calls with requests - calls with warm-up only) / $ALLOC_REQUESTS" \
+          "$line" >/dev/null
+      else
+        note allocs "$server" "$label" "heaptrack run failed ($a0 / $a1)"
+      fi
+    done
+  fi
+fi
+
+# ------------------------------------------------------------------ allocators
+# Whether another malloc pays: the same emulator binary with glibc's malloc, with jemalloc and with
+# tcmalloc put in front of it by LD_PRELOAD (Debian's shared libraries; the link line is not
+# touched), Converse over HTTP/1.1 in alternating rounds like the emulator and bare cpp-httplib.
+if want allocators; then
+  log "allocators: Converse HTTP/1.1 with glibc malloc, jemalloc, tcmalloc (LD_PRELOAD)"
+  specs=()
+  alloc_pids=()
+  for allocator in glibc jemalloc tcmalloc; do
+    lib="" label="glibc malloc"
+    case $allocator in
+      jemalloc) lib=$(shared_lib libjemalloc.so.2) label="jemalloc (LD_PRELOAD libjemalloc.so.2)" ;;
+      tcmalloc) lib=$(shared_lib libtcmalloc_minimal.so.4) label="tcmalloc (LD_PRELOAD libtcmalloc_minimal.so.4)" ;;
+    esac
+    if [[ $allocator != glibc && -z "$lib" ]]; then
+      note alloc_h1_converse "$allocator" "$label" "not available (no shared library)"
+      continue
+    fi
+    if ! start_emu "alloc-$allocator" ${lib:+LD_PRELOAD=$lib}; then
+      note alloc_h1_converse "$allocator" "$label" "did not start"
+      continue
+    fi
+    alloc_pids+=("$STARTED_PID")
+    if [[ -n "$lib" ]] && ! grep -q "$(basename "$lib")" "/proc/$STARTED_PID/maps"; then
+      note alloc_h1_converse "$allocator" "$label" "not loaded (LD_PRELOAD ignored)"
+      continue
+    fi
+    warm_wrk "$STARTED_PORT" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+    specs+=("$allocator:$label:$STARTED_PID:$STARTED_PORT")
+  done
+  ((${#specs[@]})) && run_wrk_rounds alloc_h1_converse "$CONVERSE_PATH" "$BENCH/bodies/converse.json" "${specs[@]}"
+  for pid in "${alloc_pids[@]}"; do stop_pid "$pid"; done
+fi
+
+# ------------------------------------------------------------------ competitors
+if want competitors; then
+# ------------------------------------------------------------------ moto
+  log "moto_server"
+  MOTO=()
+  if command -v moto_server >/dev/null 2>&1; then
+    MOTO=(moto_server)
+  elif python3 -c 'import moto.server' >/dev/null 2>&1; then
+    MOTO=(python3 -m moto.server)
+  fi
+  if ((${#MOTO[@]} == 0)); then
+    note h1_converse moto moto_server "not available (no moto_server, no python3 moto)"
+    note h1_invoke moto moto_server "not available (no moto_server, no python3 moto)"
+  else
+    port=$(free_port)
+    "${MOTO[@]}" -H 127.0.0.1 -p "$port" >"$WORK/moto.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    if wait_http "http://127.0.0.1:$port/moto-api/" 300; then
+      # moto has InvokeModel (answers "{}") but no Converse: its Converse answers 500.
+      code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port$CONVERSE_PATH" \
+        -H 'content-type: application/json' -H "Authorization: $MOTO_AUTH" --data-binary @"$BENCH/bodies/converse.json")
+      note h1_converse moto moto_server "no Converse in moto $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null) (answers $code)"
+      warm_wrk "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" 2 "$MOTO_AUTH"
+      run_wrk h1_invoke moto moto_server "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json" "$MOTO_AUTH"
+    else
+      note h1_invoke moto moto_server "did not start"
+    fi
+    stop_pid "$pid"
+  fi
 
 # ------------------------------------------------------------------ aimock
-log "aimock"
-AIMOCK_CLI=$BENCH/node_modules/@copilotkit/aimock/dist/cli.js
-if [[ -f "$AIMOCK_CLI" ]] && command -v node >/dev/null; then
-  port=$(free_port)
-  # -c 5: five characters per streamed delta, so its 1,000-word fixture streams 1,000 deltas too.
-  node "$AIMOCK_CLI" -p "$port" -h 127.0.0.1 -f "$BENCH/competitors/aimock-fixtures.json" -c 5 --log-level warn \
-    >"$WORK/aimock.log" 2>&1 &
-  pid=$!
-  PIDS+=("$pid")
-  if wait_http "http://127.0.0.1:$port/health" 100; then
-    warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
-    run_wrk h1_converse aimock aimock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
-    run_wrk h1_invoke aimock aimock "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
-    note h2_converse_m1 aimock aimock "no HTTP/2 (node:http server)"
-    line=$("$SB" ttfe --port "$port" --path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-1000.json" --iterations 30 --warmup 3)
-    echo "   aimock stream: $line" >&2
-    if [[ "$line" == iterations=* ]]; then
-      "${REPORT[@]}" kv "$RESULTS" ttfe aimock aimock \
-        "stream_bench ttfe --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-1000.json --iterations 30 --warmup 3  (fixture bench/competitors/aimock-fixtures.json, -c 5)" \
-        "$line" >/dev/null
+  log "aimock"
+  AIMOCK_CLI=$BENCH/node_modules/@copilotkit/aimock/dist/cli.js
+  if [[ -f "$AIMOCK_CLI" ]] && command -v node >/dev/null; then
+    port=$(free_port)
+    # -c 5: five characters per streamed delta, so its 1,000-word fixture streams 1,000 deltas too.
+    node "$AIMOCK_CLI" -p "$port" -h 127.0.0.1 -f "$BENCH/competitors/aimock-fixtures.json" -c 5 --log-level warn \
+      >"$WORK/aimock.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    if wait_http "http://127.0.0.1:$port/health" 100; then
+      warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 2
+      run_wrk h1_converse aimock aimock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+      run_wrk h1_invoke aimock aimock "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+      note h2_converse_m1 aimock aimock "no HTTP/2 (node:http server)"
+      line=$("$SB" ttfe --port "$port" --path "$STREAM_PATH" --body-file "$BENCH/bodies/stream-1000.json" --iterations 30 --warmup 3)
+      echo "   aimock stream: $line" >&2
+      if [[ "$line" == iterations=* ]]; then
+        "${REPORT[@]}" kv "$RESULTS" ttfe aimock aimock \
+          "stream_bench ttfe --port PORT --path $STREAM_PATH --body-file bench/bodies/stream-1000.json --iterations 30 --warmup 3  (fixture bench/competitors/aimock-fixtures.json, -c 5)" \
+          "$line" >/dev/null
+      fi
+    else
+      note h1_converse aimock aimock "did not start"
     fi
+    stop_pid "$pid"
   else
-    note h1_converse aimock aimock "did not start"
+    note h1_converse aimock aimock "not available (npm ci in bench/ failed)"
   fi
-  stop_pid "$pid"
-else
-  note h1_converse aimock aimock "not available (npm ci in bench/ failed)"
-fi
 
 # ------------------------------------------------------------------ WireMock
-log "WireMock standalone"
-WIREMOCK_JAR=$(ls "$BENCH"/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -1)
-if [[ -n "$WIREMOCK_JAR" ]] && command -v java >/dev/null; then
-  mkdir -p "$WORK/wiremock/mappings"
-  python3 - "$WORK" <<'EOF'
+  log "WireMock standalone"
+  WIREMOCK_JAR=$(ls "$BENCH"/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -1)
+  if [[ -n "$WIREMOCK_JAR" ]] && command -v java >/dev/null; then
+    mkdir -p "$WORK/wiremock/mappings"
+    python3 - "$WORK" <<'EOF'
 import json, sys
 work = sys.argv[1]
 for name, pattern in (("converse", "/model/[^/]+/converse"), ("invoke", "/model/[^/]+/invoke")):
@@ -453,22 +614,23 @@ for name, pattern in (("converse", "/model/[^/]+/converse"), ("invoke", "/model/
             "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": body}}
     json.dump(stub, open("%s/wiremock/mappings/%s.json" % (work, name), "w"))
 EOF
-  port=$(free_port)
-  java -jar "$WIREMOCK_JAR" --port "$port" --bind-address 127.0.0.1 --root-dir "$WORK/wiremock" \
-    --disable-banner --max-request-journal-entries 1000 >"$WORK/wiremock.log" 2>&1 &
-  pid=$!
-  PIDS+=("$pid")
-  if wait_http "http://127.0.0.1:$port/__admin/health" 300; then
-    warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 4  # the JIT warms up
-    run_wrk h1_converse wiremock WireMock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
-    run_wrk h1_invoke wiremock WireMock "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
-    run_h2load h2_converse_m10 wiremock WireMock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 10
+    port=$(free_port)
+    java -jar "$WIREMOCK_JAR" --port "$port" --bind-address 127.0.0.1 --root-dir "$WORK/wiremock" \
+      --disable-banner --max-request-journal-entries 1000 >"$WORK/wiremock.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    if wait_http "http://127.0.0.1:$port/__admin/health" 300; then
+      warm_wrk "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 4  # the JIT warms up
+      run_wrk h1_converse wiremock WireMock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json"
+      run_wrk h1_invoke wiremock WireMock "$pid" "$port" "$INVOKE_PATH" "$BENCH/bodies/invoke.json"
+      run_h2load h2_converse_m10 wiremock WireMock "$pid" "$port" "$CONVERSE_PATH" "$BENCH/bodies/converse.json" 10
+    else
+      note h1_converse wiremock WireMock "did not start"
+    fi
+    stop_pid "$pid"
   else
-    note h1_converse wiremock WireMock "did not start"
+    note h1_converse wiremock WireMock "not available (no jar or no java)"
   fi
-  stop_pid "$pid"
-else
-  note h1_converse wiremock WireMock "not available (no jar or no java)"
 fi
 
 # ------------------------------------------------------------------ the table

@@ -251,6 +251,15 @@ def render(results_path, machine_path):
                 prefix, ms(r["first_event_lateness_p50_ms"]), ms(r["first_event_lateness_p99_ms"]),
                 ms(r["last_event_lateness_p50_ms"]), ms(r["last_event_lateness_p99_ms"])))
 
+    nproc = int(machine.get("nproc") or 1)
+    max_threads = 4 * nproc + 8
+
+    def threads_target(r, what):
+        if r.get("peak_threads") is None:
+            return
+        target("threads at peak during the 1,000 slow streams (%s) ≤ 4 × %d cores + 8 = %d" % (what, nproc, max_threads),
+               num(r["peak_threads"]), r["peak_threads"] <= max_threads)
+
     r = get("concurrent")
     if r:
         if r.get("note"):
@@ -261,12 +270,40 @@ def render(results_path, machine_path):
             lines.append("| … total wall time | %s ms | |" % num(r["wall_ms"]))
             lateness_rows(r, "… ")
             if r.get("peak_rss_kb") is not None:
-                lines.append("| … server peak RSS (VmHWM) / threads at peak | %s MB / %s | |" % (
-                    num(r["peak_rss_kb"] / 1024, 1), num(r.get("peak_threads"))))
+                lines.append("| … server peak RSS (VmHWM) / threads at peak (just before the test) | %s MB / %s (%s) | |" % (
+                    num(r["peak_rss_kb"] / 1024, 1), num(r.get("peak_threads")), num(r.get("threads_before"))))
             if r.get("listen_overflows") is not None:
                 lines.append("| … kernel listen-queue overflows during the test (TcpExtListenOverflows) | %s | |" % num(r["listen_overflows"]))
             target("1,000 slow streams: zero errors", "%s errors" % num(r["errors"]), r["errors"] == 0)
             target("1,000 slow streams: p99 lateness < 10 ms", "%s ms" % ms(r["lateness_p99_ms"]), r["lateness_p99_ms"] < 10)
+            threads_target(r, "HTTP/1.1")
+    h1 = r if r and not r.get("note") else None
+    for shape, text in (("10x100", "10 connections × 100 streams"), ("1000x1", "1,000 connections × 1 stream")):
+        h2 = get("h2_concurrent_" + shape)
+        if not h2:
+            continue
+        if h2.get("note"):
+            lines.append("| 1,000 slow ConverseStream over HTTP/2 h2c, %s | %s | |" % (text, h2["note"]))
+            continue
+        lines.append("| 1,000 slow ConverseStream over HTTP/2 h2c, %s: completed / errors | %s / %s (%s) | %s |" % (
+            text, num(h2["completed"]), num(h2["errors"]), h2.get("error_kinds", ""), cref(h2)))
+        lines.append("| … (HTTP/2 %s) total wall time | %s ms | |" % (shape, num(h2["wall_ms"])))
+        lateness_rows(h2, "… (HTTP/2 %s) " % shape)
+        lines.append("| … (HTTP/2 %s) server peak RSS (VmHWM) / threads at peak (just before the test) | %s MB / %s (%s) | |" % (
+            shape, num(h2.get("peak_rss_kb", 0) / 1024, 1), num(h2.get("peak_threads")), num(h2.get("threads_before"))))
+        ratio = None
+        if h1 and h1.get("lateness_p99_ms"):
+            ratio = h2["lateness_p99_ms"] / max(h1["lateness_p99_ms"], 0.001)
+            partial = "" if h2["errors"] == 0 else "; only %s of %s streams completed, so not comparable" % (num(h2["completed"]), num(h2["streams"]))
+            lines.append("| … (HTTP/2 %s) p99 lateness, HTTP/2 ÷ HTTP/1.1 | %.2f× (%s vs %s ms%s) | |" % (
+                shape, ratio, ms(h2["lateness_p99_ms"]), ms(h1["lateness_p99_ms"]), partial))
+        target("1,000 slow streams over HTTP/2 (%s): zero errors" % text, "%s errors" % num(h2["errors"]), h2["errors"] == 0)
+        if ratio is not None:
+            target("1,000 slow streams over HTTP/2 (%s): p99 lateness ≤ HTTP/1.1's" % text,
+                   "%.2f× (%s vs %s ms)%s" % (ratio, ms(h2["lateness_p99_ms"]), ms(h1["lateness_p99_ms"]),
+                                             "" if h2["errors"] == 0 else "; %s errors" % num(h2["errors"])),
+                   h2["errors"] == 0 and ratio <= 1.0)
+        threads_target(h2, "HTTP/2 %s" % shape)
     b = get("concurrent", "bare")
     if b:
         if b.get("note"):
@@ -318,6 +355,49 @@ def render(results_path, machine_path):
             target("ListAsyncInvokes 1,000-row page < 20 ms (p50)", "%s ms" % ms(r["p50_ms"]),
                    r["p50_ms"] < 20 and r.get("rows", 0) >= 1000)
     lines.append("")
+
+    # ---- allocations and allocators
+    alloc_rows = [get("allocs", server) for server in ("emulator", "bare")]
+    glibc = get("alloc_h1_converse", "glibc")
+    if any(alloc_rows) or glibc:
+        lines.append("### Allocations and allocators (Converse, HTTP/1.1)")
+        lines.append("")
+        lines.append("| figure | server | value | cmd |")
+        lines.append("|---|---|---:|---|")
+    for r in alloc_rows:
+        if not r:
+            continue
+        if r.get("note"):
+            lines.append("| allocations per Converse request (heaptrack) | %s | %s | |" % (r["label"], r["note"]))
+            continue
+        lines.append("| allocations per Converse request (heaptrack: %s requests after %s warm-up; %s − %s calls) | %s | %s | %s |" % (
+            num(r["requests"]), num(r["warmup"]), num(r["calls_with_requests"]), num(r["calls_warmup_only"]),
+            r["label"], num(r["per_request"], 1), cref(r)))
+        if r["server"] == "emulator":
+            target("allocations per Converse request ≤ 135 (half of the earlier 270)", "%s" % num(r["per_request"], 1),
+                   r["per_request"] <= 135)
+    if glibc:
+        base = None if glibc.get("note") else glibc.get("rps")
+        for server in ("glibc", "jemalloc", "tcmalloc"):
+            r = get("alloc_h1_converse", server)
+            if not r:
+                continue
+            if r.get("note"):
+                lines.append("| Converse HTTP/1.1 req/s | %s | %s | |" % (r["label"], r["note"]))
+                continue
+            ratio = ""
+            if base and server != "glibc" and r.get("rps"):
+                ratio = " (%.2f× glibc" % (r["rps"] / base)
+                base_cpu, cpu = glibc.get("cpu_us_per_req"), r.get("cpu_us_per_req")
+                if base_cpu and cpu:
+                    ratio += "; CPU per request %.2f× glibc's" % (cpu / base_cpu)
+                ratio += ")"
+                target("Converse HTTP/1.1 with %s ÷ glibc malloc (informational: would linking it pay?)" % server,
+                       "%.2f× (%s vs %s req/s)" % (r["rps"] / base, num(r["rps"]), num(base)), None)
+            lines.append("| Converse HTTP/1.1 req/s, p99, server CPU µs/req | %s | %s%s, %s ms, %s µs | %s |" % (
+                r["label"], num(r.get("rps")), ratio, ms(r.get("p99_ms")), num(r.get("cpu_us_per_req")), cref(r)))
+    if any(alloc_rows) or glibc:
+        lines.append("")
 
     # ---- targets
     lines.append("### Targets")

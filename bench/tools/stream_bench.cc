@@ -7,10 +7,12 @@
 //       and to the last complete event frame, counted from the moment the request was written.
 //   stream_bench concurrent --port P --path PATH --body-file F --connections C --events E
 //                           --interval-ms I [--timeout-s T] [--batch B --batch-gap-ms G]
+//                           [--server-pid PID]
 //       C connections at once, one event-stream request each. Event i of a stream is due at
 //       (request written + i * I ms); lateness = arrival - due. Reports completed streams,
 //       errors, wall time and lateness percentiles. With --batch, B connections are opened
-//       every G ms instead of all at once.
+//       every G ms instead of all at once. With --server-pid, also the peak of that process's
+//       thread count and VmRSS, sampled every 10 ms during the test.
 //   stream_bench fire       --port P --path PATH --body-file F --connections C --requests N
 //                           [--max-seconds S]
 //       C keep-alive connections, one request in flight on each, N requests in all (or until S
@@ -50,20 +52,17 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double us_since(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double, std::micro>(to - from).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
-}
+using bench::Clock;
+using bench::connect_loopback;
+using bench::Frame;
+using bench::FrameSplitter;
+using bench::percentile;
+using bench::send_all;
+using bench::us_since;
 
 // ---- HTTP/1.1 response parser (incremental; Content-Length or chunked) ----
 class ResponseParser {
@@ -208,87 +207,6 @@ class ResponseParser {
   size_t remaining_ = 0;
 };
 
-// ---- event-stream frame splitter ----
-struct Frame {
-  std::string event_type;
-  std::string message_type;
-};
-
-class FrameSplitter {
- public:
-  std::function<void(const Frame&)> on_frame;
-  void reset() { buf_.clear(); }
-  void feed(const char* p, size_t n) {
-    buf_.append(p, n);
-    size_t pos = 0;
-    while (buf_.size() - pos >= 12) {
-      const auto* b = reinterpret_cast<const unsigned char*>(buf_.data() + pos);
-      uint32_t total = be32(b);
-      uint32_t headers_len = be32(b + 4);
-      if (total < 16 || buf_.size() - pos < total) break;
-      Frame frame;
-      parse_headers(b + 12, std::min<uint32_t>(headers_len, total - 16), frame);
-      if (on_frame) on_frame(frame);
-      pos += total;
-    }
-    buf_.erase(0, pos);
-  }
-
- private:
-  static uint32_t be32(const unsigned char* b) {
-    return (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3];
-  }
-  static void parse_headers(const unsigned char* p, uint32_t len, Frame& frame) {
-    uint32_t i = 0;
-    while (i < len) {
-      uint8_t name_len = p[i++];
-      if (i + name_len + 1 > len) return;
-      std::string name(reinterpret_cast<const char*>(p + i), name_len);
-      i += name_len;
-      uint8_t type = p[i++];
-      size_t vlen;
-      switch (type) {
-        case 0:
-        case 1:
-          vlen = 0;
-          break;
-        case 2:
-          vlen = 1;
-          break;
-        case 3:
-          vlen = 2;
-          break;
-        case 4:
-          vlen = 4;
-          break;
-        case 5:
-        case 8:
-          vlen = 8;
-          break;
-        case 9:
-          vlen = 16;
-          break;
-        case 6:
-        case 7: {
-          if (i + 2 > len) return;
-          size_t slen = (size_t(p[i]) << 8) | p[i + 1];
-          i += 2;
-          if (i + slen > len) return;
-          std::string value(reinterpret_cast<const char*>(p + i), slen);
-          if (name == ":event-type") frame.event_type = value;
-          if (name == ":message-type") frame.message_type = value;
-          i += static_cast<uint32_t>(slen);
-          continue;
-        }
-        default:
-          return;
-      }
-      i += static_cast<uint32_t>(vlen);
-    }
-  }
-  std::string buf_;
-};
-
 // ---- arguments ----
 struct Args {
   std::string mode;
@@ -307,6 +225,7 @@ struct Args {
   int runs = 5;
   int batch = 0;         // concurrent: open this many connections at a time (0: all at once)
   int batch_gap_ms = 0;  // ... and wait this long between batches
+  int server_pid = 0;    // concurrent: sample this process's Threads and VmRSS while it runs
   std::vector<std::string> command;  // after "--"
 };
 
@@ -364,6 +283,8 @@ Args parse_args(int argc, char** argv) {
       a.batch = std::atoi(v.c_str());
     else if (k == "--batch-gap-ms")
       a.batch_gap_ms = std::atoi(v.c_str());
+    else if (k == "--server-pid")
+      a.server_pid = std::atoi(v.c_str());
     else
       usage();
   }
@@ -381,35 +302,6 @@ std::string build_request(const Args& a) {
   r += "\r\n";
   if (a.method != "GET") r += a.body;
   return r;
-}
-
-int connect_loopback(int port, bool nonblocking) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-  if (fd < 0) return -1;
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // 127.0.0.1 only
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 && errno != EINPROGRESS) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool send_all(int fd, const std::string& s) {
-  size_t sent = 0;
-  while (sent < s.size()) {
-    ssize_t n = ::send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    sent += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 // ---- ttfe: one connection, sequential event streams ----
@@ -503,7 +395,7 @@ int run_concurrent(const Args& a) {
   std::vector<double> first_us, last_us;
   int errors = 0, completed = 0, open = 0;
   std::map<std::string, int> error_kinds;
-  auto fail = [&](StreamConn& c, const char* why) {
+  auto fail = [&](StreamConn& c, const std::string& why) {
     if (c.finished || c.failed) return;
     c.failed = true;
     ++errors;
@@ -548,18 +440,20 @@ int run_concurrent(const Args& a) {
     }
     next_batch_at += std::chrono::milliseconds(a.batch_gap_ms);
   };
+  bench::ServerSampler sampler(a.server_pid, 10);
   open_batch();
   const auto deadline = start + std::chrono::seconds(a.timeout_s);
   std::vector<epoll_event> events(1024);
   std::vector<char> buf(64 * 1024);
   while ((open > 0 || opened < a.connections) && Clock::now() < deadline) {
-    int wait_ms = 100;
+    sampler.poll();
+    int wait_ms = sampler.enabled() ? 10 : 100;
     if (opened < a.connections) {
       auto now = Clock::now();
       if (now >= next_batch_at) open_batch();
       wait_ms = static_cast<int>(std::max<long>(
           0, std::chrono::duration_cast<std::chrono::milliseconds>(next_batch_at - now).count()));
-      wait_ms = std::min(wait_ms, 100);
+      wait_ms = std::min(wait_ms, sampler.enabled() ? 10 : 100);
     }
     int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), wait_ms);
     for (int i = 0; i < n; ++i) {
@@ -599,7 +493,7 @@ int run_concurrent(const Args& a) {
           }
           if (c->parser.done()) {
             if (c->parser.status != 200) {
-              fail(*c, "status");
+              fail(*c, "status " + std::to_string(c->parser.status));
             } else if (c->exception || (a.events > 0 && c->events != a.events)) {
               fail(*c, "wrong event count or exception");
             } else {
@@ -630,12 +524,16 @@ int run_concurrent(const Args& a) {
       "connections=%d batch=%d completed=%d errors=%d wall_ms=%.0f events=%zu lateness_p50_ms=%.2f "
       "lateness_p99_ms=%.2f lateness_max_ms=%.2f first_event_lateness_p50_ms=%.2f "
       "first_event_lateness_p99_ms=%.2f last_event_lateness_p50_ms=%.2f "
-      "last_event_lateness_p99_ms=%.2f error_kinds=%s\n",
+      "last_event_lateness_p99_ms=%.2f error_kinds=%s",
       a.connections, batch, completed, errors, wall_ms, lateness_us.size(),
       percentile(lateness_us, 50) / 1000.0, percentile(lateness_us, 99) / 1000.0,
       percentile(lateness_us, 100) / 1000.0, percentile(first_us, 50) / 1000.0,
       percentile(first_us, 99) / 1000.0, percentile(last_us, 50) / 1000.0,
       percentile(last_us, 99) / 1000.0, kinds.empty() ? "none" : kinds.c_str());
+  if (sampler.enabled())
+    std::printf(" peak_threads=%ld sampled_rss_kb=%ld samples=%ld", sampler.peak_threads(),
+                sampler.peak_rss_kb(), sampler.samples());
+  std::printf("\n");
   return 0;
 }
 
