@@ -335,8 +335,9 @@ TEST_CASE("guardrails are found by id or ARN and version", "[guardrails][lookup]
       {{"guardrailIdentifier", "arn:aws:bedrock:us-east-1:123456789012:guardrail/def456"},
        {"name", "draft"}},
   };
+  const GuardrailSet set = GuardrailSet::read(defs);
   auto name = [&](const char* id, const char* version) {
-    auto g = find_guardrail(defs, id, version, kRegion, kAccount);
+    auto g = find_guardrail(set, id, version, kRegion, kAccount);
     return g ? g->name : std::string("-");
   };
   CHECK(name("abc123", "1") == "one");
@@ -349,7 +350,7 @@ TEST_CASE("guardrails are found by id or ARN and version", "[guardrails][lookup]
   CHECK(name("arn:aws:bedrock:us-west-2:123456789012:guardrail/abc123", "1") == "-");
   CHECK(name("arn:aws:bedrock:us-east-1:999999999999:guardrail/abc123", "1") == "-");
   CHECK(name("nothere", "DRAFT") == "-");
-  auto g = find_guardrail(defs, "def456", "DRAFT", kRegion, kAccount);
+  auto g = find_guardrail(set, "def456", "DRAFT", kRegion, kAccount);
   REQUIRE(g);
   CHECK(g->arn == "arn:aws:bedrock:us-east-1:123456789012:guardrail/def456");
   CHECK(g->blocked_input_messaging == "Sorry, the model cannot answer this question.");
@@ -454,7 +455,8 @@ TEST_CASE("InvokeModel content: prompt strings and input tags", "[guardrails][in
 }
 
 TEST_CASE("guardrailConfig resolution", "[guardrails][inference]") {
-  std::vector<json> defs = {{{"guardrailIdentifier", "gr1"}, {"version", "DRAFT"}}};
+  const GuardrailSet defs =
+      GuardrailSet::read({{{"guardrailIdentifier", "gr1"}, {"version", "DRAFT"}}});
   auto none = converse_guardrail(json::object(), defs, kRegion, kAccount);
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());

@@ -145,7 +145,9 @@ bool topic_matches(const Topic& topic, const std::string& text) {
   return topic_matches_stems(topic, content_stems(text));
 }
 
-Evaluation evaluate(const Guardrail& g, Source source, const GuardInput& input, Scope scope) {
+Evaluation evaluate(const Guardrail& guardrail, Source source, const GuardInput& input,
+                    Scope scope) {
+  const GuardrailPolicies& g = guardrail.checks();
   const auto started = std::chrono::steady_clock::now();
   const bool inbound = source == Source::kInput;
   const bool full = scope == Scope::kFull;

@@ -1,7 +1,8 @@
 // A guardrail as a scenario defines it: the JSON a user sends to the control plane's
 // CreateGuardrail (name, blocked messaging, the six policy configs) plus guardrailIdentifier and
-// version, and an emulator-only "emulator" object (guardrails/README.md). Definitions are read
-// leniently at request time: members the emulator does not know are ignored.
+// version, and an emulator-only "emulator" object (guardrails/README.md). A definition is read
+// once, when its scenario loads (guardrail_parse.cc): the same walk reports its problems and
+// builds the guardrail, leniently (members the emulator does not know are ignored).
 #pragma once
 
 #include <memory>
@@ -68,14 +69,9 @@ struct GroundingFilter {
   Gate gate;  // BLOCK or NONE; applies to outputs only
 };
 
-struct Guardrail {
-  std::string id;       // the bare id
-  std::string version;  // "DRAFT" or "1", "2", ...
-  std::string arn;      // arn:aws:bedrock:{region}:{account}:guardrail/{id}
-  std::string name;
-  std::string blocked_input_messaging;
-  std::string blocked_outputs_messaging;
-
+// What a guardrail checks. Immutable once read: every request that applies the guardrail shares
+// one copy.
+struct GuardrailPolicies {
   bool has_topic_policy = false;
   bool has_content_policy = false;
   bool has_word_policy = false;
@@ -93,19 +89,39 @@ struct Guardrail {
   std::vector<GroundingFilter> grounding_filters;
 };
 
+// A guardrail is copied into each request that applies it (for its ARN, which names the
+// server's region and account): its identity is a few short strings, its policies are shared.
+struct Guardrail {
+  std::string id;       // the bare id
+  std::string version;  // "DRAFT" or "1", "2", ...
+  std::string arn;      // arn:aws:bedrock:{region}:{account}:guardrail/{id}; set by the lookup
+  std::string name;
+  std::string blocked_input_messaging;
+  std::string blocked_outputs_messaging;
+  std::shared_ptr<const GuardrailPolicies> policies;  // never null once read
+
+  // The policies, or none for a default-constructed guardrail.
+  const GuardrailPolicies& checks() const;
+};
+
+// One walk over a definition: its problems, for the scenario loader ("/topicPolicyConfig/
+// topicsConfig/0: needs \"name\"" and the like, empty when it is usable), and the guardrail it
+// defines (without an ARN), or nothing when it is not an object or its id is not a guardrail id.
+struct ParsedGuardrail {
+  std::optional<Guardrail> guardrail;
+  std::vector<std::string> issues;
+};
+ParsedGuardrail parse_guardrail(const nlohmann::json& definition);
+
 // Reads one definition. `region` and `account` build the ARN.
 std::optional<Guardrail> read_guardrail(const nlohmann::json& definition, const std::string& region,
                                         const std::string& account);
 
-// Problems in a definition, for the scenario loader: "/topicPolicyConfig/topicsConfig/0: needs
-// \"name\"" and the like. Empty when the definition is usable.
+// The problems parse_guardrail reports.
 std::vector<std::string> check_guardrail_definition(const nlohmann::json& definition);
 
-// Finds the guardrail that an identifier (bare id or ARN of this region and account) and a
-// version ("DRAFT" or a number) name among `definitions` (first match wins). DRAFT names the
-// definition with version DRAFT or, when there is none, the highest numbered one.
-std::optional<Guardrail> find_guardrail(const std::vector<nlohmann::json>& definitions,
-                                        std::string_view identifier, std::string_view version,
-                                        const std::string& region, const std::string& account);
+// arn:aws:bedrock:{region}:{account}:guardrail/{id}
+std::string guardrail_arn(const std::string& id, const std::string& region,
+                          const std::string& account);
 
 }  // namespace bedrock::guardrails

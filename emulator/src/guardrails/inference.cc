@@ -96,7 +96,7 @@ json Applied::traced(const Evaluation& evaluation) const {
 }
 
 Result<std::optional<Applied>> converse_guardrail(const json& input,
-                                                  const std::vector<json>& definitions,
+                                                  const GuardrailSet& definitions,
                                                   const std::string& region,
                                                   const std::string& account) {
   auto config = input.find("guardrailConfig");
@@ -121,7 +121,7 @@ Result<std::optional<Applied>> converse_guardrail(const json& input,
 }
 
 Result<std::optional<Applied>> invoke_guardrail(const json& input, const json& body,
-                                                const std::vector<json>& definitions,
+                                                const GuardrailSet& definitions,
                                                 const std::string& region,
                                                 const std::string& account) {
   const bool has_id = input.contains("guardrailIdentifier");

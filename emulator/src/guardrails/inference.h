@@ -12,7 +12,7 @@
 
 #include "core/result.h"
 #include "guardrails/evaluator.h"
-#include "guardrails/guardrail.h"
+#include "guardrails/guardrail_set.h"
 
 namespace bedrock::guardrails {
 
@@ -40,7 +40,7 @@ struct Applied {
 
 // Converse and ConverseStream: the request's guardrailConfig, if it has one.
 Result<std::optional<Applied>> converse_guardrail(const nlohmann::json& input,
-                                                  const std::vector<nlohmann::json>& definitions,
+                                                  const GuardrailSet& definitions,
                                                   const std::string& region,
                                                   const std::string& account);
 
@@ -48,7 +48,7 @@ Result<std::optional<Applied>> converse_guardrail(const nlohmann::json& input,
 // the operation input) and the native body's "amazon-bedrock-guardrailConfig".
 Result<std::optional<Applied>> invoke_guardrail(const nlohmann::json& input,
                                                 const nlohmann::json& body,
-                                                const std::vector<nlohmann::json>& definitions,
+                                                const GuardrailSet& definitions,
                                                 const std::string& region,
                                                 const std::string& account);
 

@@ -538,7 +538,7 @@ constexpr const char* kGuardrailIntervened = "guardrail_intervened";
 
 Result<ConverseAnswer> answer_guarded(const Request& request, const Config& config, bool streaming,
                                       const ScriptedResponse* scripted,
-                                      const std::vector<json>& definitions) {
+                                      const guardrails::GuardrailSet& definitions) {
   namespace gr = ::bedrock::guardrails;
   auto applied =
       gr::converse_guardrail(request.input, definitions, config.region, config.account_id);
@@ -618,7 +618,7 @@ Result<ConverseAnswer> answer_guarded(const Request& request, const Config& conf
   return answer;
 }
 
-Result<PromptedRequest> with_prompt(const Request& request, const std::vector<json>& definitions) {
+Result<PromptedRequest> with_prompt(const Request& request, const prompts::PromptSet& definitions) {
   Result<std::optional<json>> prompted = prompts::apply_prompt(request.input, definitions);
   if (!prompted.ok()) return prompted.error();
   if (!prompted.value()) return PromptedRequest(&request);

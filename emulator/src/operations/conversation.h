@@ -67,7 +67,7 @@ Result<ConverseAnswer> answer_converse(const Request& request, const Config& con
 // guardrails of the loaded scenarios.
 Result<ConverseAnswer> answer_guarded(const Request& request, const Config& config, bool streaming,
                                       const ScriptedResponse* scripted,
-                                      const std::vector<nlohmann::json>& definitions);
+                                      const guardrails::GuardrailSet& definitions);
 
 // The request a Converse call runs: itself, or, when its modelId is a prompt ARN, the request
 // the prompt makes of it (prompts/prompt_template.h). `definitions` are the prompts of the
@@ -82,7 +82,6 @@ class PromptedRequest {
   const Request* original_ = nullptr;
   std::optional<Request> rewritten_;
 };
-Result<PromptedRequest> with_prompt(const Request& request,
-                                    const std::vector<nlohmann::json>& definitions);
+Result<PromptedRequest> with_prompt(const Request& request, const prompts::PromptSet& definitions);
 
 }  // namespace bedrock

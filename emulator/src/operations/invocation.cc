@@ -109,7 +109,7 @@ void apply_marks(Invocation& invocation, const GuardrailMarks& marks, bool strea
 
 Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming,
                                  const ScriptedResponse* scripted,
-                                 const std::vector<nlohmann::json>* guardrails) {
+                                 const guardrails::GuardrailSet* guardrails) {
   Result<ResolvedModel> resolved =
       resolve_model(request.input["modelId"].get<std::string>(), config.region);
   if (!resolved.ok()) return resolved.error();
@@ -123,7 +123,7 @@ Result<Invocation> invoke_native(const Request& request, const Config& config, b
   nlohmann::json body = parse_bounded_json_or_discarded(request.body);
   if (body.is_discarded() || !body.is_object()) return validation_error(kMalformedBody);
 
-  static const std::vector<nlohmann::json> kNoGuardrails;
+  static const gr::GuardrailSet kNoGuardrails;
   auto applied = gr::invoke_guardrail(request.input, body, guardrails ? *guardrails : kNoGuardrails,
                                       config.region, config.account_id);
   if (!applied.ok()) return applied.error();

@@ -30,7 +30,7 @@ struct Invocation {
 // "amazon-bedrock-trace" (on the last chunk when streaming).
 Result<Invocation> invoke_native(const Request& request, const Config& config, bool streaming,
                                  const ScriptedResponse* scripted = nullptr,
-                                 const std::vector<nlohmann::json>* guardrails = nullptr);
+                                 const guardrails::GuardrailSet* guardrails = nullptr);
 
 // Response headers both operations echo from the request (performance tier, service tier).
 void add_tier_headers(const Request& request, Headers& headers);

@@ -24,7 +24,7 @@
 namespace bedrock {
 
 Result<Response> invoke_model(const Request& request, Context& context) {
-  const std::vector<nlohmann::json> guardrails = context.services.scenarios.guardrails();
+  const guardrails::GuardrailSet guardrails = context.services.scenarios.guardrails();
   Result<Invocation> invocation =
       invoke_native(request, context.config, false, context.scripted(), &guardrails);
   if (!invocation.ok()) return invocation.error();

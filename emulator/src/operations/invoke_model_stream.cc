@@ -19,7 +19,7 @@
 namespace bedrock {
 
 Result<Response> invoke_model_stream(const Request& request, Context& context) {
-  const std::vector<nlohmann::json> guardrails = context.services.scenarios.guardrails();
+  const guardrails::GuardrailSet guardrails = context.services.scenarios.guardrails();
   Result<Invocation> invocation =
       invoke_native(request, context.config, true, context.scripted(), &guardrails);
   if (!invocation.ok()) return invocation.error();

@@ -6,6 +6,8 @@
 // is (name, defaultVariant, variants[] with templateType TEXT or CHAT, templateConfiguration,
 // modelId, inferenceConfiguration, additionalModelRequestFields) plus "promptIdentifier" (the
 // 10-character id, or the prompt's ARN) and "version" ("DRAFT", the default, or a number).
+// Definitions are read when their scenario loads (prompt.h) and requests use them from the
+// engine's snapshot (prompt_set.h).
 //
 // What the real service does (AWS API reference, Converse): the prompt's variant gives the
 // model, the template (its {{variable}} placeholders filled from promptVariables), the
@@ -20,15 +22,10 @@
 #include <vector>
 
 #include "core/result.h"
+#include "prompts/prompt_set.h"
 
 namespace bedrock::prompts {
 
-// "arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT1234:2" -> {"PROMPT1234", "2"}; a bare
-// id or an ARN without a version names the DRAFT.
-struct PromptReference {
-  std::string id;
-  std::string version = "DRAFT";
-};
 std::optional<PromptReference> parse_prompt_arn(const std::string& model_id);
 
 // What is wrong with a definition, one "/pointer: problem" line each (empty: nothing).
@@ -38,6 +35,6 @@ std::vector<std::string> check_prompt_definition(const nlohmann::json& definitio
 // toolConfig, additionalModelRequestFields from the prompt), or nullopt when input.modelId is
 // not a prompt ARN.
 Result<std::optional<nlohmann::json>> apply_prompt(const nlohmann::json& input,
-                                                   const std::vector<nlohmann::json>& definitions);
+                                                   const PromptSet& prompts);
 
 }  // namespace bedrock::prompts

@@ -166,7 +166,24 @@ void ScenarioEngine::rebuild_active() {
     return a->scenario.name < b->scenario.name;
   });
   any_active_.store(!active->empty(), std::memory_order_release);
+  // Built here, once per change, so that no request copies or reads definitions.
+  std::vector<guardrails::Guardrail> guardrails;
+  std::vector<prompts::Prompt> prompts;
+  for (const auto& s : *active) {
+    guardrails.insert(guardrails.end(), s->scenario.guardrails.begin(),
+                      s->scenario.guardrails.end());
+    prompts.insert(prompts.end(), s->scenario.prompts.begin(), s->scenario.prompts.end());
+  }
+  guardrails::GuardrailSet guardrail_set(std::move(guardrails));
+  prompts::PromptSet prompt_set(std::move(prompts));
   active_ = std::move(active);
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mutex_);
+    std::swap(guardrails_, guardrail_set);
+    std::swap(prompts_, prompt_set);
+  }
+  // The previous snapshots are released here, outside the snapshot lock (or later, by the last
+  // request still holding them).
 }
 
 size_t ScenarioEngine::admin_bytes_besides(const std::string& replaced) const {
@@ -193,22 +210,14 @@ nlohmann::json ScenarioEngine::list() const {
   return out;
 }
 
-std::vector<nlohmann::json> ScenarioEngine::prompts() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<nlohmann::json> out;
-  for (const auto& s : *active_) {
-    for (const auto& p : s->scenario.prompts) out.push_back(p);
-  }
-  return out;
+prompts::PromptSet ScenarioEngine::prompts() const {
+  std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  return prompts_;
 }
 
-std::vector<nlohmann::json> ScenarioEngine::guardrails() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<nlohmann::json> out;
-  for (const auto& s : *active_) {
-    for (const auto& g : s->scenario.guardrails) out.push_back(g);
-  }
-  return out;
+guardrails::GuardrailSet ScenarioEngine::guardrails() const {
+  std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  return guardrails_;
 }
 
 void ScenarioEngine::reset() {

@@ -68,10 +68,11 @@ class ScenarioEngine {
   nlohmann::json list() const;
   // Text bytes of the admin scenarios loaded, not counting one named `replaced`.
   size_t admin_bytes_besides(const std::string& replaced) const;
-  // Guardrail definitions of every loaded scenario, in evaluation order.
-  std::vector<nlohmann::json> guardrails() const;
-  // Prompt definitions of every loaded scenario, in evaluation order.
-  std::vector<nlohmann::json> prompts() const;
+  // The guardrails of every active scenario, in evaluation order: the current snapshot, which
+  // the caller keeps whole however scenarios change after (one shared pointer copy).
+  guardrails::GuardrailSet guardrails() const;
+  // The prompts of every active scenario, in evaluation order, likewise.
+  prompts::PromptSet prompts() const;
 
   // Matching (patterns, globs, body pointers, the prompt text) runs without the engine's lock:
   // a slow match costs only the request it is for. Counters and states are updated under it.
@@ -102,7 +103,8 @@ class ScenarioEngine {
   using ActiveList = std::vector<std::shared_ptr<Loaded>>;
 
   void restart(Loaded& loaded) const;
-  // Recomputes active_ after any change; callers hold mutex_.
+  // Recomputes active_ and the guardrail and prompt snapshots after any change; callers hold
+  // mutex_.
   void rebuild_active();
 
   // Guards scenarios_, active_ and the counters and states inside each Loaded. A Loaded's
@@ -114,6 +116,11 @@ class ScenarioEngine {
   std::shared_ptr<const ActiveList> active_ = std::make_shared<const ActiveList>();
   // Lets decide() skip the lock when nothing is loaded (the common case under load).
   std::atomic<bool> any_active_{false};
+  // The guardrails and prompts of active_, rebuilt with it. Their own lock, held only to copy a
+  // pointer, so that requests reading them never wait on matching or loading.
+  mutable std::mutex snapshot_mutex_;
+  guardrails::GuardrailSet guardrails_;
+  prompts::PromptSet prompts_;
 };
 
 bool glob_match(std::string_view pattern, std::string_view text);

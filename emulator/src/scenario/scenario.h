@@ -10,6 +10,8 @@
 
 #include "core/regex.h"
 #include "faults/fault.h"
+#include "guardrails/guardrail_set.h"
+#include "prompts/prompt_set.h"
 #include "protocol/stream_script.h"
 
 namespace bedrock {
@@ -70,11 +72,13 @@ struct Scenario {
   std::string name;
   uint64_t seed = 0;
   std::vector<Rule> rules;
-  nlohmann::json guardrails = nlohmann::json::array();
-  nlohmann::json prompts = nlohmann::json::array();  // prompts/prompt_template.h
-  std::string source;                                // file path, or "admin"
-  nlohmann::json definition;                         // as loaded, for GET /_emulator/scenarios
-  size_t text_bytes = 0;                             // the size of the text it was read from
+  // Read when the scenario loads (guardrails/guardrail.h, prompts/prompt.h); the engine puts
+  // those of every active scenario into one snapshot (guardrail_set.h, prompt_set.h).
+  std::vector<guardrails::Guardrail> guardrails;
+  std::vector<prompts::Prompt> prompts;
+  std::string source;         // file path, or "admin"
+  nlohmann::json definition;  // as loaded, for GET /_emulator/scenarios
+  size_t text_bytes = 0;      // the size of the text it was read from
 };
 
 }  // namespace bedrock

@@ -6,7 +6,7 @@
 #include "core/bounded_json.h"
 #include "core/json_pointer.h"
 #include "guardrails/guardrail.h"
-#include "prompts/prompt_template.h"
+#include "prompts/prompt.h"
 
 namespace bedrock {
 
@@ -364,19 +364,22 @@ void report_problems(Reader& r, const std::string& at, const std::vector<std::st
   }
 }
 
-// A list of definitions pasted from the control plane (guardrails, prompts), each checked by
-// `check` and kept as written.
+// A list of definitions pasted from the control plane (guardrails, prompts), each read by
+// `parse` (which reports its problems in the same walk) and kept as read.
+template <class Item, class Parsed>
 void read_definitions(Reader& r, const json& document, const char* key, const char* kind,
-                      std::vector<std::string> (*check)(const json&), json& out) {
+                      Parsed (*parse)(const json&), std::optional<Item> Parsed::*item,
+                      std::vector<Item>& out) {
   if (!document.contains(key)) return;
   const json& list = document[key];
   if (!list.is_array()) {
     r.issue(std::string("/") + key, std::string("must be a list of ") + kind + " definitions");
     return;
   }
-  out = list;
   for (size_t i = 0; i < list.size(); ++i) {
-    report_problems(r, std::string("/") + key + "/" + std::to_string(i), check(list[i]));
+    Parsed parsed = parse(list[i]);
+    report_problems(r, std::string("/") + key + "/" + std::to_string(i), parsed.issues);
+    if (parsed.*item) out.push_back(std::move(*(parsed.*item)));
   }
 }
 
@@ -409,9 +412,10 @@ bool parse_scenario(const json& document, Scenario& out, std::vector<ScenarioIss
       }
     }
   }
-  read_definitions(r, document, "guardrails", "guardrail", guardrails::check_guardrail_definition,
-                   out.guardrails);
-  read_definitions(r, document, "prompts", "prompt", prompts::check_prompt_definition, out.prompts);
+  read_definitions(r, document, "guardrails", "guardrail", guardrails::parse_guardrail,
+                   &guardrails::ParsedGuardrail::guardrail, out.guardrails);
+  read_definitions(r, document, "prompts", "prompt", prompts::parse_prompt,
+                   &prompts::ParsedPrompt::prompt, out.prompts);
   out.definition = document;
   return issues.size() == before;
 }

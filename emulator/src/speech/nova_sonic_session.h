@@ -113,7 +113,7 @@ class NovaSonicSession {
     bool closing = false;
   };
 
-  // Input events.
+  // Input events (nova_sonic_input.cc).
   void session_start(const nlohmann::json& body, int64_t now);
   void prompt_start(const nlohmann::json& body, int64_t now);
   void content_start(const nlohmann::json& body, int64_t now);
@@ -127,7 +127,7 @@ class NovaSonicSession {
   Content* find_content(const nlohmann::json& body, const char* event_name, int64_t now);
   void on_speech(const std::vector<SpeechDetector::Event>& events, Content& content, int64_t now);
 
-  // Output.
+  // Turns: what the model says (nova_sonic_turns.cc).
   void answer_user(const std::string& transcript, int64_t now);
   void answer_tool_result(const std::string& result, int64_t now);
   void speak(const std::string& text, int64_t now);
@@ -135,6 +135,8 @@ class NovaSonicSession {
   std::string transcript_for(Content& content, const Utterance& utterance);
   std::string generated_answer(const std::string& last_user_text) const;
   void begin_completion(int64_t now);
+
+  // The output queue and its scheduling (nova_sonic_session.cc).
   nlohmann::json ids() const;
   nlohmann::json usage_event(nlohmann::json ids);
   std::string new_id();
