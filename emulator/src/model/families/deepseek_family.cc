@@ -17,6 +17,8 @@ const char* stop_reason(const Generation& g) {
 
 class DeepSeekFamily final : public TextFamily {
  public:
+  bool always_reasons() const override { return true; }  // R1 reasons on every turn
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
     violations.check_object(

@@ -127,6 +127,12 @@ json usage_of(const TextCompletion& completion) {
 
 class NovaFamily final : public TextFamily {
  public:
+  // Amazon Nova returns its reasoning text redacted (Nova user guide).
+  bool redacts_reasoning() const override { return true; }
+  bool declares_tools() const override { return true; }
+  // Nova's Invoke body is Converse-shaped: an intervention ends with Converse's stop reason.
+  std::string_view guardrail_stop_reason() const override { return "guardrail_intervened"; }
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
     violations.check_object(body, "#", body_fields(), {"messages"}, true);

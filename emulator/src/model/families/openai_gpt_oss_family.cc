@@ -70,6 +70,8 @@ const char* finish_reason(const Generation& g) {
 
 class OpenAiGptOssFamily final : public TextFamily {
  public:
+  bool always_reasons() const override { return true; }  // gpt-oss reasons on every turn
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
     violations.check_object(body, "#", body_fields(), {"messages"});

@@ -51,6 +51,22 @@ const char* completion_reason(const Generation& g) {
 
 class TitanTextFamily final : public TextFamily {
  public:
+  // Titan reports a guardrail intervention as completionReason CONTENT_FILTERED (one of its
+  // documented reasons).
+  void mark_intervention(json& payload) const override {
+    if (!payload.is_object()) return;
+    if (payload.contains("completionReason") && !payload["completionReason"].is_null()) {
+      payload["completionReason"] = "CONTENT_FILTERED";
+    }
+    if (payload.contains("results") && payload["results"].is_array()) {
+      for (auto& result : payload["results"]) {
+        if (result.is_object() && result.contains("completionReason")) {
+          result["completionReason"] = "CONTENT_FILTERED";
+        }
+      }
+    }
+  }
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     (void)model;
     Violations violations;
