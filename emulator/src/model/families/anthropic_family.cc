@@ -3,7 +3,11 @@
 #include <algorithm>
 
 #include "core/base64.h"
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/family_ids.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 

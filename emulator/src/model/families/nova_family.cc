@@ -2,7 +2,10 @@
 // The top level tolerates unknown keys (a Titan-style body gets only "required key [messages]
 // not found", real-behaviour.md §1.4); nested objects do not ("extraneous key [maxTokenCount]").
 #include "model/conversation_tokens.h"
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 

@@ -1,6 +1,9 @@
 // Amazon Titan Text (Lite, Express, Premier): {inputText, textGenerationConfig}.
 // Response shape: Titan Text model-parameters page (real-behaviour.md §2.3).
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 
