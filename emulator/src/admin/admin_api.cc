@@ -15,7 +15,8 @@ namespace bedrock {
 
 namespace {
 
-using AdminHandler = std::function<Response(const Request&, Services&, const std::string& tail)>;
+using AdminHandler =
+    std::function<Response(const Request&, const AdminParts&, const std::string& tail)>;
 
 struct AdminRoute {
   std::string_view method;
@@ -27,11 +28,11 @@ Response admin_error(int status, std::string message) {
   return json_response({{"message", std::move(message)}}, status);
 }
 
-Response health(const Request&, Services& services, const std::string&) {
+Response health(const Request&, const AdminParts& parts, const std::string&) {
   return json_response({{"status", "ok"},
                         {"service", "bedrock-runtime"},
                         {"version", BEDROCK_EMULATOR_VERSION},
-                        {"region", services.config.region}});
+                        {"region", parts.config.region}});
 }
 
 // Scenarios loaded at run time are held, listed and searched for every request: one is at most
@@ -40,7 +41,7 @@ Response health(const Request&, Services& services, const std::string&) {
 constexpr size_t kMaxAdminScenarioBytes = 4 << 20;
 constexpr size_t kMaxAdminScenariosBytes = 8 << 20;
 
-Response load_scenario(const Request& request, Services& services, const std::string&) {
+Response load_scenario(const Request& request, const AdminParts& parts, const std::string&) {
   if (request.body.size() > kMaxAdminScenarioBytes) {
     return admin_error(413, "A scenario loaded through the admin API is at most 4 MiB.");
   }
@@ -55,7 +56,7 @@ Response load_scenario(const Request& request, Services& services, const std::st
             : (issues[0].pointer.empty() ? "" : issues[0].pointer + ": ") + issues[0].message;
     return json_response({{"message", "Invalid scenario: " + first}, {"errors", details}}, 400);
   }
-  if (services.scenarios.admin_bytes_besides(scenario.name) + scenario.text_bytes >
+  if (parts.scenarios.admin_bytes_besides(scenario.name) + scenario.text_bytes >
       kMaxAdminScenariosBytes) {
     return admin_error(413,
                        "Scenarios loaded through the admin API hold at most 8 MiB together; "
@@ -63,35 +64,34 @@ Response load_scenario(const Request& request, Services& services, const std::st
   }
   scenario.source = "admin";
   std::string name = scenario.name;
-  services.scenarios.load(std::move(scenario), true);
+  parts.scenarios.load(std::move(scenario), true);
   return json_response({{"name", name}, {"loaded", true}});
 }
 
-Response list_scenarios(const Request&, Services& services, const std::string&) {
-  return json_response({{"scenarios", services.scenarios.list()}});
+Response list_scenarios(const Request&, const AdminParts& parts, const std::string&) {
+  return json_response({{"scenarios", parts.scenarios.list()}});
 }
 
-Response delete_scenario(const Request&, Services& services, const std::string& tail) {
+Response delete_scenario(const Request&, const AdminParts& parts, const std::string& tail) {
   std::string name;
   if (!percent_decode(tail, name) || name.empty())
     return admin_error(400, "Name a scenario to delete.");
-  if (!services.scenarios.remove(name))
-    return admin_error(404, "No scenario named \"" + name + "\".");
+  if (!parts.scenarios.remove(name)) return admin_error(404, "No scenario named \"" + name + "\".");
   return json_response({{"name", name}, {"deleted", true}});
 }
 
-Response delete_scenarios(const Request&, Services& services, const std::string&) {
-  services.scenarios.remove_all();
+Response delete_scenarios(const Request&, const AdminParts& parts, const std::string&) {
+  parts.scenarios.remove_all();
   return json_response({{"deleted", true}});
 }
 
 // Everything a request left behind: scenarios' rule state, the journal, the prompt cache, async
 // invocations, and every cache registered with core/reset_hooks.h.
-Response reset(const Request&, Services& services, const std::string&) {
-  services.scenarios.reset();
-  services.journal.clear();
+Response reset(const Request&, const AdminParts& parts, const std::string&) {
+  parts.scenarios.reset();
+  parts.journal.clear();
   PromptCache::instance().clear();
-  services.async_invocations.reset();
+  if (parts.reset_async_invocations) parts.reset_async_invocations();
   run_reset_hooks();
   return json_response({{"reset", true}});
 }
@@ -110,7 +110,7 @@ std::optional<uint64_t> parse_count(const std::string& text, uint64_t max) {
 
 // Oldest first, a page at a time (journal/request_journal.h has the bounds): "nextToken" in
 // the answer asks for the rest.
-Response list_requests(const Request& request, Services& services, const std::string&) {
+Response list_requests(const Request& request, const AdminParts& parts, const std::string&) {
   auto get = [&](const char* key) {
     auto it = request.query.find(key);
     return it == request.query.end() ? std::string() : it->second;
@@ -130,14 +130,14 @@ Response list_requests(const Request& request, Services& services, const std::st
     }
     max_results = static_cast<size_t>(*count);
   }
-  JournalPage page = services.journal.list(get("operation"), get("modelId"), from, max_results);
+  JournalPage page = parts.journal.list(get("operation"), get("modelId"), from, max_results);
   nlohmann::json body = {{"requests", std::move(page.requests)}};
   if (page.next_token) body["nextToken"] = std::to_string(*page.next_token);
   return json_response(body);
 }
 
-Response clear_requests(const Request&, Services& services, const std::string&) {
-  services.journal.clear();
+Response clear_requests(const Request&, const AdminParts& parts, const std::string&) {
+  parts.journal.clear();
   return json_response({{"deleted", true}});
 }
 
@@ -168,7 +168,7 @@ bool path_matches(std::string_view pattern, std::string_view path, std::string& 
 
 }  // namespace
 
-Response handle_admin(const Request& request, Services& services) {
+Response handle_admin(const Request& request, const AdminParts& parts) {
   Request routed = request;
   size_t query_start = request.target.find('?');
   if (query_start != std::string::npos) {
@@ -179,7 +179,7 @@ Response handle_admin(const Request& request, Services& services) {
     std::string tail;
     if (!path_matches(r.path, request.path, tail)) continue;
     path_known = true;
-    if (r.method == request.method) return r.handler(routed, services, tail);
+    if (r.method == request.method) return r.handler(routed, parts, tail);
   }
   if (path_known) {
     return admin_error(405, "Method " + request.method + " is not allowed on " + request.path);

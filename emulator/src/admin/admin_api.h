@@ -3,11 +3,14 @@
 // {"message": ...} with an HTTP status that says what went wrong.
 #pragma once
 
+#include <functional>
 #include <string_view>
 
+#include "core/config.h"
 #include "core/request.h"
 #include "core/response.h"
-#include "service/services.h"
+#include "journal/request_journal.h"
+#include "scenario/engine.h"
 
 namespace bedrock {
 
@@ -17,6 +20,14 @@ inline bool is_admin_path(std::string_view path) {
   return path.substr(0, kAdminPrefix.size()) == kAdminPrefix;
 }
 
-Response handle_admin(const Request& request, Services& services);
+// What the admin API reads and clears; service/ wires it to the long-lived parts.
+struct AdminParts {
+  const Config& config;
+  ScenarioEngine& scenarios;
+  RequestJournal& journal;
+  std::function<void()> reset_async_invocations;  // forgets every async invocation
+};
+
+Response handle_admin(const Request& request, const AdminParts& parts);
 
 }  // namespace bedrock

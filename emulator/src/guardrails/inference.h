@@ -13,6 +13,8 @@
 #include "core/result.h"
 #include "guardrails/evaluator.h"
 #include "guardrails/guardrail_set.h"
+#include "protocol/converse_request.h"
+#include "protocol/invoke_request.h"
 
 namespace bedrock::guardrails {
 
@@ -44,11 +46,23 @@ Result<std::optional<Applied>> converse_guardrail(const nlohmann::json& input,
                                                   const std::string& region,
                                                   const std::string& account);
 
+// The same, read from the typed request.
+Result<std::optional<Applied>> converse_guardrail(const ConverseRequest& request,
+                                                  const std::vector<nlohmann::json>& definitions,
+                                                  const std::string& region,
+                                                  const std::string& account);
+
 // InvokeModel and its stream: guardrailIdentifier/guardrailVersion/trace (request headers, in
 // the operation input) and the native body's "amazon-bedrock-guardrailConfig".
 Result<std::optional<Applied>> invoke_guardrail(const nlohmann::json& input,
                                                 const nlohmann::json& body,
                                                 const GuardrailSet& definitions,
+                                                const std::string& region,
+                                                const std::string& account);
+
+// The same, read from the typed request.
+Result<std::optional<Applied>> invoke_guardrail(const InvokeRequest& request,
+                                                const std::vector<nlohmann::json>& definitions,
                                                 const std::string& region,
                                                 const std::string& account);
 
@@ -74,6 +88,7 @@ TextPiece qualified_piece(const nlohmann::json& text_block);
 // system prompt, only its guardContent blocks. guardContent text qualified grounding_source or
 // query is not evaluated but kept for contextual grounding of the answer.
 Content converse_input(const nlohmann::json& input);
+Content converse_input(const ConverseRequest& request);
 
 // What an InvokeModel guardrail reads from a native body: every prompt string (members named
 // prompt, inputText, text, content, system, message, wherever they sit, except under tool
@@ -84,5 +99,8 @@ Content native_input(const nlohmann::json& body, const std::string& tag_suffix);
 // Writes each masked text back where it came from.
 nlohmann::json write_back(nlohmann::json document, const Content& content,
                           const std::vector<std::string>& masked);
+// The same into the typed Converse request that converse_input(request) read.
+void write_back(ConverseRequest& request, const Content& content,
+                const std::vector<std::string>& masked);
 
 }  // namespace bedrock::guardrails

@@ -70,4 +70,68 @@ size_t count_conversation_tokens(const nlohmann::json& messages, const nlohmann:
   return total;
 }
 
+namespace {
+
+struct BlockTokens {
+  size_t operator()(const TextBlock& block) const { return count_tokens(block.text); }
+  size_t operator()(const ImageBlock&) const { return kMediaBlockTokens; }
+  size_t operator()(const DocumentBlock&) const { return kMediaBlockTokens; }
+  size_t operator()(const VideoBlock&) const { return kMediaBlockTokens; }
+  size_t operator()(const AudioBlock&) const { return kMediaBlockTokens; }
+  size_t operator()(const ToolUseBlock& block) const {
+    return count_tokens(block.name) +
+           count_tokens(block.has_input ? block.input.dump() : std::string("{}"));
+  }
+  size_t operator()(const ToolResultBlock& block) const {
+    size_t total = 0;
+    for (const auto& part : block.content) {
+      if (part.is_json()) {
+        total += count_tokens(part.value.dump());
+      } else if (part.is_text()) {
+        total += count_tokens(part.text());
+      } else if (part.member == "image" || part.member == "document" || part.member == "video") {
+        total += kMediaBlockTokens;
+      }
+    }
+    return total;
+  }
+  size_t operator()(const ReasoningBlock& block) const {
+    return count_tokens(block.text.value_or(""));
+  }
+  size_t operator()(const GuardContentBlock& block) const {
+    return count_tokens(block.text ? block.text->text : std::string());
+  }
+  // cachePoint and other markers are free; citations and search results are not counted.
+  size_t operator()(const CachePointBlock&) const { return 0; }
+  size_t operator()(const CitationsBlock&) const { return 0; }
+  size_t operator()(const SearchResultBlock&) const { return 0; }
+  size_t operator()(const OtherBlock&) const { return 0; }
+};
+
+}  // namespace
+
+size_t count_content_block_tokens(const ContentBlock& block) {
+  return std::visit(BlockTokens{}, block.value);
+}
+
+size_t count_tool_tokens(const ToolSpec& tool) {
+  if (!tool.source.is_object()) return 0;
+  auto spec = tool.source.find("toolSpec");
+  return spec == tool.source.end() ? 0 : count_tool_spec_tokens(*spec);
+}
+
+size_t count_conversation_tokens(const std::vector<Message>& messages,
+                                 const std::vector<ContentBlock>& system,
+                                 const ToolConfig* tool_config) {
+  size_t total = 0;
+  for (const auto& block : system) total += count_content_block_tokens(block);
+  for (const auto& message : messages) {
+    for (const auto& block : message.content) total += count_content_block_tokens(block);
+  }
+  if (tool_config) {
+    for (const auto& tool : tool_config->tools) total += count_tool_tokens(tool);
+  }
+  return total;
+}
+
 }  // namespace bedrock

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <vector>
+
+#include "protocol/converse_request.h"
 
 namespace bedrock {
 
@@ -16,5 +19,12 @@ size_t count_content_block_tokens(const nlohmann::json& block);
 size_t count_tool_spec_tokens(const nlohmann::json& spec);
 size_t count_conversation_tokens(const nlohmann::json& messages, const nlohmann::json& system,
                                  const nlohmann::json& tool_config);
+
+// The same counts on the typed request (protocol/converse_request.h).
+size_t count_content_block_tokens(const ContentBlock& block);
+size_t count_tool_tokens(const ToolSpec& tool);  // 0 for a Tool that is not a toolSpec
+size_t count_conversation_tokens(const std::vector<Message>& messages,
+                                 const std::vector<ContentBlock>& system,
+                                 const ToolConfig* tool_config);
 
 }  // namespace bedrock

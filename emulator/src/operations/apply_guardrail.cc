@@ -24,9 +24,9 @@
 // assessments of ApplyGuardrail carry no appliedGuardrailDetails (not seen on real answers).
 #include "guardrails/evaluator.h"
 #include "guardrails/inference.h"
+#include "operations/guarded_inference.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
-#include "service/services.h"
 
 namespace bedrock {
 
@@ -37,12 +37,11 @@ constexpr const char* kGuardrailNotFound =
 
 }  // namespace
 
-Result<Response> apply_guardrail(const Request& request, Context& context) {
+Result<Response> apply_guardrail(const Request& request, OperationContext& context) {
   namespace gr = ::bedrock::guardrails;
   const nlohmann::json& input = request.input;
-  auto guardrail = gr::find_guardrail(
-      context.services.scenarios.guardrails(), input.value("guardrailIdentifier", ""),
-      input.value("guardrailVersion", ""), context.config.region, context.config.account_id);
+  auto guardrail = scenario_guardrail(context, input.value("guardrailIdentifier", ""),
+                                      input.value("guardrailVersion", ""));
   if (!guardrail) return make_error(ErrorType::kResourceNotFound, kGuardrailNotFound);
 
   const gr::Source source =

@@ -68,7 +68,7 @@
 #include "model/catalog.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
-#include "service/services.h"
+#include "store/async_invocations.h"
 #include "store/hmac_sha256.h"
 
 namespace bedrock {
@@ -396,8 +396,9 @@ std::optional<std::string> text_member(const json& object, const char* name) {
 
 }  // namespace
 
-Result<Response> start_async_invoke(const Request& request, Context& context) {
-  AsyncInvocations& async = context.services.async_invocations;
+Result<Response> start_async_invoke(const Request& request, OperationContext& context) {
+  if (!context.async_invocations) return internal_error();
+  AsyncInvocations& async = *context.async_invocations;
   if (!async.available()) return internal_error();
   const json& input = request.input;
   const std::string model_id = input.value("modelId", "");
@@ -442,8 +443,9 @@ Result<Response> start_async_invoke(const Request& request, Context& context) {
   return json_response({{"invocationArn", stored->record.invocation_arn}});
 }
 
-Result<Response> get_async_invoke(const Request& request, Context& context) {
-  AsyncInvocations& async = context.services.async_invocations;
+Result<Response> get_async_invoke(const Request& request, OperationContext& context) {
+  if (!context.async_invocations) return internal_error();
+  AsyncInvocations& async = *context.async_invocations;
   if (!async.available()) return internal_error();
   const std::string arn = request.input.value("invocationArn", "");
   const std::string id = arn.substr(arn.rfind('/') + 1);
@@ -457,8 +459,9 @@ Result<Response> get_async_invoke(const Request& request, Context& context) {
   return json_text_response(std::move(body));
 }
 
-Result<Response> list_async_invokes(const Request& request, Context& context) {
-  AsyncInvocations& async = context.services.async_invocations;
+Result<Response> list_async_invokes(const Request& request, OperationContext& context) {
+  if (!context.async_invocations) return internal_error();
+  AsyncInvocations& async = *context.async_invocations;
   if (!async.available()) return internal_error();
   const json& input = request.input;
   store::ListQuery query;

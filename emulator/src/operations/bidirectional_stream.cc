@@ -118,7 +118,7 @@ void run_session(BodyStream& body, const speech::SessionOptions& options, EventS
 
 }  // namespace
 
-Result<Response> invoke_bidirectional_stream(const Request& request, Context& context) {
+Result<Response> invoke_bidirectional_stream(const Request& request, OperationContext& context) {
   const std::string model_id = request.input.value("modelId", request.label("modelId"));
   Result<ResolvedModel> resolved = resolve_model(model_id, context.config.region);
   if (!resolved.ok()) return resolved.error();

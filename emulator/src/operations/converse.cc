@@ -1,9 +1,9 @@
 // Converse: POST /model/{modelId}/converse.
-// The answer comes from operations/conversation.h: the model resolved through the catalog, the
-// conversation checked as Bedrock checks it, then text, a tool call and reasoning from the
+// The answer comes from operations/converse_answer.h: the model resolved through the catalog,
+// the conversation checked as Bedrock checks it, then text, a tool call and reasoning from the
 // deterministic default generator.
-// guardrailConfig applies a guardrail of the loaded scenarios (answer_guarded in
-// conversation.h; the policies in guardrails/README.md): an input intervention answers the
+// guardrailConfig applies a guardrail of the loaded scenarios (operations/guarded_converse.h;
+// the policies in guardrails/README.md): an input intervention answers the
 // guardrail's blockedInputMessaging with stopReason "guardrail_intervened" and zero tokens, an
 // output intervention replaces (or masks) the generated text; with trace "enabled" or
 // "enabled_full" the response carries trace.guardrail (inputAssessment keyed by guardrail id,
@@ -17,10 +17,10 @@
 // system prompt is evaluated only through its guardContent blocks and the messages in full unless
 // they carry guardContent (AWS documentation); a masked input is what the model reads and keeps the
 // model's stop reason (not confirmed); modelOutput holds the generated text, not a native body.
-#include "operations/conversation.h"
+#include "operations/guarded_converse.h"
 #include "operations/operations.h"
+#include "operations/prompt_resolution.h"
 #include "protocol/rest_json.h"
-#include "service/services.h"
 
 namespace bedrock {
 
@@ -46,12 +46,10 @@ nlohmann::json content_block(const AnswerPart& part) {
 
 }  // namespace
 
-Result<Response> converse(const Request& request, Context& context) {
-  Result<PromptedRequest> prompted = with_prompt(request, context.services.scenarios.prompts());
+Result<Response> converse(const ConverseRequest& request, OperationContext& context) {
+  Result<PromptedRequest> prompted = with_prompt(request, context);
   if (!prompted.ok()) return prompted.error();
-  Result<ConverseAnswer> answer =
-      answer_guarded(prompted->get(), context.config, false, context.scripted(),
-                     context.services.scenarios.guardrails());
+  Result<ConverseAnswer> answer = answer_guarded(prompted->get(), context, false);
   if (!answer.ok()) return answer.error();
   nlohmann::json content = nlohmann::json::array();
   for (const auto& part : answer->parts) content.push_back(content_block(part));

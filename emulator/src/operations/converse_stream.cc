@@ -3,7 +3,7 @@
 // for toolUse: the model's ContentBlockStart union has no text or reasoning member, and a
 // captured Claude stream shows none for text), contentBlockDelta..., contentBlockStop;
 // messageStop; metadata. Every payload carries the "p" padding real streams have.
-// With guardrailConfig (converse.cc, conversation.h answer_guarded) the events are the same with
+// With guardrailConfig (converse.cc, guarded_converse.h) the events are the same with
 // the guarded text; the guardrail trace travels in the metadata event's "trace" member.
 // streamProcessingMode "sync" (the default) checks the whole answer before the first delta;
 // "async" streams the generated text as it is and reports an output intervention only through
@@ -15,11 +15,11 @@
 // send its first chunks before a later one is blocked; the emulator checks it whole. Real async
 // mode's handling of a blocked answer (whether the blocked message follows) is not known.
 #include "model/token_counter.h"
-#include "operations/conversation.h"
+#include "operations/guarded_converse.h"
 #include "operations/operations.h"
+#include "operations/prompt_resolution.h"
 #include "protocol/event_stream_writer.h"
 #include "protocol/stream_padding.h"
-#include "service/services.h"
 
 namespace bedrock {
 
@@ -165,12 +165,10 @@ class ConverseEvents {
 
 }  // namespace
 
-Result<Response> converse_stream(const Request& request, Context& context) {
-  Result<PromptedRequest> prompted = with_prompt(request, context.services.scenarios.prompts());
+Result<Response> converse_stream(const ConverseRequest& request, OperationContext& context) {
+  Result<PromptedRequest> prompted = with_prompt(request, context);
   if (!prompted.ok()) return prompted.error();
-  Result<ConverseAnswer> answer =
-      answer_guarded(prompted->get(), context.config, true, context.scripted(),
-                     context.services.scenarios.guardrails());
+  Result<ConverseAnswer> answer = answer_guarded(prompted->get(), context, true);
   if (!answer.ok()) return answer.error();
 
   Response response;

@@ -8,39 +8,37 @@
 // is invalid." is answered.
 #include "core/base64.h"
 #include "core/bounded_json.h"
+#include "model/catalog.h"
 #include "model/conversation_tokens.h"
 #include "model/families/text_family.h"
-#include "operations/conversation.h"
+#include "operations/conversation_checks.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
 
 namespace bedrock {
 
-Result<Response> count_tokens(const Request& request, Context& context) {
-  const nlohmann::json& input = request.input;
-  Result<ResolvedModel> resolved = resolve_model(
-      input["modelId"].get<std::string>(), context.config.region, ModelCatalog::Use::kCountTokens);
+Result<Response> count_tokens(const CountTokensRequest& request, OperationContext& context) {
+  Result<ResolvedModel> resolved =
+      resolve_model(request.model_id, context.config.region, ModelCatalog::Use::kCountTokens);
   if (!resolved.ok()) return resolved.error();
   const ModelInfo& model = *resolved->model;
   if (!model.supports(ModelFeature::kCountTokens)) {
     return validation_error("The provided model doesn't support counting tokens.");
   }
 
-  const nlohmann::json& what = input["input"];
   size_t tokens = 0;
-  if (what.contains("converse")) {
-    const nlohmann::json& converse = what["converse"];
-    const nlohmann::json messages = converse.value("messages", nlohmann::json::array());
-    if (auto checked = check_conversation(messages, converse.contains("toolConfig"));
-        !checked.ok()) {
+  if (request.converse) {
+    const ConverseRequest& converse = *request.converse;
+    const bool has_tools = converse.tool_config.has_value();
+    if (auto checked = check_conversation(converse.messages, has_tools); !checked.ok()) {
       return checked.error();
     }
-    tokens = count_conversation_tokens(messages, converse.value("system", nlohmann::json()),
-                                       converse.value("toolConfig", nlohmann::json()));
+    tokens = count_conversation_tokens(converse.messages, converse.system,
+                                       has_tools ? &*converse.tool_config : nullptr);
   } else {
     // A blob member of a JSON body travels base64-encoded (rest-json).
     std::string raw;
-    if (!base64_decode(what["invokeModel"]["body"].get<std::string>(), raw)) {
+    if (!base64_decode(request.invoke_body_base64.value_or(""), raw)) {
       return make_error(ErrorType::kSerialization, "Invalid base64 in input.invokeModel.body.");
     }
     const TextFamily* family = find_text_family(model.family);

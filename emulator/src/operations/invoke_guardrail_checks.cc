@@ -208,7 +208,7 @@ std::vector<std::string> requested(const json& checks, const char* name, const c
 
 }  // namespace
 
-Result<Response> invoke_guardrail_checks(const Request& request, Context&) {
+Result<Response> invoke_guardrail_checks(const Request& request, OperationContext&) {
   const json& input = request.input;
   if (auto error = check_input(input)) return *error;
   const json& messages = input["messages"];

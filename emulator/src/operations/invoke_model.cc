@@ -3,9 +3,9 @@
 // native response, with the unmodelled headers real Bedrock adds and clients read:
 // X-Amzn-Bedrock-Input-Token-Count, -Output-Token-Count, -Invocation-Latency.
 // X-Amzn-Bedrock-GuardrailIdentifier/-GuardrailVersion apply a guardrail of the loaded scenarios
-// (invocation.h): a blocked prompt gets the family's own body around blockedInputMessaging
-// (nothing generated, token counts 0), a blocked answer the family's body around
-// blockedOutputsMessaging, a masked one the masked text; the body carries
+// (invocation.h, guarded_inference.h): a blocked prompt gets the family's own body around
+// blockedInputMessaging (nothing generated, token counts 0), a blocked answer the family's body
+// around blockedOutputsMessaging, a masked one the masked text; the body carries
 // "amazon-bedrock-guardrailAction": "INTERVENED" | "NONE", and with X-Amzn-Bedrock-Trace ENABLED
 // or ENABLED_FULL "amazon-bedrock-trace": {"guardrail": {"input": {id: assessment}, "outputs":
 // [{id: assessment}], "modelOutput": [original body as JSON text], "actionReason"}}, the shape
@@ -19,14 +19,11 @@
 // accept the headers but are not guarded; raw scenario bodies are not read by the guardrail.
 #include "operations/invocation.h"
 #include "operations/operations.h"
-#include "service/services.h"
 
 namespace bedrock {
 
-Result<Response> invoke_model(const Request& request, Context& context) {
-  const guardrails::GuardrailSet guardrails = context.services.scenarios.guardrails();
-  Result<Invocation> invocation =
-      invoke_native(request, context.config, false, context.scripted(), &guardrails);
+Result<Response> invoke_model(const InvokeRequest& request, OperationContext& context) {
+  Result<Invocation> invocation = invoke_native(request, context, false);
   if (!invocation.ok()) return invocation.error();
   Response response;
   response.headers.add("Content-Type", "application/json");

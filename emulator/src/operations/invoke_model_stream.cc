@@ -14,14 +14,11 @@
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"
 #include "protocol/stream_padding.h"
-#include "service/services.h"
 
 namespace bedrock {
 
-Result<Response> invoke_model_stream(const Request& request, Context& context) {
-  const guardrails::GuardrailSet guardrails = context.services.scenarios.guardrails();
-  Result<Invocation> invocation =
-      invoke_native(request, context.config, true, context.scripted(), &guardrails);
+Result<Response> invoke_model_stream(const InvokeRequest& request, OperationContext& context) {
+  Result<Invocation> invocation = invoke_native(request, context, true);
   if (!invocation.ok()) return invocation.error();
 
   Response response;

@@ -4,28 +4,30 @@
 #include "core/request.h"
 #include "core/response.h"
 #include "core/result.h"
+#include "operations/context.h"
 #include "protocol/operation_id.h"
-#include "service/context.h"
+#include "protocol/typed_request.h"
 
 namespace bedrock {
 
-Result<Response> run_operation(OperationId operation, const Request& request, Context& context);
+// `typed` is read_typed_request(operation, request) (protocol/typed_request.h).
+Result<Response> run_operation(OperationId operation, const Request& request,
+                               const TypedRequest& typed, OperationContext& context);
 
 // One function per operation (or tight family), defined in operations/<name>.cc.
-Result<Response> converse(const Request& request, Context& context);
-Result<Response> converse_stream(const Request& request, Context& context);
-Result<Response> invoke_model(const Request& request, Context& context);
-Result<Response> invoke_model_stream(const Request& request, Context& context);
-Result<Response> count_tokens(const Request& request, Context& context);
+Result<Response> converse(const ConverseRequest& request, OperationContext& context);
+Result<Response> converse_stream(const ConverseRequest& request, OperationContext& context);
+Result<Response> invoke_model(const InvokeRequest& request, OperationContext& context);
+Result<Response> invoke_model_stream(const InvokeRequest& request, OperationContext& context);
+Result<Response> count_tokens(const CountTokensRequest& request, OperationContext& context);
 // Async invocations (operations/async_invoke.cc).
-Result<Response> start_async_invoke(const Request& request, Context& context);
-Result<Response> get_async_invoke(const Request& request, Context& context);
-Result<Response> list_async_invokes(const Request& request, Context& context);
+Result<Response> start_async_invoke(const Request& request, OperationContext& context);
+Result<Response> get_async_invoke(const Request& request, OperationContext& context);
+Result<Response> list_async_invokes(const Request& request, OperationContext& context);
 // Guardrails (operations/apply_guardrail.cc, operations/invoke_guardrail_checks.cc).
-Result<Response> apply_guardrail(const Request& request, Context& context);
-Result<Response> invoke_guardrail_checks(const Request& request, Context& context);
+Result<Response> apply_guardrail(const Request& request, OperationContext& context);
+Result<Response> invoke_guardrail_checks(const Request& request, OperationContext& context);
 // Speech sessions (operations/bidirectional_stream.cc).
-Result<Response> invoke_bidirectional_stream(const Request& request, Context& context);
-Result<Response> not_yet_implemented(const Request& request, Context& context);
+Result<Response> invoke_bidirectional_stream(const Request& request, OperationContext& context);
 
 }  // namespace bedrock

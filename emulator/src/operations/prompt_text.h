@@ -1,19 +1,20 @@
-// The text a scenario's `text` / `textRegex` matchers look at: the last user message of a
-// Converse-shaped request, or the prompt of a native InvokeModel body as its family reads it.
+// What a scenario's matchers read of a typed request (protocol/typed_request.h): the text of
+// `text` / `textRegex` (the last user message of a Converse-shaped request, or the prompt of a
+// native InvokeModel body as its family reads it) and the tokens a tokensPerMinute quota
+// charges.
 #pragma once
 
 #include <string>
 
 #include "core/config.h"
-#include "core/request.h"
-#include "protocol/operation_id.h"
+#include "protocol/typed_request.h"
 
 namespace bedrock {
 
-std::string prompt_text_for(OperationId operation, const Request& request, const Config& config);
+std::string prompt_text_for(const TypedRequest& request, const Config& config);
 
 // Tokens a tokensPerMinute quota charges up front: the prompt plus the requested maximum
 // output, as Bedrock reserves them when a request starts.
-size_t estimated_tokens_for(OperationId operation, const Request& request, const Config& config);
+size_t estimated_tokens_for(const TypedRequest& request, const Config& config);
 
 }  // namespace bedrock

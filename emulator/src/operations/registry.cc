@@ -2,18 +2,31 @@
 
 namespace bedrock {
 
-Result<Response> run_operation(OperationId operation, const Request& request, Context& context) {
+namespace {
+
+// The typed request the dispatcher read for `operation`; it always matches the operation.
+template <typename T>
+Result<Response> with(const TypedRequest& typed, OperationContext& context,
+                      Result<Response> (*run)(const T&, OperationContext&)) {
+  if (const T* request = std::get_if<T>(&typed)) return run(*request, context);
+  return internal_error();
+}
+
+}  // namespace
+
+Result<Response> run_operation(OperationId operation, const Request& request,
+                               const TypedRequest& typed, OperationContext& context) {
   switch (operation) {
     case OperationId::kConverse:
-      return converse(request, context);
+      return with(typed, context, converse);
     case OperationId::kConverseStream:
-      return converse_stream(request, context);
+      return with(typed, context, converse_stream);
     case OperationId::kInvokeModel:
-      return invoke_model(request, context);
+      return with(typed, context, invoke_model);
     case OperationId::kCountTokens:
-      return count_tokens(request, context);
+      return with(typed, context, count_tokens);
     case OperationId::kInvokeModelWithResponseStream:
-      return invoke_model_stream(request, context);
+      return with(typed, context, invoke_model_stream);
     case OperationId::kApplyGuardrail:
       return apply_guardrail(request, context);
     case OperationId::kInvokeGuardrailChecks:
@@ -27,14 +40,7 @@ Result<Response> run_operation(OperationId operation, const Request& request, Co
     case OperationId::kInvokeModelWithBidirectionalStream:
       return invoke_bidirectional_stream(request, context);
   }
-  return not_yet_implemented(request, context);
-}
-
-Result<Response> not_yet_implemented(const Request&, Context&) {
-  // Listed in DEVIATIONS.md: the route exists and answers a well-formed AWS error until the
-  // operation is built.
-  return make_error(ErrorType::kInternalServer,
-                    "This operation is not implemented by bedrock-emulator yet.");
+  return internal_error();  // every OperationId is listed above
 }
 
 }  // namespace bedrock

@@ -2,7 +2,6 @@
 
 #include <optional>
 
-#include "admin/admin_api.h"
 #include "core/bounded_json.h"
 #include "core/log.h"
 #include "core/request_id.h"
@@ -11,7 +10,7 @@
 #include "protocol/input_reader.h"
 #include "protocol/rest_json.h"
 #include "protocol/router.h"
-#include "service/context.h"
+#include "protocol/typed_request.h"
 
 namespace bedrock {
 
@@ -39,7 +38,7 @@ Response Dispatcher::handle(Request& request) const {
 
   Response response;
   try {
-    response = admin ? handle_admin(request, services_) : handle_bedrock(request, *entry);
+    response = admin ? handle_admin(request, admin_) : handle_bedrock(request, *entry);
   } catch (const std::exception& e) {
     log_error("unexpected failure on " + request.method + " " + request.target + ": " + e.what());
     response = error_response(internal_error());
@@ -93,20 +92,28 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   request.input = std::move(input.value());
   if (request.input.contains("modelId")) entry.model_id = request.input["modelId"];
 
+  // The typed request, read once; everything after this reads it.
+  const TypedRequest typed = read_typed_request(operation, request);
+
   // What the scenarios say about this request.
   const Config& config = services_.config;
   std::optional<nlohmann::json> body_json;
   MatchInput match;
   match.operation = entry.operation;
   match.model_id = entry.model_id;
-  match.prompt_text = [&] { return prompt_text_for(operation, request, config); };
+  match.prompt_text = [&] { return prompt_text_for(typed, config); };
   match.body = [&]() -> const nlohmann::json* {
+    if (const auto* invoke = std::get_if<InvokeRequest>(&typed)) {
+      return invoke->body.is_discarded() ? &request.input : &invoke->body;
+    }
     if (!body_json) body_json = parse_bounded_json_or_discarded(request.body);
     return body_json->is_discarded() ? &request.input : &*body_json;
   };
   match.headers = &request.headers;
-  match.estimated_tokens = [&] { return estimated_tokens_for(operation, request, config); };
-  Context context{services_, config, entry.request_id};
+  match.estimated_tokens = [&] { return estimated_tokens_for(typed, config); };
+  OperationContext context{config, entry.request_id};
+  context.definitions = ScenarioDefinitions(services_.scenarios);
+  context.async_invocations = &services_.async_invocations;
   context.decision = services_.scenarios.decide(match);
   const Decision& decision = context.decision;
   entry.scenario = decision.scenario;
@@ -141,7 +148,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
       if (broken.fault != Fault::kNone) {
         if (broken.fault != Fault::kTruncate) return broken;
         // Truncate: the real answer, cut half-way by the transport.
-        Result<Response> result = run_operation(operation, request, context);
+        Result<Response> result = run_operation(operation, request, typed, context);
         Response answer = result.ok() ? std::move(result.value()) : error_response(result.error());
         answer.fault = Fault::kTruncate;
         return answer;
@@ -151,7 +158,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
     }
   }
 
-  Result<Response> result = run_operation(operation, request, context);
+  Result<Response> result = run_operation(operation, request, typed, context);
   Response response = result.ok() ? std::move(result.value()) : error_response(result.error());
   if (response.is_streaming()) {
     entry.stream = context.script.telemetry;

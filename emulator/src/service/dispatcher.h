@@ -4,6 +4,7 @@
 // journal. It never throws.
 #pragma once
 
+#include "admin/admin_api.h"
 #include "core/request.h"
 #include "core/response.h"
 #include "service/services.h"
@@ -12,13 +13,17 @@ namespace bedrock {
 
 class Dispatcher {
  public:
-  explicit Dispatcher(Services& services) : services_(services) {}
+  explicit Dispatcher(Services& services)
+      : services_(services),
+        admin_{services.config, services.scenarios, services.journal,
+               [&services] { services.async_invocations.reset(); }} {}
   Response handle(Request& request) const;
 
  private:
   Response handle_bedrock(Request& request, JournalEntry& entry) const;
 
   Services& services_;
+  AdminParts admin_;
 };
 
 }  // namespace bedrock

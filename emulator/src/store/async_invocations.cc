@@ -9,8 +9,8 @@
 
 #include "core/bounded_json.h"
 #include "core/log.h"
+#include "model/async_outputs.h"
 #include "model/catalog.h"
-#include "model/families/embedding_vector.h"
 #include "store/hmac_sha256.h"
 
 namespace bedrock {
@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 
 constexpr int kSettleBatch = 256;
 constexpr int64_t kIdleWakeMs = 60000;
-constexpr size_t kMaxTextSegments = 1900;  // Nova embeddings: at most 1,900 text segments
 
 std::string new_invocation_id() {
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -86,114 +85,6 @@ std::string output_failure(const std::string& base_uri, const std::string& error
   return utf8_prefix(std::string(kOutputNotWrittenMessage) + " " + base_uri + ": " + error +
                          " (bedrock-emulator).",
                      2048);
-}
-
-void put_u32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 255));
-}
-
-// A tiny ISO BMFF file: an ftyp box (so tools see an MP4) and a free box naming the invocation.
-std::string placeholder_mp4(const std::string& invocation_arn) {
-  std::string out;
-  put_u32(out, 28);
-  out += "ftyp";
-  out += "isom";
-  put_u32(out, 0x200);
-  out += "isomiso2mp41";
-  std::string note = "bedrock-emulator placeholder video for " + invocation_arn;
-  put_u32(out, static_cast<uint32_t>(8 + note.size()));
-  out += "free";
-  out += note;
-  return out;
-}
-
-const json* find_object(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_object() ? &*it : nullptr;
-}
-
-// The Nova embeddings async outputs: a result summary plus one file of segments.
-std::vector<std::pair<std::string, std::string>> embedding_outputs(
-    const store::AsyncInvokeRecord& record, const ModelInfo* model, const json& input,
-    const std::string& base_uri) {
-  const json* params = find_object(input, "segmentedEmbeddingParams");
-  if (!params) params = find_object(input, "singleEmbeddingParams");
-  static const json kEmpty = json::object();
-  if (!params) params = &kEmpty;
-  size_t dimension = 3072;
-  if (model && !model->embedding_dimensions.empty()) {
-    dimension = static_cast<size_t>(model->embedding_dimensions.front());
-  }
-  if (auto it = params->find("embeddingDimension"); it != params->end() && it->is_number()) {
-    int requested = it->get<int>();
-    if (requested > 0 && requested <= 8192) dimension = static_cast<size_t>(requested);
-  }
-  static const std::vector<std::pair<const char*, const char*>> kModalities{
-      {"text", "TEXT"}, {"image", "IMAGE"}, {"video", "VIDEO"}, {"audio", "AUDIO"}};
-  std::string modality = "text", type = "TEXT";
-  for (const auto& [key, name] : kModalities) {
-    if (params->contains(key)) {
-      modality = key;
-      type = name;
-      break;
-    }
-  }
-  const json* part = find_object(*params, modality.c_str());
-  if (!part) part = &kEmpty;
-  std::string source_uri;
-  if (const json* source = find_object(*part, "source")) {
-    if (const json* location = find_object(*source, "s3Location")) {
-      source_uri = location->value("uri", "");
-    }
-  }
-  const json* segmentation = find_object(*part, "segmentationConfig");
-
-  std::string lines;
-  auto add_line = [&](const std::string& seed, json metadata) {
-    json line = {{"embedding", json_array(embedding_vector(record.model_id, seed, dimension,
-                                                           /*normalize=*/true))},
-                 {"segmentMetadata", std::move(metadata)},
-                 {"status", "SUCCESS"}};
-    lines += line.dump() + "\n";
-  };
-  if (modality == "text") {
-    std::string text = part->value("value", "");
-    if (text.empty()) text = source_uri;
-    size_t max_chars = text.size() ? text.size() : 1;
-    if (segmentation && segmentation->contains("maxLengthChars") &&
-        (*segmentation)["maxLengthChars"].is_number_integer()) {
-      max_chars = std::max<int64_t>(1, (*segmentation)["maxLengthChars"].get<int64_t>());
-    }
-    size_t index = 0;
-    for (size_t start = 0; index == 0 || (start < text.size() && index < kMaxTextSegments);
-         start += max_chars, ++index) {
-      size_t end = std::min(text.size(), start + max_chars);
-      add_line(text.substr(start, end - start), {{"segmentIndex", index},
-                                                 {"segmentStartCharPosition", start},
-                                                 {"segmentEndCharPosition", end}});
-      if (end >= text.size()) break;
-    }
-  } else {
-    double seconds = 5;
-    if (segmentation && segmentation->contains("durationSeconds") &&
-        (*segmentation)["durationSeconds"].is_number()) {
-      seconds = (*segmentation)["durationSeconds"].get<double>();
-    }
-    json metadata = {{"segmentIndex", 0}};
-    if (modality != "image") {
-      metadata["segmentStartSeconds"] = 0;
-      metadata["segmentEndSeconds"] = seconds;
-    }
-    add_line(source_uri.empty() ? record.id : source_uri, std::move(metadata));
-  }
-  std::string file =
-      modality == "image" ? "embedding-image.json" : "embedding-" + modality + ".jsonl";
-  json result = {{"embeddingDimension", dimension},
-                 {"embeddingResults", json::array({{{"embeddingType", type},
-                                                    {"status", "SUCCESS"},
-                                                    {"outputFileUri", base_uri + "/" + file}}})}};
-  if (!source_uri.empty()) result["sourceFileUri"] = source_uri;
-  return {{"segmented-embedding-result.json", result.dump(2)}, {file, lines}};
 }
 
 }  // namespace
@@ -271,16 +162,7 @@ int64_t AsyncInvocations::now_ms() {
       .count();
 }
 
-void AsyncInvocations::set_planner(AsyncPlanner planner) {
-  std::lock_guard<std::mutex> lock(planner_mutex_);
-  planner_ = std::move(planner);
-}
-
 AsyncPlan AsyncInvocations::plan(const std::string& model_id, const json& model_input) const {
-  {
-    std::lock_guard<std::mutex> lock(planner_mutex_);
-    if (planner_) return planner_(model_id, model_input);
-  }
   return default_async_plan(config_.async_complete_after_ms, model_id, model_input);
 }
 
@@ -381,19 +263,10 @@ bool AsyncInvocations::settle(const store::AsyncInvokeRecord& stored) {
   std::vector<std::pair<std::string, std::string>> files;
   if (record.status == "Completed") {
     const ModelInfo* model = ModelCatalog::instance().find(record.model_id);
-    const std::string family = model ? model->family : "";
     json input = parse_bounded_json_or_discarded(record.model_input_json);
     if (input.is_discarded()) input = json::object();
-    if (family == "nova-reel") {
-      files.emplace_back("output.mp4", placeholder_mp4(record.invocation_arn));
-    } else if (model && model->supports(ModelFeature::kEmbeddings)) {
-      files = embedding_outputs(record, model, input, base_uri);
-    } else {
-      files.emplace_back("output.json", json{{"invocationArn", record.invocation_arn},
-                                             {"modelArn", record.model_arn},
-                                             {"output", "bedrock-emulator placeholder output"}}
-                                            .dump(2));
-    }
+    files = async_outputs({model, record.model_id, record.id, record.invocation_arn,
+                           record.model_arn, base_uri, input});
   }
   // An output that cannot be written fails the invocation (the real service cannot report
   // Completed for outputs it did not deliver either); the manifest then says so, if it can.

@@ -50,11 +50,6 @@ struct AsyncPlan {
   std::string failure_message;
 };
 
-// The hook for per-model or per-input timing (a scenario rule, later): given the foundation
-// model id and the modelInput document, how the invocation runs.
-using AsyncPlanner =
-    std::function<AsyncPlan(const std::string& model_id, const nlohmann::json& model_input)>;
-
 // The default plan: `complete_after_ms` (--async-complete-after-ms), ending Completed, unless
 // modelInput has "failInvocation": true, which makes it end Failed.
 AsyncPlan default_async_plan(int64_t complete_after_ms, const std::string& model_id,
@@ -84,7 +79,6 @@ class AsyncInvocations {
 
   bool available() const { return store_ != nullptr; }
 
-  void set_planner(AsyncPlanner planner);
   AsyncPlan plan(const std::string& model_id, const nlohmann::json& model_input) const;
 
   // Fills in the id, ARN, times and planned outcome of `record` (model, token, fingerprint,
@@ -123,9 +117,6 @@ class AsyncInvocations {
   std::string data_dir_;
   std::unique_ptr<store::AsyncStore> store_;
   std::string token_key_;
-
-  mutable std::mutex planner_mutex_;
-  AsyncPlanner planner_;
 
   std::mutex settle_mutex_;
   std::atomic<bool> stop_requested_{false};

@@ -1,6 +1,10 @@
 // AI21 Jamba 1.5 (Mini, Large): an OpenAI-style chat body {messages, max_tokens, stop, n, ...}.
 // shape: from the family's public docs; not confirmed on captured output
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/family_ids.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 

@@ -3,7 +3,11 @@
 #include <algorithm>
 
 #include "core/base64.h"
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/family_ids.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 
@@ -196,6 +200,22 @@ std::string anthropic_model_name(const std::string& id) {
 
 class AnthropicFamily final : public TextFamily {
  public:
+  // Tag S: quoted from real Claude answers on Bedrock (cline/cline#1844, boto/boto3#4632):
+  // images and documents count together against 20.
+  std::optional<ApiError> converse_media_limit(size_t images, size_t documents) const override {
+    constexpr size_t kMaxMedia = 20;
+    if (images + documents <= kMaxMedia) return std::nullopt;
+    return validation_error(
+        "The model returned the following errors: too many images and "
+        "documents: " +
+        std::to_string(images) + " + " + std::to_string(documents) + " > " +
+        std::to_string(kMaxMedia));
+  }
+  bool signs_reasoning() const override { return true; }
+  bool declares_tools() const override { return true; }
+  // "toolu_bdrk_01" + 22 base62 characters, the form of Anthropic tool-use ids on Bedrock.
+  std::string_view tool_use_id_prefix() const override { return "toolu_bdrk_01"; }
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     (void)model;
     Violations violations;

@@ -1,6 +1,10 @@
 // Cohere Command R / R+: the Cohere v1 chat body {message, chat_history, preamble, ...}.
 // shape: from the family's public docs; not confirmed on captured output
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/family_ids.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 

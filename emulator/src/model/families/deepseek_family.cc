@@ -1,6 +1,9 @@
 // DeepSeek-R1: a raw prompt in DeepSeek's chat template {prompt, max_tokens, stop, ...}.
 // shape: from the family's public docs; not confirmed on captured output
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 
@@ -17,6 +20,8 @@ const char* stop_reason(const Generation& g) {
 
 class DeepSeekFamily final : public TextFamily {
  public:
+  bool always_reasons() const override { return true; }  // R1 reasons on every turn
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
     violations.check_object(

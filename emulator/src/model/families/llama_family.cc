@@ -1,6 +1,9 @@
 // Meta Llama 2/3.x: {prompt, max_gen_len, temperature, top_p, images}. No stop sequences: an
 // unknown key is refused with the confirmed "extraneous key [stop_sequences]" message.
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 

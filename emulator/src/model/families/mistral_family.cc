@@ -2,7 +2,10 @@
 // Mistral Large 2402, Mistral Small: {prompt, max_tokens, stop, ...} -> {outputs:[...]}) and
 // "mistral-chat" (Mistral Large 2407, Pixtral Large: {messages, ...} -> {choices:[...]}).
 // shape: from the family's public docs; not confirmed on captured output
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "model/async_outputs.h"
 #include "model/families/embedding_vector.h"
 #include "model/families/single_shot_support.h"
 #include "model/token_counter.h"
@@ -209,3 +210,110 @@ const SingleShotFamily& nova_embed_family() {
 }
 
 }  // namespace bedrock::single_shot
+
+namespace bedrock {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxTextSegments = 1900;  // Nova embeddings: at most 1,900 text segments
+
+const json* find_object(const json& parent, const char* key) {
+  auto it = parent.find(key);
+  return it != parent.end() && it->is_object() ? &*it : nullptr;
+}
+
+// The Nova embeddings async outputs: a result summary plus one file of segments.
+AsyncOutputFiles embedding_outputs(const AsyncOutputRequest& request) {
+  const ModelInfo* model = request.model;
+  const json& input = request.input;
+  const std::string& base_uri = request.base_uri;
+  const json* params = find_object(input, "segmentedEmbeddingParams");
+  if (!params) params = find_object(input, "singleEmbeddingParams");
+  static const json kEmpty = json::object();
+  if (!params) params = &kEmpty;
+  size_t dimension = 3072;
+  if (model && !model->embedding_dimensions.empty()) {
+    dimension = static_cast<size_t>(model->embedding_dimensions.front());
+  }
+  if (auto it = params->find("embeddingDimension"); it != params->end() && it->is_number()) {
+    int requested = it->get<int>();
+    if (requested > 0 && requested <= 8192) dimension = static_cast<size_t>(requested);
+  }
+  static const std::vector<std::pair<const char*, const char*>> kModalities{
+      {"text", "TEXT"}, {"image", "IMAGE"}, {"video", "VIDEO"}, {"audio", "AUDIO"}};
+  std::string modality = "text", type = "TEXT";
+  for (const auto& [key, name] : kModalities) {
+    if (params->contains(key)) {
+      modality = key;
+      type = name;
+      break;
+    }
+  }
+  const json* part = find_object(*params, modality.c_str());
+  if (!part) part = &kEmpty;
+  std::string source_uri;
+  if (const json* source = find_object(*part, "source")) {
+    if (const json* location = find_object(*source, "s3Location")) {
+      source_uri = location->value("uri", "");
+    }
+  }
+  const json* segmentation = find_object(*part, "segmentationConfig");
+
+  std::string lines;
+  auto add_line = [&](const std::string& seed, json metadata) {
+    json line = {{"embedding", json_array(embedding_vector(request.model_id, seed, dimension,
+                                                           /*normalize=*/true))},
+                 {"segmentMetadata", std::move(metadata)},
+                 {"status", "SUCCESS"}};
+    lines += line.dump() + "\n";
+  };
+  if (modality == "text") {
+    std::string text = part->value("value", "");
+    if (text.empty()) text = source_uri;
+    size_t max_chars = text.size() ? text.size() : 1;
+    if (segmentation && segmentation->contains("maxLengthChars") &&
+        (*segmentation)["maxLengthChars"].is_number_integer()) {
+      max_chars = std::max<int64_t>(1, (*segmentation)["maxLengthChars"].get<int64_t>());
+    }
+    size_t index = 0;
+    for (size_t start = 0; index == 0 || (start < text.size() && index < kMaxTextSegments);
+         start += max_chars, ++index) {
+      size_t end = std::min(text.size(), start + max_chars);
+      add_line(text.substr(start, end - start), {{"segmentIndex", index},
+                                                 {"segmentStartCharPosition", start},
+                                                 {"segmentEndCharPosition", end}});
+      if (end >= text.size()) break;
+    }
+  } else {
+    double seconds = 5;
+    if (segmentation && segmentation->contains("durationSeconds") &&
+        (*segmentation)["durationSeconds"].is_number()) {
+      seconds = (*segmentation)["durationSeconds"].get<double>();
+    }
+    json metadata = {{"segmentIndex", 0}};
+    if (modality != "image") {
+      metadata["segmentStartSeconds"] = 0;
+      metadata["segmentEndSeconds"] = seconds;
+    }
+    add_line(source_uri.empty() ? request.id : source_uri, std::move(metadata));
+  }
+  std::string file =
+      modality == "image" ? "embedding-image.json" : "embedding-" + modality + ".jsonl";
+  json result = {{"embeddingDimension", dimension},
+                 {"embeddingResults", json::array({{{"embeddingType", type},
+                                                    {"status", "SUCCESS"},
+                                                    {"outputFileUri", base_uri + "/" + file}}})}};
+  if (!source_uri.empty()) result["sourceFileUri"] = source_uri;
+  return {{"segmented-embedding-result.json", result.dump(2)}, {file, lines}};
+}
+
+}  // namespace
+
+// A completed async invocation: a result summary plus one file of segments.
+AsyncOutputFiles nova_embed_async_outputs(const AsyncOutputRequest& request) {
+  return embedding_outputs(request);
+}
+
+}  // namespace bedrock

@@ -2,7 +2,10 @@
 // The top level tolerates unknown keys (a Titan-style body gets only "required key [messages]
 // not found", real-behaviour.md §1.4); nested objects do not ("extraneous key [maxTokenCount]").
 #include "model/conversation_tokens.h"
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 
@@ -127,6 +130,12 @@ json usage_of(const TextCompletion& completion) {
 
 class NovaFamily final : public TextFamily {
  public:
+  // Amazon Nova returns its reasoning text redacted (Nova user guide).
+  bool redacts_reasoning() const override { return true; }
+  bool declares_tools() const override { return true; }
+  // Nova's Invoke body is Converse-shaped: an intervention ends with Converse's stop reason.
+  std::string_view guardrail_stop_reason() const override { return "guardrail_intervened"; }
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
     violations.check_object(body, "#", body_fields(), {"messages"}, true);

@@ -1,6 +1,10 @@
 // OpenAI gpt-oss (20b, 120b): the OpenAI Chat Completions body.
 // shape: from the family's public docs; not confirmed on captured output
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/family_ids.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 
@@ -70,6 +74,8 @@ const char* finish_reason(const Generation& g) {
 
 class OpenAiGptOssFamily final : public TextFamily {
  public:
+  bool always_reasons() const override { return true; }  // gpt-oss reasons on every turn
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
     violations.check_object(body, "#", body_fields(), {"messages"});

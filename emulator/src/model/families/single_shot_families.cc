@@ -2,9 +2,22 @@
 #include <utility>
 
 #include "model/families/single_shot_family.h"
-#include "model/families/single_shot_support.h"
 
 namespace bedrock {
+
+namespace single_shot {
+
+// The families, one per file.
+const SingleShotFamily& titan_embed_text_v1_family();
+const SingleShotFamily& titan_embed_text_v2_family();
+const SingleShotFamily& titan_embed_image_family();
+const SingleShotFamily& cohere_embed_family();
+const SingleShotFamily& nova_embed_family();
+const SingleShotFamily& titan_image_family();
+const SingleShotFamily& nova_canvas_family();
+const SingleShotFamily& stability_family();
+
+}  // namespace single_shot
 
 const SingleShotFamily* find_single_shot_family(std::string_view name) {
   using namespace single_shot;

@@ -77,14 +77,4 @@ size_t code_points(std::string_view text);
 // canonical (key-sorted) body.
 uint64_t request_seed(const ModelInfo& model, const nlohmann::json& body);
 
-// The families, one per file.
-const SingleShotFamily& titan_embed_text_v1_family();
-const SingleShotFamily& titan_embed_text_v2_family();
-const SingleShotFamily& titan_embed_image_family();
-const SingleShotFamily& cohere_embed_family();
-const SingleShotFamily& nova_embed_family();
-const SingleShotFamily& titan_image_family();
-const SingleShotFamily& nova_canvas_family();
-const SingleShotFamily& stability_family();
-
 }  // namespace bedrock::single_shot

@@ -1,7 +1,19 @@
 // find_text_family(): the catalog's family names to the one instance of each.
-#include "model/families/family_util.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
+
+// The family instances, one per file.
+const TextFamily& anthropic_family();
+const TextFamily& nova_family();
+const TextFamily& titan_text_family();
+const TextFamily& llama_family();
+const TextFamily& mistral_chat_family();
+const TextFamily& mistral_text_family();
+const TextFamily& cohere_command_family();
+const TextFamily& ai21_jamba_family();
+const TextFamily& deepseek_family();
+const TextFamily& openai_gpt_oss_family();
 
 const TextFamily* find_text_family(std::string_view name) {
   struct Entry {

@@ -58,6 +58,25 @@ class TextFamily {
   // "amazon-bedrock-invocationMetrics" to the last one.
   virtual std::vector<nlohmann::json> stream_chunks(const TextCompletion& completion,
                                                     const ModelInfo& model) const = 0;
+
+  // What the family's models do differently, beside their native format. Converse:
+  // An error when a request has more media than the model takes; nothing by default.
+  virtual std::optional<ApiError> converse_media_limit(size_t images, size_t documents) const {
+    (void)images;
+    (void)documents;
+    return std::nullopt;
+  }
+  virtual bool always_reasons() const { return false; }     // reasoning without being asked
+  virtual bool redacts_reasoning() const { return false; }  // reasoning text "[REDACTED]"
+  virtual bool signs_reasoning() const { return false; }    // reasoning carries a signature
+  // InvokeModel: whether the native body declares tools, and how native tool-use ids begin.
+  virtual bool declares_tools() const { return false; }
+  virtual std::string_view tool_use_id_prefix() const { return "tooluse_"; }
+  // A guardrail intervention in the family's words: the stop reason of a guarded answer (empty:
+  // the generator's own; a blocked prompt then ends with "end_turn"), and what it changes in a
+  // native payload beside the action member.
+  virtual std::string_view guardrail_stop_reason() const { return {}; }
+  virtual void mark_intervention(nlohmann::json& payload) const { (void)payload; }
 };
 
 // The family named in the catalog ("anthropic", "nova", "titan-text", "llama", "mistral-chat",

@@ -1,6 +1,9 @@
 // Amazon Titan Text (Lite, Express, Premier): {inputText, textGenerationConfig}.
 // Response shape: Titan Text model-parameters page (real-behaviour.md §2.3).
-#include "model/families/family_util.h"
+#include "model/families/everit_violations.h"
+#include "model/families/native_text.h"
+#include "model/families/stream_pieces.h"
+#include "model/families/text_family.h"
 
 namespace bedrock {
 
@@ -51,6 +54,22 @@ const char* completion_reason(const Generation& g) {
 
 class TitanTextFamily final : public TextFamily {
  public:
+  // Titan reports a guardrail intervention as completionReason CONTENT_FILTERED (one of its
+  // documented reasons).
+  void mark_intervention(json& payload) const override {
+    if (!payload.is_object()) return;
+    if (payload.contains("completionReason") && !payload["completionReason"].is_null()) {
+      payload["completionReason"] = "CONTENT_FILTERED";
+    }
+    if (payload.contains("results") && payload["results"].is_array()) {
+      for (auto& result : payload["results"]) {
+        if (result.is_object() && result.contains("completionReason")) {
+          result["completionReason"] = "CONTENT_FILTERED";
+        }
+      }
+    }
+  }
+
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     (void)model;
     Violations violations;

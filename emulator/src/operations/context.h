@@ -1,28 +1,31 @@
-// What an operation may use besides its request: settings, the scenario decision for this
-// request, and per-request facts.
+// What an operation may use besides its request: settings, the scenario decision already made
+// for this request, per-request facts, and the few long-lived parts an operation reads (the
+// scenarios' guardrail and prompt definitions, the async-invocation store). The dispatcher
+// (service/) fills it; an operation never reaches the rest of the service.
 #pragma once
 
 #include <chrono>
 #include <string>
 
 #include "core/config.h"
+#include "operations/definitions.h"
 #include "protocol/stream_script.h"
 #include "scenario/engine.h"
 
 namespace bedrock {
 
-struct Services;
+class AsyncInvocations;
 
-struct Context {
-  Context(Services& s, const Config& c, std::string id)
-      : services(s), config(c), request_id(std::move(id)) {}
+struct OperationContext {
+  OperationContext(const Config& c, std::string id) : config(c), request_id(std::move(id)) {}
 
-  Services& services;  // scenarios, journal, stores: the long-lived parts
   const Config& config;
   std::string request_id;
   std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
   Decision decision;    // the matched scenario rule, if any
   StreamScript script;  // how a streaming answer is shaped (from the decision)
+  ScenarioDefinitions definitions;
+  AsyncInvocations* async_invocations = nullptr;  // the async operations' store
 
   const ScriptedResponse* scripted() const {
     return decision.response ? &*decision.response : nullptr;

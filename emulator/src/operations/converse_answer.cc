@@ -1,0 +1,243 @@
+#include "operations/converse_answer.h"
+
+#include <optional>
+
+#include "model/conversation_tokens.h"
+#include "model/default_generator.h"
+#include "model/families/text_family.h"
+#include "model/prompt_cache.h"
+#include "model/token_counter.h"
+#include "model/tool_input.h"
+#include "operations/answer_ids.h"
+#include "operations/conversation_checks.h"
+#include "operations/scenario_overlay.h"
+
+namespace bedrock {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kInputTooLong = "Input is too long for requested model.";
+// Anthropic counts a prefix as cacheable from this many tokens; shorter prefixes are not cached.
+constexpr size_t kMinCacheableTokens = 1024;
+
+std::vector<ToolDescription> tools_of(const ConverseRequest& request) {
+  std::vector<ToolDescription> tools;
+  if (!request.tool_config) return tools;
+  for (const auto& tool : request.tool_config->tools) {
+    if (!tool.source.contains("toolSpec")) continue;
+    tools.push_back({tool.name, tool.description, tool.input_schema});
+  }
+  return tools;
+}
+
+bool wants_reasoning(const ConverseRequest& request, const ModelInfo& model,
+                     const TextFamily* family) {
+  if (!model.supports(ModelFeature::kReasoning)) return false;
+  if (family && family->always_reasons()) return true;
+  const json& extra = request.additional_model_request_fields;
+  if (extra.is_null()) return false;
+  if (!extra.is_object()) return false;
+  auto enabled = [&](const char* key) {
+    auto it = extra.find(key);
+    return it != extra.end() && it->is_object() && it->value("type", "") == "enabled";
+  };
+  return enabled("thinking") || enabled("reasoningConfig") || enabled("reasoning_config");
+}
+
+// The cacheable prefix: tools, then system, then messages (Anthropic's cache order), up to the
+// last cachePoint. Returns its token count and a hash of its text.
+std::pair<size_t, uint64_t> cached_prefix(const ConverseRequest& request, bool& has_cache_point) {
+  struct Item {
+    const ToolSpec* tool = nullptr;
+    const ContentBlock* block = nullptr;
+  };
+  std::vector<Item> sequence;
+  if (request.tool_config) {
+    for (const auto& tool : request.tool_config->tools) sequence.push_back({&tool, nullptr});
+  }
+  for (const auto& block : request.system) sequence.push_back({nullptr, &block});
+  for (const auto& message : request.messages) {
+    for (const auto& block : message.content) sequence.push_back({nullptr, &block});
+  }
+  size_t last = std::string::npos;
+  for (size_t i = 0; i < sequence.size(); ++i) {
+    const Item& item = sequence[i];
+    if (item.tool ? item.tool->source.contains("cachePoint") : item.block->is<CachePointBlock>()) {
+      last = i;
+    }
+  }
+  has_cache_point = last != std::string::npos;
+  if (!has_cache_point) return {0, 0};
+  size_t tokens = 0;
+  std::string text;
+  for (size_t i = 0; i < last; ++i) {
+    const Item& item = sequence[i];
+    if (item.tool) {
+      tokens += count_tool_tokens(*item.tool);
+      text += item.tool->source.dump();
+    } else {
+      tokens += count_content_block_tokens(*item.block);
+      text += to_json(*item.block).dump();
+    }
+  }
+  return {tokens, fnv1a64(text)};
+}
+
+json additional_fields(const json& paths, const Generation& generation) {
+  if (!paths.is_array() || paths.empty()) return nullptr;
+  json stop = generation.stop_reason == "stop_sequence" ? json(generation.stop_sequence) : json();
+  // What a native Anthropic-style answer would carry beside the text.
+  json native = {{"stop_sequence", stop}, {"delta", {{"stop_sequence", stop}}}};
+  json out = json::object();
+  for (const auto& path : paths) {
+    std::string pointer = path.get<std::string>();
+    try {
+      json::json_pointer p(pointer);
+      if (native.contains(p)) out[p] = native[p];
+    } catch (const json::exception&) {
+      // Not a JSON pointer: nothing to return for it.
+    }
+  }
+  return out;
+}
+
+// The text of {"inferenceConfig", "messages", "system", "toolConfig"} as one JSON object (keys
+// in order): everything the model reads and the settings that bound it.
+std::string conversation_digest(const ConverseRequest& request) {
+  static const json kNoSettings = json::object();
+  const json& inference = request.inference_config ? request.inference_config->source : kNoSettings;
+  const json tool_config = request.tool_config ? request.tool_config->source : json();
+  return "{\"inferenceConfig\":" + inference.dump() +
+         ",\"messages\":" + to_json(request.messages).dump() +
+         ",\"system\":" + to_json(request.system).dump() + ",\"toolConfig\":" + tool_config.dump() +
+         "}";
+}
+
+bool is_tool_result(const ContentBlock& block) { return block.is<ToolResultBlock>(); }
+
+}  // namespace
+
+json ConverseAnswer::usage() const {
+  json out = {
+      {"inputTokens", input_tokens},
+      {"outputTokens", output_tokens},
+      {"totalTokens", input_tokens + output_tokens + cache_read_tokens + cache_write_tokens}};
+  if (uses_cache) {
+    out["cacheReadInputTokens"] = cache_read_tokens;
+    out["cacheWriteInputTokens"] = cache_write_tokens;
+  }
+  return out;
+}
+
+Result<ConverseAnswer> answer_converse(const ConverseRequest& request, const Config& config,
+                                       bool streaming, const ScriptedResponse* scripted) {
+  Result<ResolvedModel> resolved = resolve_model(request.model_id, config.region);
+  if (!resolved.ok()) return resolved.error();
+  const ModelInfo& model = *resolved->model;
+  if (!model.supports(ModelFeature::kConverse)) return unsupported_action_for_model();
+  if (streaming && !model.supports(ModelFeature::kStreaming)) return streaming_unsupported();
+  const TextFamily* family = find_text_family(model.family);
+
+  const std::vector<Message>& messages = request.messages;
+  if (auto checked = check_conversation(messages, request.tool_config.has_value()); !checked.ok()) {
+    return checked.error();
+  }
+  if (auto checked = check_capabilities(request, model, streaming); !checked.ok()) {
+    return checked.error();
+  }
+
+  ConverseAnswer answer;
+  answer.model = &model;
+  size_t all_input = count_conversation_tokens(
+      messages, request.system, request.tool_config ? &*request.tool_config : nullptr);
+  if (all_input > static_cast<size_t>(model.context_window)) {
+    return validation_error(kInputTooLong);
+  }
+  auto [prefix_tokens, prefix_hash] = cached_prefix(request, answer.uses_cache);
+  if (answer.uses_cache && prefix_tokens >= kMinCacheableTokens) {
+    CacheOutcome outcome = PromptCache::instance().use(fnv1a64(model.id) ^ prefix_hash);
+    (outcome == CacheOutcome::kRead ? answer.cache_read_tokens : answer.cache_write_tokens) =
+        prefix_tokens;
+  }
+  answer.input_tokens = all_input - answer.cache_read_tokens - answer.cache_write_tokens;
+
+  GenerationRequest generation_request;
+  generation_request.model_id = model.id;
+  generation_request.conversation_digest = conversation_digest(request);
+  const Message* last_user = last_user_message(messages);
+  generation_request.last_user_text = last_user_text(messages);
+  if (request.inference_config) {
+    generation_request.max_tokens =
+        static_cast<int>(request.inference_config->max_tokens.value_or(0));
+    generation_request.stop_sequences = request.inference_config->stop_sequences;
+  }
+  const uint64_t seed = fnv1a64(model.id + '\n' + generation_request.conversation_digest);
+
+  if (wants_reasoning(request, model, family)) {
+    GenerationRequest thinking = generation_request;
+    thinking.conversation_digest += "\nreasoning";
+    thinking.stop_sequences.clear();
+    thinking.max_tokens = 0;
+    thinking.opening = "Let me think about how to answer";
+    AnswerPart part;
+    part.kind = AnswerPart::Kind::kReasoning;
+    part.text = family && family->redacts_reasoning() ? "[REDACTED]" : generate(thinking).text;
+    if (family && family->signs_reasoning()) part.signature = reasoning_signature(seed);
+    answer.output_tokens += count_tokens(part.text);
+    answer.parts.push_back(std::move(part));
+  }
+
+  // A tool call when the tool choice demands one, or (auto) when the user's latest turn is not
+  // a tool result and a tool matches what the user asked.
+  std::vector<ToolDescription> tools = tools_of(request);
+  std::optional<size_t> tool_index;
+  if (!tools.empty()) {
+    const ToolChoiceSpec& choice = request.tool_config->choice;
+    ToolChoice tool_choice;
+    if (choice.kind == ToolChoiceSpec::Kind::kTool) {
+      tool_choice.kind = ToolChoice::Kind::kTool;
+      tool_choice.name = choice.name;
+    } else if (choice.kind == ToolChoiceSpec::Kind::kAny) {
+      tool_choice.kind = ToolChoice::Kind::kAny;
+    }
+    if (names_undeclared_tool(tools, tool_choice)) {
+      return validation_error(undeclared_tool_message(tool_choice.name));
+    }
+    const bool answering_tool_result = last_user && last_user->has(is_tool_result);
+    tool_index = choose_tool(tools, tool_choice, generation_request.last_user_text,
+                             answering_tool_result, seed);
+  }
+
+  Generation generation;
+  if (tool_index) {
+    AnswerPart part;
+    part.kind = AnswerPart::Kind::kToolUse;
+    part.tool_use_id = converse_tool_use_id(seed);
+    part.tool_name = tools[*tool_index].name;
+    part.tool_input = input_for_schema(
+        tools[*tool_index].input_schema, generation_request.last_user_text,
+        tool_input_seed(model.id, part.tool_name, generation_request.last_user_text));
+    answer.output_tokens += count_tokens(part.tool_name) + count_tokens(part.tool_input.dump());
+    answer.parts.push_back(std::move(part));
+    answer.stop_reason = "tool_use";
+  } else {
+    generation = generate(generation_request);
+    AnswerPart part;
+    part.kind = AnswerPart::Kind::kText;
+    part.text = generation.text;
+    answer.output_tokens += generation.output_tokens;
+    answer.parts.push_back(std::move(part));
+    answer.stop_reason = generation.stop_reason;
+  }
+
+  if (scripted) overlay_converse(*scripted, seed, answer);
+  answer.additional_response_fields =
+      additional_fields(request.additional_model_response_field_paths, generation);
+  answer.performance_config = request.performance_config;
+  answer.service_tier = request.service_tier;
+  return answer;
+}
+
+}  // namespace bedrock
