@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): install what is missing, build, run every test.
-#   1. formatting (clang-format, the checked-in .clang-format)
+#   1. formatting (clang-format, the checked-in .clang-format); includes against the layer order
 #   2. Release build (g++); Catch2 unit tests through CTest
 #   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3, and the
 #      hardening suite's hostile input (tests/hardening)
@@ -109,6 +109,7 @@ export NODE_NO_WARNINGS=1
 
 suite "clang-format" format_check
 suite "model catalog doc in sync" python3 tools/gen_models_doc.py --check
+suite "includes follow the layer order (docs/architecture.md)" python3 scripts/check_layers.py
 suite "build (Release)" build "${release[@]}"
 start_build "build (clang ASan+UBSan+fuzz)" "${asan[@]}"
 suite "unit tests (ctest)" ctest --test-dir build -j"$jobs" --output-on-failure

@@ -229,7 +229,7 @@ std::string* text_at(ConverseRequest& request, const std::string& pointer) {
 }  // namespace
 
 Result<std::optional<Applied>> converse_guardrail(const ConverseRequest& request,
-                                                  const std::vector<json>& definitions,
+                                                  const GuardrailSet& definitions,
                                                   const std::string& region,
                                                   const std::string& account) {
   if (!request.guardrail_config) return std::optional<Applied>();
@@ -250,7 +250,7 @@ Result<std::optional<Applied>> converse_guardrail(const ConverseRequest& request
 }
 
 Result<std::optional<Applied>> invoke_guardrail(const InvokeRequest& request,
-                                                const std::vector<json>& definitions,
+                                                const GuardrailSet& definitions,
                                                 const std::string& region,
                                                 const std::string& account) {
   const bool has_id = request.guardrail_identifier.has_value();

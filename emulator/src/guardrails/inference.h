@@ -48,7 +48,7 @@ Result<std::optional<Applied>> converse_guardrail(const nlohmann::json& input,
 
 // The same, read from the typed request.
 Result<std::optional<Applied>> converse_guardrail(const ConverseRequest& request,
-                                                  const std::vector<nlohmann::json>& definitions,
+                                                  const GuardrailSet& definitions,
                                                   const std::string& region,
                                                   const std::string& account);
 
@@ -62,7 +62,7 @@ Result<std::optional<Applied>> invoke_guardrail(const nlohmann::json& input,
 
 // The same, read from the typed request.
 Result<std::optional<Applied>> invoke_guardrail(const InvokeRequest& request,
-                                                const std::vector<nlohmann::json>& definitions,
+                                                const GuardrailSet& definitions,
                                                 const std::string& region,
                                                 const std::string& account);
 
