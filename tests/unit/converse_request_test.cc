@@ -166,6 +166,13 @@ TEST_CASE("the last user text is one definition", "[converse_request]") {
                                  {"toolResult": {"toolUseId": "t", "content": [{"json": {"a": 1}}, {"text": "t"}]}}]}
   ])"));
   CHECK(last_user_text(messages) == "second\nguarded\n{\"a\":1}t");
+  // Scenario matchers read text blocks only: a turn that only returns a tool result has none.
+  CHECK(last_user_text(messages, bedrock::UserText::kTextBlocks) == "second");
+  std::vector<Message> tool_turn = parse_messages(json::parse(R"([
+    {"role": "user", "content": [{"toolResult": {"toolUseId": "t", "content": [{"text": "weather"}]}}]}
+  ])"));
+  CHECK(last_user_text(tool_turn, bedrock::UserText::kTextBlocks) == "");
+  CHECK(last_user_text(tool_turn) == "weather");
   CHECK(last_user_message(messages) == &messages[2]);
   CHECK(last_user_text({}) == "");
   std::vector<Message> only_assistant =

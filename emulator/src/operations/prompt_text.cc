@@ -30,10 +30,10 @@ std::string prompt_text_for(const TypedRequest& request, const Config& config) {
     return std::string(invoke->raw_body);  // embeddings, images: match on the raw body
   }
   if (const auto* converse = std::get_if<ConverseRequest>(&request)) {
-    return last_user_text(converse->messages);
+    return last_user_text(converse->messages, UserText::kTextBlocks);
   }
   if (const auto* count = std::get_if<CountTokensRequest>(&request)) {
-    if (count->converse) return last_user_text(count->converse->messages);
+    if (count->converse) return last_user_text(count->converse->messages, UserText::kTextBlocks);
   }
   return "";
 }

@@ -388,7 +388,7 @@ const Message* last_user_message(const std::vector<Message>& messages) {
   return nullptr;
 }
 
-std::string last_user_text(const std::vector<Message>& messages) {
+std::string last_user_text(const std::vector<Message>& messages, UserText parts) {
   const Message* message = last_user_message(messages);
   if (!message) return "";
   std::string text;
@@ -396,6 +396,8 @@ std::string last_user_text(const std::vector<Message>& messages) {
     std::string piece;
     if (const auto* t = block.get<TextBlock>()) {
       piece = t->text;
+    } else if (parts == UserText::kTextBlocks) {
+      continue;
     } else if (const auto* guard = block.get<GuardContentBlock>(); guard && guard->text) {
       piece = guard->text->text;
     } else if (const auto* result = block.get<ToolResultBlock>()) {

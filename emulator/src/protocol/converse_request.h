@@ -214,10 +214,20 @@ nlohmann::json to_json(const ContentBlock& block);
 nlohmann::json to_json(const std::vector<Message>& messages);
 nlohmann::json to_json(const std::vector<ContentBlock>& blocks);
 
-// The text of the last user message: its text blocks, guardContent texts and tool-result texts,
-// one per line. The one definition every layer uses (scenario text matchers, generation, tool
-// choice). Empty when there is no user message.
-std::string last_user_text(const std::vector<Message>& messages);
+// Which parts of the last user message count as its text.
+enum class UserText {
+  // Text blocks, guardContent texts and tool-result texts: what generation and tool choice read.
+  kEverything,
+  // Text blocks only: the prompt text scenario `text`/`textRegex` matchers and quota estimates
+  // read (scenarios/README.md), so a turn that only returns a tool result matches no text rule
+  // and an agent loop does not call the same tool again.
+  kTextBlocks,
+};
+
+// The text of the last user message, its parts one per line; empty when there is no user
+// message. The one definition every layer uses.
+std::string last_user_text(const std::vector<Message>& messages,
+                           UserText parts = UserText::kEverything);
 // The last user message, or nullptr.
 const Message* last_user_message(const std::vector<Message>& messages);
 
