@@ -1,6 +1,6 @@
 // Process-wide allowances shared by both transports: request-body bytes held while a request
-// arrives, and threads running an HTTP/2 event-stream producer. Taking is all or nothing, so a
-// refused request holds nothing; a refusal is a 503 the SDKs retry, never a wait.
+// arrives, and threads running a full-duplex producer (full_duplex.h). Taking is all or nothing, so
+// a refused request holds nothing; a refusal is a 503 the SDKs retry, never a wait.
 #pragma once
 
 #include <atomic>
@@ -59,7 +59,7 @@ class AllowanceHold {
 // the process under 300 MB whatever the number of uploads. Requests an event loop buffers
 // (under 32 KiB each) are not counted.
 Allowance& request_body_bytes();
-// Threads running an HTTP/2 event-stream producer (kH2MaxProducersTotal).
+// Threads running a full-duplex producer (kH2MaxProducersTotal).
 Allowance& producer_threads();
 
 }  // namespace bedrock::http

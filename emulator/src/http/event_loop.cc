@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include <utility>
 
 #include "http/http2_connection.h"
+#include "http/loop_waker.h"
 #include "http/request_framing.h"
 #include "http/socket_stream.h"
 
@@ -47,6 +47,13 @@ constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // A new connection: readable, and told when the client stops sending (a partial HTTP/2 preface
 // followed by a close must be closed at once, not waited for).
 constexpr uint32_t kDetectEvents = EPOLLIN | EPOLLRDHUP;
+// After an HTTP/2 session has ended (GOAWAY): how long, and for how many bytes, the client's
+// input is drained before the socket closes. Closing with unread input sends a reset, and a
+// client whose kernel gets the reset before it has read the GOAWAY loses it.
+constexpr auto kLingerTime = std::chrono::milliseconds(500);
+constexpr size_t kLingerMaxBytes = 16 << 20;
+// HTTP/2 input is read in pieces of this size, into one buffer per loop.
+constexpr size_t kHttp2ReadBytes = 64 * 1024;
 
 // epoll_pwait2 (Linux 5.11) takes the wait to the nanosecond. Older kernels, and container
 // seccomp profiles that predate it, answer ENOSYS or EPERM: epoll_wait then, rounding the wait
@@ -102,17 +109,18 @@ class ConnectionDealer {
 
 class EventLoops::Loop {
  public:
-  Loop(int listen_fd, LoopHandler& handler, LoopTimeouts timeouts, ConnectionDealer& dealer,
-       std::vector<std::unique_ptr<Loop>>& loops)
+  Loop(int listen_fd, LoopHandler& handler, const RequestHandler& requests, LoopTimeouts timeouts,
+       ConnectionDealer& dealer, std::vector<std::unique_ptr<Loop>>& loops)
       : listen_fd_(listen_fd),
         handler_(handler),
+        requests_(requests),
         timeouts_(timeouts),
         dealer_(dealer),
-        loops_(loops) {
+        loops_(loops),
+        waker_(std::make_shared<LoopWaker>()) {
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     watch(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, kListenTag);
-    watch(wake_fd_, EPOLLIN, kWakeTag);
+    watch(waker_->fd(), EPOLLIN, kWakeTag);
   }
 
   ~Loop() {
@@ -122,7 +130,6 @@ class EventLoops::Loop {
     }
     connections_.clear();
     ::close(epoll_fd_);
-    ::close(wake_fd_);
   }
 
   void stop() {
@@ -183,6 +190,8 @@ class EventLoops::Loop {
     kDetect,  // new: HTTP/1.1 or HTTP/2?
     kRead,    // waiting for (the rest of) a request
     kSend,    // an answer is queued: waiting for its due time or for the socket
+    kHttp2,   // an HTTP/2 connection: its session says what it waits for
+    kLinger,  // closing: the client's input is drained first
   };
 
   struct Connection {
@@ -190,12 +199,16 @@ class EventLoops::Loop {
     uint64_t id;
     int fd;
     LoopStream stream;
+    std::unique_ptr<Http2Connection> http2;
     Phase phase = Phase::kDetect;
     bool close_after_send = false;
     bool refused = false;  // closes as a refusal: reads what is waiting first
     uint32_t interest = kDetectEvents;
     Clock::time_point last_active = Clock::now();
     Clock::time_point timer_due{};  // the timer queued for this connection, if any
+    Clock::time_point linger_ends{};
+    size_t lingered_bytes = 0;
+    size_t bytes_sent = 0;  // by the HTTP/2 connection, at the last look
   };
 
   struct Timer {
@@ -224,8 +237,13 @@ class EventLoops::Loop {
     const uint64_t tag = event.data.u64;
     if (tag == kListenTag) return accept_some();
     if (tag == kWakeTag) {
-      uint64_t count;
-      [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof(count));
+      for (uint64_t id : waker_->take()) {
+        auto it = connections_.find(id);
+        if (it != connections_.end() && it->second->http2) {
+          Connection& c = *it->second;
+          follow(c, c.http2->on_wake(Clock::now()));
+        }
+      }
       for (int fd : take_inbox()) adopt(fd);
       return;
     }
@@ -242,6 +260,64 @@ class EventLoops::Loop {
         if (event.events & (EPOLLERR | EPOLLHUP)) return close(c);
         if (event.events & EPOLLOUT) send_and_continue(c, Clock::now());
         return;
+      case Phase::kHttp2:
+        return serve_http2(c, event.events);
+      case Phase::kLinger:
+        return drain_linger(c);
+    }
+  }
+
+  void serve_http2(Connection& c, uint32_t events) {
+    const Clock::time_point now = Clock::now();
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+      c.last_active = now;
+      if (follow(c, c.http2->on_readable(http2_input_, now)) != Http2Connection::Next::kOpen) {
+        return;
+      }
+    }
+    if (events & EPOLLOUT) follow(c, c.http2->on_writable(now));
+  }
+
+  // Acts on what an HTTP/2 connection said it needs next.
+  Http2Connection::Next follow(Connection& c, Http2Connection::Next next) {
+    switch (next) {
+      case Http2Connection::Next::kClose:
+        close(c);
+        break;
+      case Http2Connection::Next::kLinger:
+        linger(c);
+        break;
+      case Http2Connection::Next::kOpen:
+        if (c.http2->bytes_sent() != c.bytes_sent) {
+          c.bytes_sent = c.http2->bytes_sent();
+          c.last_active = Clock::now();
+        }
+        set_interest(c, c.http2->blocked() ? EPOLLIN | EPOLLOUT : EPOLLIN);
+        if (auto due = c.http2->next_due()) add_timer(c, *due);
+        break;
+    }
+    return next;
+  }
+
+  // Stops writing, then reads and drops what the client still sends, until it closes or for a
+  // moment at most.
+  void linger(Connection& c) {
+    c.http2.reset();
+    c.phase = Phase::kLinger;
+    ::shutdown(c.fd, SHUT_WR);
+    c.linger_ends = Clock::now() + kLingerTime;
+    set_interest(c, EPOLLIN);
+    add_timer(c, c.linger_ends);
+  }
+
+  void drain_linger(Connection& c) {
+    for (;;) {
+      ssize_t n = ::recv(c.fd, http2_input_.data(), http2_input_.size(), MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n <= 0) return close(c);
+      c.lingered_bytes += static_cast<size_t>(n);
+      if (c.lingered_bytes >= kLingerMaxBytes) return close(c);
     }
   }
 
@@ -281,10 +357,7 @@ class EventLoops::Loop {
     connections_.emplace(id, std::move(connection));
   }
 
-  void wake() {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
-  }
+  void wake() { waker_->wake(); }
 
   std::vector<int> take_inbox() {
     std::lock_guard<std::mutex> lock(inbox_mutex_);
@@ -308,19 +381,25 @@ class EventLoops::Loop {
     accept_paused_until_.reset();
     close_inbox();
     std::vector<Connection*> idle;
+    std::vector<Connection*> http2;
     for (auto& [id, connection] : connections_) {
-      if (connection->phase != Phase::kSend) idle.push_back(connection.get());
+      if (connection->phase == Phase::kHttp2) {
+        http2.push_back(connection.get());
+      } else if (connection->phase != Phase::kSend && connection->phase != Phase::kLinger) {
+        idle.push_back(connection.get());
+      }
       connection->close_after_send = true;
     }
     for (Connection* c : idle) close(*c);
+    const Clock::time_point now = Clock::now();
+    for (Connection* c : http2) follow(*c, c->http2->begin_shutdown(now));
     return Clock::now() + std::chrono::milliseconds(timeouts_.shutdown_grace_ms);
   }
 
-  // The HTTP/2 client preface is 24 fixed bytes; an HTTP/1.1 request differs from it by its
-  // second byte at the latest ("PRI" is no method we serve). Only a whole preface goes to a
-  // connection thread: the loop waits for the rest of a partial one without a thread, woken
-  // (edge-triggered, since peeked bytes stay readable) only when more arrives or the client
-  // stops sending.
+  // The one place the protocol is told: the HTTP/2 client preface is 24 fixed bytes; an
+  // HTTP/1.1 request differs from it by its second byte at the latest ("PRI" is no method we
+  // serve). The loop waits for the rest of a partial preface, woken (edge-triggered, since
+  // peeked bytes stay readable) only when more arrives or the client stops sending.
   void detect(Connection& c, uint32_t events) {
     char peek[kHttp2ClientPreface.size()];
     ssize_t n = ::recv(c.fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
@@ -328,7 +407,7 @@ class EventLoops::Loop {
     if (n < 0) return;
     auto got = static_cast<size_t>(n);
     if (std::memcmp(peek, kHttp2ClientPreface.data(), got) == 0) {
-      if (got == kHttp2ClientPreface.size()) return hand_off(c);  // nothing was consumed
+      if (got == kHttp2ClientPreface.size()) return start_http2(c);  // nothing was consumed
       // The client has stopped sending short of a preface: it will never be one.
       if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) return close(c);
       c.last_active = Clock::now();
@@ -337,6 +416,16 @@ class EventLoops::Loop {
     c.phase = Phase::kRead;
     set_interest(c, EPOLLIN);
     read_and_serve(c);
+  }
+
+  void start_http2(Connection& c) {
+    c.phase = Phase::kHttp2;
+    c.http2 = std::make_unique<Http2Connection>(c.fd, requests_, WakeTarget{waker_, c.id});
+    set_interest(c, EPOLLIN);
+    c.last_active = Clock::now();
+    if (follow(c, c.http2->start(c.last_active)) == Http2Connection::Next::kOpen) {
+      serve_http2(c, EPOLLIN);
+    }
   }
 
   void read_and_serve(Connection& c) {
@@ -425,7 +514,13 @@ class EventLoops::Loop {
       Connection& c = *it->second;
       if (c.timer_due != timer.due) continue;  // superseded
       c.timer_due = {};
-      if (c.phase == Phase::kSend && c.interest != EPOLLOUT) send_and_continue(c, now);
+      if (c.phase == Phase::kHttp2) {
+        follow(c, c.http2->on_due(now));
+      } else if (c.phase == Phase::kLinger) {
+        close(c);
+      } else if (c.phase == Phase::kSend && c.interest != EPOLLOUT) {
+        send_and_continue(c, now);
+      }
     }
   }
 
@@ -448,6 +543,19 @@ class EventLoops::Loop {
     for (auto& [id, connection] : connections_) {
       Connection& c = *connection;
       auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - c.last_active);
+      if (c.phase == Phase::kLinger) {
+        if (now >= c.linger_ends) expired.push_back(&c);
+        continue;
+      }
+      if (c.phase == Phase::kHttp2) {
+        // Idle with no stream open, or stuck on a client that stopped reading; a stream that
+        // waits for its time or for the client's window is not stuck.
+        if ((c.http2->idle() && quiet.count() >= timeouts_.idle_ms) ||
+            (c.http2->blocked() && quiet.count() >= timeouts_.write_ms)) {
+          expired.push_back(&c);
+        }
+        continue;
+      }
       // A new connection has as long to send its first bytes as a request has to arrive.
       int limit = c.phase == Phase::kSend                                  ? timeouts_.write_ms
                   : c.phase == Phase::kRead && c.stream.buffered().empty() ? timeouts_.idle_ms
@@ -474,6 +582,7 @@ class EventLoops::Loop {
   }
 
   void close(Connection& c) {
+    c.http2.reset();  // first: its streams stop what waits on them
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
     if (c.refused) discard_unread(c.fd);
     ::shutdown(c.fd, SHUT_RDWR);
@@ -484,28 +593,32 @@ class EventLoops::Loop {
 
   int listen_fd_;
   LoopHandler& handler_;
+  const RequestHandler& requests_;
   LoopTimeouts timeouts_;
   ConnectionDealer& dealer_;
   std::vector<std::unique_ptr<Loop>>& loops_;
+  std::shared_ptr<LoopWaker> waker_;
+  std::vector<uint8_t> http2_input_ = std::vector<uint8_t>(kHttp2ReadBytes);
   std::mutex inbox_mutex_;
   std::vector<int> inbox_;
   bool inbox_open_ = true;
   bool failed_ = false;
   std::optional<Clock::time_point> accept_paused_until_;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
   uint64_t next_id_ = kFirstConnectionId;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
 };
 
-EventLoops::EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts,
+EventLoops::EventLoops(int listen_fd, size_t count, LoopHandler& handler,
+                       const RequestHandler& requests, LoopTimeouts timeouts,
                        size_t max_connections)
     : dealer_(std::make_unique<ConnectionDealer>(std::max<size_t>(count, 1), max_connections)) {
   set_blocking(listen_fd, false);
   for (size_t i = 0; i < std::max<size_t>(count, 1); ++i) {
-    loops_.push_back(std::make_unique<Loop>(listen_fd, handler, timeouts, *dealer_, loops_));
+    loops_.push_back(
+        std::make_unique<Loop>(listen_fd, handler, requests, timeouts, *dealer_, loops_));
   }
 }
 

@@ -1,9 +1,11 @@
-// Event loops for HTTP/1.1: a few threads (one per core) that accept connections, hold idle
-// keep-alive connections, serve each complete request as it arrives and send queued answers
-// when they fall due. No thread waits for a client or for a paced event: a thousand slow streams
-// cost a thousand output queues, not a thousand threads (bench/RESULTS.md has the figures).
+// Event loops for HTTP/1.1 and HTTP/2: a few threads that accept connections, tell the two
+// protocols apart by their first bytes (the one place that does), hold idle keep-alive
+// connections, serve each complete request as it arrives and send queued answers when they fall
+// due. No thread waits for a client or for a paced event: a thousand slow streams cost a
+// thousand output queues, not a thousand threads (bench/RESULTS.md has the figures). HTTP/2
+// connections stay on their loop for their whole life (http2_connection.h).
 //
-// A connection leaves its loop for a connection thread when serving it would block: HTTP/2,
+// An HTTP/1.1 connection leaves its loop for a connection thread when serving it would block:
 // chunked or full-duplex request bodies, "Expect: 100-continue", requests larger than
 // LoopStream::kCapacity. It stays on that thread until it closes.
 //
@@ -18,6 +20,7 @@
 
 #include "http/loop_stream.h"
 #include "http/request_framing.h"
+#include "http/request_handler.h"
 
 namespace bedrock::http {
 
@@ -29,9 +32,8 @@ class LoopHandler {
   virtual bool serve(LoopStream& stream) = 0;
   // Writes the answer to a request refused for its framing (the connection closes after it).
   virtual void refuse(LoopStream& stream, Refusal why) = 0;
-  // Takes over a connection the loops will not serve. The socket is blocking again; `received`
-  // holds what was already read off it (empty: nothing, the whole HTTP/2 client preface is
-  // waiting in the socket). The taker closes the socket and then calls
+  // Takes over an HTTP/1.1 connection the loops will not serve. The socket is blocking again;
+  // `received` holds what was already read off it. The taker closes the socket and then calls
   // EventLoops::connection_closed().
   virtual void hand_off(int fd, std::string received) = 0;
 };
@@ -50,8 +52,9 @@ class EventLoops {
   // `listen_fd` is bound and listening; the loops make it non-blocking and accept from it.
   // Beyond `max_connections` open at once (on the loops or handed off), a new connection is
   // accepted and closed at once.
-  EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts,
-             size_t max_connections);
+  // HTTP/1.1 requests are served through `handler`, HTTP/2 streams through `requests`.
+  EventLoops(int listen_fd, size_t count, LoopHandler& handler, const RequestHandler& requests,
+             LoopTimeouts timeouts, size_t max_connections);
   ~EventLoops();
   EventLoops(const EventLoops&) = delete;
   EventLoops& operator=(const EventLoops&) = delete;

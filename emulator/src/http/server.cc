@@ -18,8 +18,7 @@
 #include "core/api_error.h"
 #include "http/allowance.h"
 #include "http/event_loop.h"
-#include "http/h2_connections.h"
-#include "http/http2_connection.h"
+#include "http/full_duplex.h"
 #include "http/socket_stream.h"
 
 namespace bedrock::http {
@@ -29,21 +28,21 @@ namespace {
 constexpr int kReadTimeoutMs = 30000;
 constexpr int kWriteTimeoutMs = 30000;
 constexpr int kPollSliceMs = 200;
-// Connection threads at most (HTTP/2 connections and the HTTP/1.1 requests the loops hand
-// over). Beyond it a hand-off is refused, not queued: a queued connection would wait behind
-// connections that wait for their clients. 256 is far more than the SDK suites use at once (the
-// JS SDK opens an HTTP/2 connection per concurrent request) and keeps threads' memory small.
+// Connection threads at most (the HTTP/1.1 requests the loops hand over). Beyond it a hand-off
+// is refused, not queued: a queued connection would wait behind connections that wait for
+// their clients. 256 is far more than the SDK suites use at once and keeps threads' memory
+// small.
 constexpr size_t kMaxConnectionThreads = 256;
 // After the grace period, connection threads whose sockets were shut down get this long to
 // unwind before run() stops waiting for them.
 constexpr auto kUnwindTime = std::chrono::milliseconds(800);
 
-// Threads for the connections the event loops hand over (HTTP/2, full-duplex and large
-// requests): one per connection, since such a connection blocks its thread while it waits for
-// the client. Creating a thread costs ~140 us on the 2-core CI machine (measured: 1,000 in
-// 139 ms), and the JS SDK opens an HTTP/2 connection per request, so finished threads wait a
-// while for the next connection instead of exiting. Up to kMaxIdle stay; each leaves after
-// kIdleKeep unused. At most kMaxConnectionThreads exist.
+// Threads for the HTTP/1.1 connections the event loops hand over (chunked, full-duplex and
+// large requests): one per connection, since cpp-httplib blocks its thread while it reads the
+// body from the client. Creating a thread costs ~140 us on the 2-core CI machine (measured:
+// 1,000 in 139 ms), so finished threads wait a while for the next connection instead of
+// exiting. Up to kMaxIdle stay; each leaves after kIdleKeep unused. At most
+// kMaxConnectionThreads exist.
 class ConnectionThreads {
  public:
   // False when the job cannot run: the bound is reached or no thread can be created.
@@ -195,6 +194,7 @@ void copy_response(Response&& in, httplib::Response& out) {
           sink.done();
           return true;
         }
+        // A connection thread writes each piece at its time, waiting for it.
         struct ChunkSink final : EventSink {
           ChunkSink(httplib::DataSink& s, ConnectionStream& c) : sink(s), stream(c) {}
           bool write(std::string_view bytes) override {
@@ -207,10 +207,6 @@ void copy_response(Response&& in, httplib::Response& out) {
           bool wait_until(std::chrono::steady_clock::time_point deadline) override {
             return !gone && stream.wait_until(deadline) && sink.is_writable();
           }
-          std::chrono::steady_clock::time_point now() const override { return stream.now(); }
-          void when_sent(std::function<void(bool delivered)> action) override {
-            stream.when_sent(std::move(action));
-          }
           void abort(Fault fault) override {
             stream.set_fault(fault);
             gone = true;
@@ -219,7 +215,18 @@ void copy_response(Response&& in, httplib::Response& out) {
           ConnectionStream& stream;
           bool gone = false;
         } chunk_sink(sink, *stream);
-        producer(chunk_sink);
+        if (source) {
+          StreamPiece piece;
+          while (source->next(std::chrono::steady_clock::now(), piece)) {
+            if (!deliver(piece, chunk_sink)) {
+              source->cancel();
+              break;
+            }
+            piece = StreamPiece{};
+          }
+        } else {
+          producer(chunk_sink);
+        }
         if (!chunk_sink.gone) sink.done();
         return !chunk_sink.gone;
       });
@@ -239,13 +246,13 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       Request request;
       copy_request(req, request);
       request.body = req.body;
-      copy_response(handler_(request), res);
+      copy_response(handler_.respond(request), res);
     };
     auto handle_with_reader = [this](const httplib::Request& req, httplib::Response& res,
                                      const httplib::ContentReader& reader) {
       Request request;
       copy_request(req, request);
-      if (request.wants_streamed_body() && t_current_stream) {
+      if (handler_.streams_body && handler_.streams_body(request) && t_current_stream) {
         serve_full_duplex(request, reader, res);
         return;
       }
@@ -269,7 +276,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
         refuse_body(within_budget ? current_body_refusal() : Refusal::kBusy, res);
         return;
       }
-      copy_response(handler_(request), res);
+      copy_response(handler_.respond(request), res);
     };
     // Every path goes to the one handler, which routes on the raw target itself.
     Get(".*", handle);
@@ -322,8 +329,8 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       timeouts.read_ms = kReadTimeoutMs;
       timeouts.write_ms = kWriteTimeoutMs;
       timeouts.shutdown_grace_ms = options_.shutdown_grace_ms;
-      loops_ =
-          std::make_unique<EventLoops>(svr_sock_, loops, *this, timeouts, options_.max_connections);
+      loops_ = std::make_unique<EventLoops>(svr_sock_, loops, *this, handler_, timeouts,
+                                            options_.max_connections);
     }
     bool served = loops_->run();
     Clock::time_point grace_ends;
@@ -332,12 +339,14 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       if (!stopping_.load()) begin_stop();  // the loops failed: stop the rest as well
       grace_ends = grace_ends_;
     }
+    // The loops have closed their connections, which ends every full-duplex producer's writes
+    // and waits; connection threads finish their request.
     bool ended = threads_.shutdown(grace_ends);
     if (!ended) {
-      http2_.close_now();
       shut_down_live_connections();
       ended = threads_.shutdown(std::max(grace_ends, Clock::now()) + kUnwindTime);
     }
+    ended = full_duplex_threads_ended(std::max(grace_ends, Clock::now()) + kUnwindTime) && ended;
     threads_abandoned_.store(!ended);
     socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
     if (sock != INVALID_SOCKET) ::close(sock);
@@ -365,27 +374,19 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   }
 
   void hand_off(int fd, std::string received) override {
-    const bool http2 = received.empty();
     {
       std::lock_guard<std::mutex> lock(live_mutex_);
       live_.emplace(fd, LiveConnection{});
     }
-    bool queued = threads_.enqueue([this, fd, http2, received = std::move(received)]() mutable {
-      if (http2) {
-        http2_.serve(fd, handler_, options_.idle_timeout_seconds * 1000);
-      } else {
-        serve_http1_connection(fd, std::move(received));
-      }
+    bool queued = threads_.enqueue([this, fd, received = std::move(received)]() mutable {
+      serve_http1_connection(fd, std::move(received));
       end_connection(fd);
     });
     if (queued) return;
-    // No thread for it: an HTTP/1.1 client is told to retry (the SDKs retry a 503); an HTTP/2
-    // client sees the connection close before its preface is answered.
-    if (!http2) {
-      std::string answer = refusal_bytes(Refusal::kBusy);
-      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      discard_unread(fd);
-    }
+    // No thread for it: the client is told to retry (the SDKs retry a 503).
+    std::string answer = refusal_bytes(Refusal::kBusy);
+    ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    discard_unread(fd);
     end_connection(fd);
   }
 
@@ -393,15 +394,13 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   using Clock = std::chrono::steady_clock;
 
   // A connection a thread serves, so that its socket can be shut down when the grace period
-  // ends. HTTP/2 connections end gracefully through http2_ (GOAWAY first); HTTP/1.1 connections
-  // take no further request once stopping.
+  // ends. It takes no further request once stopping.
   struct LiveConnection {};
 
   // With loops_mutex_ held.
   void begin_stop() {
     stopping_.store(true);
     grace_ends_ = Clock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
-    http2_.begin_shutdown();
   }
 
   // The grace period is over: every socket a thread still serves is shut down, so that its
@@ -454,7 +453,7 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
       return;
     }
     int fd = t_current_stream->socket();
-    Response response = handler_(request);
+    Response response = handler_.respond(request);
     res.set_header("Connection", "close");
     if (!response.is_streaming()) {
       ::shutdown(fd, SHUT_RD);  // stop reading a body nobody will consume
@@ -511,7 +510,6 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   RequestHandler handler_;
   std::atomic<bool> stopping_{false};  // no new connection, request or HTTP/2 stream
   std::atomic<bool> threads_abandoned_{false};
-  Http2Connections http2_;
   ConnectionThreads threads_;
   std::mutex loops_mutex_;
   std::unique_ptr<EventLoops> loops_;

@@ -297,12 +297,6 @@ bool SocketStream::send_all(const char* data, size_t size) {
   return true;
 }
 
-std::string_view garbage_bytes() {
-  // Fixed bytes that no HTTP or event-stream parser accepts.
-  static const char kGarbage[] = "\x17\xfe\x00\x42GARBAGE\r\n\xff\x00\x13\x37not-http\x01\x02";
-  return {kGarbage, sizeof(kGarbage) - 1};
-}
-
 namespace {
 
 // HTTP/1.1's injector, applied when the connection is closed: the socket as the fault leaves it.

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "http/connection_stream.h"
+#include "http/garbage.h"
 #include "http/request_framing.h"
 
 namespace bedrock::http {
@@ -117,9 +118,6 @@ class SocketStream final : public ConnectionStream {
   std::mutex pending_mutex_;
   std::string pending_;
 };
-
-// What the kGarbage fault sends before the connection closes.
-std::string_view garbage_bytes();
 
 // Breaks the connection as the fault says (the caller closes the socket afterwards).
 void apply_fault_to_socket(int fd, Fault fault);
