@@ -440,10 +440,15 @@ class EventLoops::Loop {
   // answer has to wait, more bytes are needed, or the connection goes to a thread.
   void serve_buffered(Connection& c) {
     while (c.phase == Phase::kRead) {
-      FramedRequest framed = frame_request(c.stream.buffered(), LoopStream::kCapacity);
-      if (framed.framing == Framing::kIncomplete) return set_interest(c, EPOLLIN);
-      if (framed.framing == Framing::kNeedsThread) return hand_off(c);
+      Request head;
+      FramedRequest framed = frame_request(c.stream.buffered(), LoopStream::kCapacity, &head);
       if (framed.framing == Framing::kRefused) return refuse(c, framed.refusal);
+      // A request answered while its body arrives reads on a thread (and writes from one).
+      if (framed.framing == Framing::kNeedsThread ||
+          (framed.head_size > 0 && requests_.streams_body && requests_.streams_body(head))) {
+        return hand_off(c);
+      }
+      if (framed.framing == Framing::kIncomplete) return set_interest(c, EPOLLIN);
       c.stream.begin_request(framed.size);
       bool keep_open = handler_.serve(c.stream);
       c.stream.end_request();

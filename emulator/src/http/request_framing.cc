@@ -20,10 +20,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && name_is(text.substr(0, prefix.size()), prefix);
-}
-
 // RFC 9110 5.6.2 token characters.
 bool is_token_char(char c) {
   static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
@@ -74,7 +70,7 @@ bool parse_length(std::string_view value, size_t& length) {
 
 }  // namespace
 
-FramedRequest frame_request(std::string_view buffered, size_t capacity) {
+FramedRequest frame_request(std::string_view buffered, size_t capacity, Request* head) {
   FramedRequest framed;
   bool length_seen = false;
   bool chunked = false;
@@ -106,9 +102,14 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
     pos = lf + 1;
     if (line_number == 0) {
       if (!valid_request_line(line)) return refused(Refusal::kMalformed);
-      // Bidirectional streaming paces itself by the clock while it reads its input.
-      if (line.find("/invoke-with-bidirectional-stream") != std::string_view::npos) {
-        needs_thread = true;
+      if (head) {
+        const size_t method_end = line.find(' ');
+        const size_t target_end = line.find(' ', method_end + 1);
+        head->method = std::string(line.substr(0, method_end));
+        head->target = std::string(line.substr(method_end + 1, target_end - method_end - 1));
+        head->path = head->target.substr(0, head->target.find('?'));
+        head->http_version = std::string(line.substr(target_end + 1));
+        head->headers = Headers();
       }
       continue;
     }
@@ -123,6 +124,7 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
     }
     std::string_view value = trim(line.substr(colon + 1));
     if (has_control_char(value)) return refused(Refusal::kMalformed);
+    if (head) head->headers.add(std::string(name), std::string(value));
     if (name_is(name, "transfer-encoding")) {
       // Only "chunked" is a coding a request may use here; a second line is not accepted.
       if (chunked || !name_is(value, "chunked")) return refused(Refusal::kMalformed);
@@ -135,9 +137,6 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
       length_seen = true;
     } else if (name_is(name, "expect")) {
       needs_thread = true;  // the client waits for "100 Continue"
-    } else if (name_is(name, "content-type") &&
-               starts_with_ignore_case(value, "application/vnd.amazon.eventstream")) {
-      needs_thread = true;  // full duplex: the body is read as it arrives
     }
   }
   // Both framings at once is how requests are smuggled (RFC 9112 6.1): refused.

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/request.h"
 #include "http/refusal.h"
 #include "http/request_limits.h"
 
@@ -20,8 +21,9 @@ constexpr size_t kMaxChunkLine = 1024;
 enum class Framing {
   kIncomplete,  // wait for more bytes
   kComplete,    // the whole request (head and body) is buffered
-  // Serve on a connection thread: a chunked or full-duplex body, bidirectional streaming, an
-  // Expect header (the client waits for "100 Continue"), or a request larger than `capacity`.
+  // Serve on a connection thread: a chunked body, an Expect header (the client waits for
+  // "100 Continue"), or a request larger than `capacity`. (A request the handler answers while
+  // its body arrives goes to one too; the caller asks the handler with the head.)
   kNeedsThread,
   kRefused,  // answered with `refusal`, then the connection is closed
 };
@@ -37,7 +39,9 @@ struct FramedRequest {
   size_t content_length = 0;  // kLength only
 };
 
-FramedRequest frame_request(std::string_view buffered, size_t capacity);
+// With `head`: once the head is complete (head_size > 0), its request line and header fields
+// are filled in (method, target, path, http_version, headers), parsed in the same pass.
+FramedRequest frame_request(std::string_view buffered, size_t capacity, Request* head = nullptr);
 
 // The head without its Transfer-Encoding line: a chunked body reaches cpp-httplib decoded, as a
 // body that ends where the stream says (SocketStream decodes it under the limits above).

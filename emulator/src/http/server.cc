@@ -434,12 +434,17 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
   // Full duplex over HTTP/1.1 (chunked request body): a reader thread feeds the body to the
   // operation while this thread writes the chunked answer. The reader uses the same stream
   // objects as this request, which live until process_request returns, after the answer; the
-  // connection closes after the exchange.
+  // connection closes after the exchange. The reader counts against the full-duplex threads
+  // (allowance.h), as an HTTP/2 stream's producer does.
   void serve_full_duplex(Request& request, const httplib::ContentReader& reader,
                          httplib::Response& res) {
     auto channel = std::make_shared<BodyChannel>();
     request.body_stream = channel;
     std::shared_ptr<std::thread> reader_thread;
+    if (!producer_threads().try_take(1)) {
+      refuse_body(Refusal::kBusy, res);
+      return;
+    }
     try {
       reader_thread = std::make_shared<std::thread>([channel, reader] {
         bool ok = reader([&](const char* data, size_t length) {
@@ -447,8 +452,10 @@ class Server::Impl final : public httplib::Server, public LoopHandler {
           return true;
         });
         channel->finish(!ok);
+        producer_threads().give_back(1);
       });
     } catch (const std::system_error&) {
+      producer_threads().give_back(1);
       refuse_body(Refusal::kBusy, res);  // no thread to read the body with
       return;
     }
