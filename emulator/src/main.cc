@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
   signal_waiter.join();
   scenario_watcher.stop();
   if (!served) {
-    log_error("the HTTP/1.1 event loops failed; stopped");
+    log_error("the event loops failed; stopped");
     return 1;
   }
   log_info("stopped");

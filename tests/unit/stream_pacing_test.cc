@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/event_sink.h"
-#include "http/loop_stream.h"
+#include "http/http1_response.h"
 #include "http/output_queue.h"
 #include "model/token_counter.h"
 #include "protocol/event_stream_writer.h"
@@ -22,7 +22,6 @@ using bedrock::Fault;
 using bedrock::ScriptedFault;
 using bedrock::StreamPiece;
 using bedrock::StreamScript;
-using bedrock::http::LoopStream;
 using bedrock::http::OutputQueue;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -78,17 +77,16 @@ struct RecordingSink final : EventSink {
 
 TEST_CASE("a lazily produced stream of a million events holds a bounded queue", "[stream]") {
   SocketPair pair;
-  LoopStream stream(pair.fds[0]);
   StreamScript script;
   auto telemetry = script.telemetry;
   constexpr size_t kEvents = 1000000;
   size_t made = 0;
-  stream.begin_request(0);
-  REQUIRE(stream.send_later(
-      std::make_shared<EventStreamWriter>(script, numbered_events(kEvents, made))));
-  stream.write("0\r\n\r\n", 5);  // the chunked body's end, as the response writer queues it
-  stream.end_request();
-  OutputQueue& queue = stream.output();
+  // As the HTTP/1.1 response writer queues a stream: its chunks, then the chunked body's end.
+  OutputQueue queue;
+  queue.append_source(Clock::time_point{},
+                      bedrock::http::chunked(std::make_shared<EventStreamWriter>(
+                          script, numbered_events(kEvents, made))));
+  queue.append(Clock::time_point{}, bedrock::http::kLastChunk);
 
   // A client that reads nothing: what is made stops at its socket buffer plus one batch.
   // (Each drain() pulls one batch and yields; the loop calls it again while the socket is
@@ -181,17 +179,16 @@ TEST_CASE("a writer on a sink waits for each deadline and stops once the client 
 
 TEST_CASE("a scripted reset reaches the loop's queue after the events before it", "[stream]") {
   SocketPair pair;
-  LoopStream stream(pair.fds[0]);
   StreamScript script;
   script.fault = ScriptedFault{Fault::kReset, 2};
   size_t made = 0;
-  stream.begin_request(0);
-  REQUIRE(
-      stream.send_later(std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
-  stream.write("0\r\n\r\n", 5);
-  stream.end_request();
-  CHECK(stream.output().drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
-  CHECK(stream.output().fault() == Fault::kReset);
+  OutputQueue queue;
+  queue.append_source(Clock::time_point{},
+                      bedrock::http::chunked(
+                          std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
+  queue.append(Clock::time_point{}, bedrock::http::kLastChunk);
+  CHECK(queue.drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
+  CHECK(queue.fault() == Fault::kReset);
   CHECK(script.telemetry->events.load() == 2);
   CHECK(script.telemetry->finished.load());
   std::string tail;
@@ -201,22 +198,20 @@ TEST_CASE("a scripted reset reaches the loop's queue after the events before it"
 
 TEST_CASE("a paced source waits in the loop's queue and stops when the client leaves", "[stream]") {
   SocketPair pair;
-  LoopStream stream(pair.fds[0]);
   StreamScript script;
   script.latency.first_byte_ms = 60000;
   size_t made = 0;
-  stream.begin_request(0);
-  REQUIRE(
-      stream.send_later(std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
-  stream.end_request();
+  OutputQueue queue;
+  queue.append_source(Clock::time_point{},
+                      bedrock::http::chunked(
+                          std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
   const Clock::time_point now = Clock::now();
-  CHECK(stream.output().drain(pair.fds[0], now) == OutputQueue::Drained::kWaitTime);
-  CHECK(stream.output().next_due() >= now + milliseconds(60000));
+  CHECK(queue.drain(pair.fds[0], now) == OutputQueue::Drained::kWaitTime);
+  CHECK(queue.next_due() >= now + milliseconds(60000));
   CHECK(made == 1);
   ::close(pair.fds[1]);
   pair.fds[1] = -1;
-  CHECK(stream.output().drain(pair.fds[0], now + milliseconds(60000)) ==
-        OutputQueue::Drained::kFailed);
+  CHECK(queue.drain(pair.fds[0], now + milliseconds(60000)) == OutputQueue::Drained::kFailed);
   CHECK(made == 1);
   CHECK(script.telemetry->events.load() == 0);
   CHECK(script.telemetry->finished.load());

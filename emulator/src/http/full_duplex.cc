@@ -76,6 +76,7 @@ BodyRead StreamedBody::read(std::string& out, std::chrono::milliseconds timeout)
   BodyRead result = channel_.read(out, timeout);
   if (result == BodyRead::kData && !out.empty()) {
     read_bytes_.fetch_add(out.size(), std::memory_order_relaxed);
+    unread_.fetch_sub(out.size(), std::memory_order_relaxed);
     wake_.poke();
   }
   return result;

@@ -65,7 +65,12 @@ class StreamedBody final : public BodyStream {
   explicit StreamedBody(WakeTarget wake) : wake_(std::move(wake)) {}
 
   // The loop's side.
-  void push(std::string bytes) { channel_.push(std::move(bytes)); }
+  void push(std::string bytes) {
+    unread_.fetch_add(bytes.size(), std::memory_order_relaxed);
+    channel_.push(std::move(bytes));
+  }
+  // Bytes pushed and not yet read.
+  size_t unread() const { return unread_.load(std::memory_order_relaxed); }
   void finish(bool gone = false) { channel_.finish(gone); }
   // Bytes the producer has read since the last call: the flow-control window to give back.
   size_t take_read_bytes() { return read_bytes_.exchange(0, std::memory_order_relaxed); }
@@ -77,6 +82,7 @@ class StreamedBody final : public BodyStream {
   WakeTarget wake_;
   BodyChannel channel_;
   std::atomic<size_t> read_bytes_{0};
+  std::atomic<size_t> unread_{0};
 };
 
 // Runs `producer` on a thread of its own, writing to `output`, which is finished when the

@@ -23,9 +23,9 @@ constexpr uint32_t kH2MaxConcurrentStreams = 128;
 constexpr size_t kH2MaxProducersTotal = 256;
 
 // Request head (besides request_limits.h, which also holds :path and the header list): any one
-// field up to 16 KiB, ALB's documented limit for a header line (cpp-httplib holds HTTP/1.1 lines
-// to 8 KiB). The header list is counted as RFC 9113 6.5.2 counts it (name + value + 32 per field)
-// and advertised as SETTINGS_MAX_HEADER_LIST_SIZE.
+// field up to 16 KiB, ALB's documented limit for a header line (HTTP/1.1 lines are held
+// to 8 KiB, request_limits.h). The header list is counted as RFC 9113 6.5.2 counts it (name + value
+// + 32 per field) and advertised as SETTINGS_MAX_HEADER_LIST_SIZE.
 constexpr size_t kH2MaxHeaderFieldBytes = 16 * 1024;
 
 // Flow control: each stream may have this much unconsumed data in flight. Buffered bodies are

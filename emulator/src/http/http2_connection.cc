@@ -1,5 +1,6 @@
 #include "http/http2_connection.h"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -14,24 +15,32 @@ constexpr int kReadsPerCall = 4;
 }  // namespace
 
 Http2Connection::Http2Connection(int fd, const RequestHandler& handler, WakeTarget wake)
-    : fd_(fd), session_(handler, std::move(wake)) {}
+    : fd_(fd), session_(handler, std::move(wake)), input_(new uint8_t[kReadBytes]) {}
 
 Http2Connection::Next Http2Connection::start(Clock::time_point now) {
   if (!session_.start()) return Next::kClose;
   return send(now);
 }
 
-Http2Connection::Next Http2Connection::on_readable(std::vector<uint8_t>& scratch,
-                                                   Clock::time_point now) {
+Http2Connection::Next Http2Connection::on_readable(Clock::time_point now) {
   for (int i = 0; i < kReadsPerCall; ++i) {
-    ssize_t n = ::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT);
+    ssize_t n = ::recv(fd_, input_.get(), kReadBytes, MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n <= 0) return Next::kClose;  // the client went away
-    if (!session_.receive(scratch.data(), static_cast<size_t>(n), now)) break;
-    if (static_cast<size_t>(n) < scratch.size()) break;  // nothing more waiting, most likely
+    bytes_read_ += static_cast<size_t>(n);
+    if (!session_.receive(input_.get(), static_cast<size_t>(n), now)) break;
+    if (static_cast<size_t>(n) < kReadBytes) break;  // nothing more waiting, most likely
   }
   return send(now);
+}
+
+uint32_t Http2Connection::events() const { return blocked_ ? EPOLLIN | EPOLLOUT : EPOLLIN; }
+
+LoopConnection::Waiting Http2Connection::waiting() const {
+  if (blocked_) return Waiting::kSocket;
+  // Open streams wait for their time, a full-duplex producer or the client's window.
+  return session_.open_streams() == 0 && output_.empty() ? Waiting::kIdle : Waiting::kTime;
 }
 
 Http2Connection::Next Http2Connection::on_due(Clock::time_point now) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/h2_session.h"
+#include "http/loop_connection.h"
 #include "http/output_queue.h"
 
 namespace bedrock::http {
@@ -20,34 +21,25 @@ namespace bedrock::http {
 // HTTP/1.1 request starts like it: "PRI" is no method we serve.
 constexpr std::string_view kHttp2ClientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-class Http2Connection {
+class Http2Connection final : public LoopConnection {
  public:
-  using Clock = std::chrono::steady_clock;
-
   // `fd` stays owned by the caller; the client preface is waiting in it.
   Http2Connection(int fd, const RequestHandler& handler, WakeTarget wake);
 
-  // What the loop does with the connection next.
-  enum class Next {
-    kOpen,
-    kLinger,  // the session has ended (GOAWAY sent): stop writing, drain the input, close
-    kClose,
-  };
+  // Queues our SETTINGS.
   Next start(Clock::time_point now);
-  // Reads what has arrived (into `scratch`, a few times at most) and answers it.
-  Next on_readable(std::vector<uint8_t>& scratch, Clock::time_point now);
-  Next on_writable(Clock::time_point now) { return send(now); }
-  Next on_due(Clock::time_point now);
-  Next on_wake(Clock::time_point now);
+  // Reads what has arrived (a few times at most) and answers it.
+  Next on_readable(Clock::time_point now) override;
+  Next on_writable(Clock::time_point now) override { return send(now); }
+  Next on_due(Clock::time_point now) override;
+  Next on_wake(Clock::time_point now) override;
   // GOAWAY, sent at once; open streams go on until they end.
-  Next begin_shutdown(Clock::time_point now);
+  Next begin_shutdown(Clock::time_point now) override;
 
-  // Output is waiting for the socket to take it: watch for writability.
-  bool blocked() const { return blocked_; }
-  std::optional<Clock::time_point> next_due() const { return session_.next_due(); }
-  // No stream open and nothing to send: an idle keep-alive connection.
-  bool idle() const { return session_.open_streams() == 0 && output_.empty(); }
-  size_t bytes_sent() const { return output_.bytes_sent(); }
+  uint32_t events() const override;
+  std::optional<Clock::time_point> next_due() const override { return session_.next_due(); }
+  Waiting waiting() const override;
+  size_t progress() const override { return bytes_read_ + output_.bytes_sent(); }
 
   // What is produced and queued ahead of the socket at most, and rounds of it per call before
   // the loop turns to its other connections.
@@ -57,10 +49,15 @@ class Http2Connection {
  private:
   Next send(Clock::time_point now);
 
+  // Input is read in pieces of this size. Not zero-filled: an idle connection touches no pages.
+  static constexpr size_t kReadBytes = 16 * 1024;
+
   int fd_;
   Http2Session session_;
   OutputQueue output_;
-  bool blocked_ = false;
+  std::unique_ptr<uint8_t[]> input_;
+  size_t bytes_read_ = 0;
+  bool blocked_ = false;  // output waits for the socket to take it
 };
 
 }  // namespace bedrock::http

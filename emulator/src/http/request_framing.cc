@@ -74,7 +74,7 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity, Request*
   FramedRequest framed;
   bool length_seen = false;
   bool chunked = false;
-  bool needs_thread = false;
+  bool body_follows = false;
   size_t header_count = 0;
   size_t pos = 0;
   for (size_t line_number = 0;; ++line_number) {
@@ -90,7 +90,7 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity, Request*
       if (!buffered.empty() && (buffered.front() < 'A' || buffered.front() > 'Z')) {
         return refused(Refusal::kMalformed);
       }
-      framed.framing = buffered.size() >= capacity ? Framing::kNeedsThread : Framing::kIncomplete;
+      framed.framing = buffered.size() >= capacity ? Framing::kBodyFollows : Framing::kIncomplete;
       return framed;
     }
     // Bare LF line ends are refused: a front end and a back end that split lines differently
@@ -136,7 +136,7 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity, Request*
       framed.content_length = length;
       length_seen = true;
     } else if (name_is(name, "expect")) {
-      needs_thread = true;  // the client waits for "100 Continue"
+      body_follows = true;  // the client waits for "100 Continue"
     }
   }
   // Both framings at once is how requests are smuggled (RFC 9112 6.1): refused.
@@ -147,31 +147,14 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity, Request*
                 : length_seen ? BodyFraming::kLength
                               : BodyFraming::kNone;
   const size_t total = pos + framed.content_length;
-  if (needs_thread || chunked || total > capacity) {
-    framed.framing = Framing::kNeedsThread;
+  if (body_follows || chunked || total > capacity) {
+    framed.framing = Framing::kBodyFollows;
     return framed;
   }
   if (buffered.size() < total) return framed;  // kIncomplete
   framed.framing = Framing::kComplete;
   framed.size = total;
   return framed;
-}
-
-std::string without_transfer_encoding(std::string_view head) {
-  std::string out;
-  out.reserve(head.size());
-  size_t pos = 0;
-  while (pos < head.size()) {
-    size_t end = head.find('\n', pos);
-    end = end == std::string_view::npos ? head.size() : end + 1;
-    std::string_view line = head.substr(pos, end - pos);
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !name_is(line.substr(0, colon), "transfer-encoding")) {
-      out.append(line);
-    }
-    pos = end;
-  }
-  return out;
 }
 
 ChunkDecoder::State ChunkDecoder::refuse(Refusal why) {

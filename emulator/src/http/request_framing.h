@@ -1,8 +1,7 @@
 // Reads the framing of an HTTP/1.1 request from the bytes buffered so far: whether the request
-// is complete, how its body is delimited, and whether it breaks a limit or the grammar. Both
-// paths use it before anything is parsed or buffered further: an event loop for the requests it
-// serves, a connection thread (SocketStream) for the rest. cpp-httplib parses only heads this
-// has accepted, and reads bodies only through the stream, which delimits them as this says.
+// is complete, how its body is delimited, and whether it breaks a limit or the grammar, before
+// anything is buffered further; and the head itself, parsed in the same pass (the one parse of
+// an HTTP/1.1 head, http1_connection.h).
 #pragma once
 
 #include <cstddef>
@@ -21,10 +20,10 @@ constexpr size_t kMaxChunkLine = 1024;
 enum class Framing {
   kIncomplete,  // wait for more bytes
   kComplete,    // the whole request (head and body) is buffered
-  // Serve on a connection thread: a chunked body, an Expect header (the client waits for
-  // "100 Continue"), or a request larger than `capacity`. (A request the handler answers while
-  // its body arrives goes to one too; the caller asks the handler with the head.)
-  kNeedsThread,
+  // The head is complete (or larger than `capacity`: head_size 0) and the body is read apart
+  // as it arrives: a chunked body, an Expect header (the client waits for "100 Continue"), or
+  // a request larger than `capacity`.
+  kBodyFollows,
   kRefused,  // answered with `refusal`, then the connection is closed
 };
 
@@ -42,10 +41,6 @@ struct FramedRequest {
 // With `head`: once the head is complete (head_size > 0), its request line and header fields
 // are filled in (method, target, path, http_version, headers), parsed in the same pass.
 FramedRequest frame_request(std::string_view buffered, size_t capacity, Request* head = nullptr);
-
-// The head without its Transfer-Encoding line: a chunked body reaches cpp-httplib decoded, as a
-// body that ends where the stream says (SocketStream decodes it under the limits above).
-std::string without_transfer_encoding(std::string_view head);
 
 // Strict chunked transfer coding (RFC 9112 7.1), fed what arrives and giving back the body.
 // Sizes in hex of at most 8 digits, CRLF line ends only, every chunk followed by CRLF, trailer

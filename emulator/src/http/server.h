@@ -1,7 +1,7 @@
 // One listening port for HTTP/1.1 and HTTP/2 (h2c with prior knowledge), served by event loops
 // (event_loop.h): each accepted connection is classified by its first bytes, the HTTP/2 client
 // preface going to an nghttp2 session on the loop (http2_connection.h), anything else to the
-// loop's HTTP/1.1 side.
+// loop's HTTP/1.1 side (http1_connection.h).
 #pragma once
 
 #include <functional>
@@ -38,7 +38,7 @@ class Server {
   bool run();
   // Safe from any thread and from a signal-handling thread.
   void stop();
-  // After run(): true when a connection or full-duplex thread was still busy (in a handler that
+  // After run(): true when a full-duplex producer thread was still busy (in a producer that
   // does not end) when run() gave up waiting for it; the process must then exit without running
   // destructors.
   bool threads_abandoned() const;
