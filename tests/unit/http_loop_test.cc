@@ -423,6 +423,13 @@ TEST_CASE("an HTTP/1.1 body that breaks off or breaks the coding is never served
     CHECK(h.connection->on_readable(Clock::now()) == Next::kClose);
     CHECK(h.seen.empty());
   }
+  SECTION("a target over 8 KiB is refused") {
+    Http1Harness h;
+    CHECK(h.send("GET /" + std::string(bedrock::http::kMaxHttp1Target, 'a') +
+                 " HTTP/1.1\r\n\r\n") == Next::kClose);
+    CHECK(h.seen.empty());
+    CHECK(h.pair.read_available().rfind("HTTP/1.1 414 URI Too Long\r\n", 0) == 0);
+  }
   SECTION("a head over the limits is refused without reading on") {
     Http1Harness h;
     std::string wire = "GET / HTTP/1.1\r\n";

@@ -192,6 +192,10 @@ Http1Connection::Next Http1Connection::serve(Clock::time_point now) {
           refuse(Refusal::kMalformed, now);
           continue;
         }
+        if (head.target.size() > kMaxHttp1Target) {
+          refuse(Refusal::kRequestLineTooLong, now);
+          continue;
+        }
         request_ = std::move(head);
         close_after_ = closes_after(request_);
         request_.http_version = "HTTP/1.1";  // as the journal has always shown it
