@@ -99,10 +99,10 @@ bool start_full_duplex(std::function<void(EventSink&)> producer,
       producer = nullptr;  // what it holds goes before the thread counts as ended
       output->finish();
       output.reset();
-      {
-        std::lock_guard<std::mutex> lock(g_running_mutex);
-        producer_threads().give_back(1);
-      }
+      // Notified under the lock: once a stopping server has seen the count reach zero it may
+      // exit, and nothing here touches the condition variable after that.
+      std::lock_guard<std::mutex> lock(g_running_mutex);
+      producer_threads().give_back(1);
       g_running_changed.notify_all();
     }).detach();
   } catch (const std::system_error&) {
@@ -114,11 +114,10 @@ bool start_full_duplex(std::function<void(EventSink&)> producer,
 
 bool full_duplex_threads_ended(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(g_running_mutex);
-  // Looked at now and then too: an HTTP/1.1 body reader gives its place back without a notice.
   while (producer_threads().used() > 0) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return false;
-    g_running_changed.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(50)));
+    g_running_changed.wait_until(lock, deadline);
   }
   return true;
 }
