@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "model/catalog.h"
+#include "protocol/router.h"
 #include "scenario/scenario_files.h"
 #include "scenario/validate_command.h"
 #include "service/cli.h"
@@ -21,7 +22,7 @@
 namespace {
 
 // Descriptors kept back from connections: the listening socket, epoll and wake-up descriptors
-// of the loops, the journal and data files, the scenario watcher, HTTP/2 eventfds.
+// of the loops, the journal and data files, the scenario watcher.
 constexpr rlim_t kReservedDescriptors = 64;
 
 // Raises the soft descriptor limit to the hard one (the soft default is often 1,024) and
@@ -106,8 +107,15 @@ int main(int argc, char** argv) {
              " by the descriptor limit");
   }
   options.shutdown_grace_ms = static_cast<int>(config.shutdown_grace_seconds * 1000);
-  http::Server server(options,
-                      [&dispatcher](Request& request) { return dispatcher.handle(request); });
+  http::RequestHandler handler;
+  handler.respond = [&dispatcher](Request& request) { return dispatcher.handle(request); };
+  // The one operation that reads its input while it answers.
+  handler.streams_body = [](const Request& head) {
+    RouteResult routed = route(head.method, head.path);
+    return routed.match &&
+           routed.match->operation == OperationId::kInvokeModelWithBidirectionalStream;
+  };
+  http::Server server(options, std::move(handler));
   std::string error;
   int port = server.bind(error);
   if (port < 0) {
@@ -139,7 +147,7 @@ int main(int argc, char** argv) {
   signal_waiter.join();
   scenario_watcher.stop();
   if (!served) {
-    log_error("the HTTP/1.1 event loops failed; stopped");
+    log_error("the event loops failed; stopped");
     return 1;
   }
   log_info("stopped");

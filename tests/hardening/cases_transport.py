@@ -457,3 +457,46 @@ def _h2_slow_uploads(ctx):
         ctx.note(conn.outcome(1))
     finally:
         conn.close(reset=True)
+
+
+@case("x-h2-1000-idle-connections", fresh=True)
+def _h2_idle_many(ctx):
+    """1,000 h2c connections that sent their preface and SETTINGS and then wait are all held
+    on the event loops' threads, none on a thread of its own (a thread per connection ran out
+    at 256), and each one still answers."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2200 and (hard == resource.RLIM_INFINITY or hard >= 2200):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (2200, hard))
+    before = ctx.server.status()["Threads"]
+    conns, failed = [], 0
+    deadline = time.monotonic() + 10
+    try:
+        for _ in range(1000):
+            if time.monotonic() > deadline:
+                break
+            try:
+                conns.append(h2.H2(ctx.port, timeout=3))
+            except OSError:
+                failed += 1
+        waiting, settle = list(conns), time.monotonic() + 5
+        while waiting and time.monotonic() < settle:
+            time.sleep(0.1)
+            waiting = [c for c in waiting if c.read(0) and not c.peer_settings_seen]
+        held = sum(1 for c in conns if c.peer_settings_seen)
+        time.sleep(1.0)  # idle: probes must still be served
+        peak = ctx.server.status()["Threads"]
+        open_now = sum(1 for c in conns if c.read(0))
+        ctx.note(f"{held} held, {open_now} open after 1 s, {failed} refused; threads {before} -> {peak}")
+        if held < 1000 or open_now < 1000:
+            raise Failure(f"{held} of 1000 connections got SETTINGS, {open_now} still open, {failed} refused")
+        if peak > before + 2:
+            raise Failure(f"threads grew from {before} to {peak} with idle connections")
+        last = conns[-1]
+        last.request(1, "GET", "/_emulator/health")
+        answered = last.read_until(lambda: last.stream(1).status is not None, 3)
+        if not answered or last.stream(1).status != 200:
+            raise Failure(f"a request on an idle connection: {last.outcome(1)}")
+    finally:
+        for c in conns:
+            c.close()

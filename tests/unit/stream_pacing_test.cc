@@ -1,5 +1,6 @@
-// Event streams produced as they fall due: EventStreamWriter as a source, pump() on a sink that
-// waits, and an event loop's OutputQueue pulling a source only as the socket takes its bytes.
+// Event streams produced as they fall due: EventStreamWriter as a source, on a sink that waits
+// (full duplex), and an event loop's OutputQueue pulling a source only as the socket takes its
+// bytes.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,7 +11,7 @@
 #include <vector>
 
 #include "core/event_sink.h"
-#include "http/loop_stream.h"
+#include "http/http1_response.h"
 #include "http/output_queue.h"
 #include "model/token_counter.h"
 #include "protocol/event_stream_writer.h"
@@ -21,7 +22,6 @@ using bedrock::Fault;
 using bedrock::ScriptedFault;
 using bedrock::StreamPiece;
 using bedrock::StreamScript;
-using bedrock::http::LoopStream;
 using bedrock::http::OutputQueue;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -58,18 +58,15 @@ EventStreamWriter::Step numbered_events(size_t count, size_t& made) {
   };
 }
 
-// A sink on a clock of its own: waits move the clock, and writes fail after `accepted`.
+// A sink that records its waits instead of waiting, and whose writes fail after `accepted`.
 struct RecordingSink final : EventSink {
   bool write(std::string_view) override { return ++writes <= accepted; }
   bool wait_until(Clock::time_point deadline) override {
     waits.push_back(deadline);
-    clock = std::max(clock, deadline);
     return true;
   }
-  Clock::time_point now() const override { return clock; }
   void abort(Fault fault) override { aborted = fault; }
 
-  Clock::time_point clock = Clock::now();
   std::vector<Clock::time_point> waits;
   size_t writes = 0;
   size_t accepted = SIZE_MAX;
@@ -80,17 +77,16 @@ struct RecordingSink final : EventSink {
 
 TEST_CASE("a lazily produced stream of a million events holds a bounded queue", "[stream]") {
   SocketPair pair;
-  LoopStream stream(pair.fds[0]);
   StreamScript script;
   auto telemetry = script.telemetry;
   constexpr size_t kEvents = 1000000;
   size_t made = 0;
-  stream.begin_request(0);
-  REQUIRE(stream.send_later(
-      std::make_shared<EventStreamWriter>(script, numbered_events(kEvents, made))));
-  stream.write("0\r\n\r\n", 5);  // the chunked body's end, as the response writer queues it
-  stream.end_request();
-  OutputQueue& queue = stream.output();
+  // As the HTTP/1.1 response writer queues a stream: its chunks, then the chunked body's end.
+  OutputQueue queue;
+  queue.append_source(Clock::time_point{},
+                      bedrock::http::chunked(std::make_shared<EventStreamWriter>(
+                          script, numbered_events(kEvents, made))));
+  queue.append(Clock::time_point{}, bedrock::http::kLastChunk);
 
   // A client that reads nothing: what is made stops at its socket buffer plus one batch.
   // (Each drain() pulls one batch and yields; the loop calls it again while the socket is
@@ -157,37 +153,42 @@ TEST_CASE("paced events are due at absolute deadlines however late they are aske
   CHECK_FALSE(source.next(asked, piece));
 }
 
-TEST_CASE("pump waits for each deadline and stops making events once the client is gone",
+TEST_CASE("a writer on a sink waits for each deadline and stops once the client is gone",
           "[stream]") {
   StreamScript script;
   script.latency.between_events_ms = 50;
   size_t made = 0;
-  EventStreamWriter source(script, numbered_events(100, made));
   RecordingSink sink;
   sink.accepted = 3;
-  const Clock::time_point start = sink.clock;
-  bedrock::pump(source, sink);
+  const Clock::time_point start = Clock::now();
+  {
+    EventStreamWriter out(sink, script);
+    auto step = numbered_events(100, made);
+    while (step(out)) {
+    }
+  }
   CHECK(made == 4);  // the fourth write failed: no fifth event was made
   CHECK(script.telemetry->events.load() == 3);
   CHECK(script.telemetry->finished.load());
   REQUIRE(sink.waits.size() == 3);  // the first event waits for nothing
-  CHECK(sink.waits[0] == start + milliseconds(50));
-  CHECK(sink.waits[2] == start + milliseconds(150));
+  // Absolute deadlines, 50 ms apart from the first event's, however long each write took.
+  CHECK(sink.waits[0] >= start + milliseconds(50));
+  CHECK(sink.waits[1] == sink.waits[0] + milliseconds(50));
+  CHECK(sink.waits[2] == sink.waits[0] + milliseconds(100));
 }
 
 TEST_CASE("a scripted reset reaches the loop's queue after the events before it", "[stream]") {
   SocketPair pair;
-  LoopStream stream(pair.fds[0]);
   StreamScript script;
   script.fault = ScriptedFault{Fault::kReset, 2};
   size_t made = 0;
-  stream.begin_request(0);
-  REQUIRE(
-      stream.send_later(std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
-  stream.write("0\r\n\r\n", 5);
-  stream.end_request();
-  CHECK(stream.output().drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
-  CHECK(stream.output().fault() == Fault::kReset);
+  OutputQueue queue;
+  queue.append_source(Clock::time_point{},
+                      bedrock::http::chunked(
+                          std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
+  queue.append(Clock::time_point{}, bedrock::http::kLastChunk);
+  CHECK(queue.drain(pair.fds[0], Clock::now()) == OutputQueue::Drained::kFault);
+  CHECK(queue.fault() == Fault::kReset);
   CHECK(script.telemetry->events.load() == 2);
   CHECK(script.telemetry->finished.load());
   std::string tail;
@@ -197,22 +198,20 @@ TEST_CASE("a scripted reset reaches the loop's queue after the events before it"
 
 TEST_CASE("a paced source waits in the loop's queue and stops when the client leaves", "[stream]") {
   SocketPair pair;
-  LoopStream stream(pair.fds[0]);
   StreamScript script;
   script.latency.first_byte_ms = 60000;
   size_t made = 0;
-  stream.begin_request(0);
-  REQUIRE(
-      stream.send_later(std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
-  stream.end_request();
+  OutputQueue queue;
+  queue.append_source(Clock::time_point{},
+                      bedrock::http::chunked(
+                          std::make_shared<EventStreamWriter>(script, numbered_events(10, made))));
   const Clock::time_point now = Clock::now();
-  CHECK(stream.output().drain(pair.fds[0], now) == OutputQueue::Drained::kWaitTime);
-  CHECK(stream.output().next_due() >= now + milliseconds(60000));
+  CHECK(queue.drain(pair.fds[0], now) == OutputQueue::Drained::kWaitTime);
+  CHECK(queue.next_due() >= now + milliseconds(60000));
   CHECK(made == 1);
   ::close(pair.fds[1]);
   pair.fds[1] = -1;
-  CHECK(stream.output().drain(pair.fds[0], now + milliseconds(60000)) ==
-        OutputQueue::Drained::kFailed);
+  CHECK(queue.drain(pair.fds[0], now + milliseconds(60000)) == OutputQueue::Drained::kFailed);
   CHECK(made == 1);
   CHECK(script.telemetry->events.load() == 0);
   CHECK(script.telemetry->finished.load());

@@ -2,9 +2,8 @@
 //  - EventSource (pull): the transport asks for the next encoded frame when it can send it, so
 //    a stream is produced as it falls due and never ahead of the client. Every operation whose
 //    events do not wait on the request body streams this way.
-//  - EventSink (push): the operation writes frames and waits; for a stream that interleaves
-//    reading the request body with writing (the bidirectional stream), on a thread that may
-//    block. pump() drives a source into a sink, for transports whose thread may wait.
+//  - EventSink (push): the operation writes frames and waits, on a thread of its own; only for a
+//    stream that interleaves reading the request body with writing (the bidirectional stream).
 // Operations see only these interfaces.
 #pragma once
 
@@ -26,15 +25,9 @@ class EventSink {
   // Waits until `deadline`, returning early with false if the client goes away meanwhile.
   // Streams pace their events against absolute deadlines so waits never add up to drift.
   virtual bool wait_until(std::chrono::steady_clock::time_point deadline) = 0;
-  bool wait_for(std::chrono::milliseconds duration) { return wait_until(now() + duration); }
-  // The time the stream has reached. A sink that queues paced events instead of waiting for
-  // them (an HTTP/1.1 event loop) is ahead of the clock while it queues.
-  virtual std::chrono::steady_clock::time_point now() const {
-    return std::chrono::steady_clock::now();
+  bool wait_for(std::chrono::milliseconds duration) {
+    return wait_until(std::chrono::steady_clock::now() + duration);
   }
-  // Runs `action` once everything written so far has reached the client (true) or never will
-  // (false); a sink that writes as it goes runs it at once.
-  virtual void when_sent(std::function<void(bool delivered)> action) { action(true); }
   // Breaks the response here; nothing more is sent.
   virtual void abort(Fault fault) = 0;
 };
@@ -62,25 +55,16 @@ class EventSource {
 
 // Sends one piece on a sink that waits: waits for its due time, then writes it or applies its
 // fault. False once nothing more can be sent (the client went away, or the fault ended it).
+// A sink writes as it goes, so what it took counts as sent.
 inline bool deliver(StreamPiece& piece, EventSink& sink) {
-  if (piece.due > sink.now() && !sink.wait_until(piece.due)) return false;
+  if (piece.due > std::chrono::steady_clock::now() && !sink.wait_until(piece.due)) return false;
   if (piece.fault != Fault::kNone) {
     sink.abort(piece.fault);
     return false;
   }
   if (!piece.bytes.empty() && !sink.write(piece.bytes)) return false;
-  if (piece.on_sent) sink.when_sent(std::move(piece.on_sent));
+  if (piece.on_sent) piece.on_sent(true);
   return true;
-}
-
-// Pulls every piece of `source` and delivers it: for a thread that may wait (HTTP/2 streams,
-// connection threads).
-inline void pump(EventSource& source, EventSink& sink) {
-  StreamPiece piece;
-  while (source.next(sink.now(), piece)) {
-    if (!deliver(piece, sink)) return source.cancel();
-    piece = StreamPiece{};
-  }
 }
 
 }  // namespace bedrock

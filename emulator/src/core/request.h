@@ -19,8 +19,8 @@ struct Request {
   std::string http_version;  // "HTTP/1.1" or "HTTP/2"
   Headers headers;
   std::string body;
-  // Set instead of `body` when the body is an event stream that keeps arriving while the answer
-  // is written (content-type application/vnd.amazon.eventstream on a request).
+  // Set instead of `body` when the body keeps arriving while the answer is written: a request
+  // the handler said it answers as its body arrives (http/request_handler.h).
   std::shared_ptr<BodyStream> body_stream;
 
   // Filled by the router after matching: path labels, percent-decoded one segment at a time,
@@ -33,9 +33,6 @@ struct Request {
   nlohmann::json input = nlohmann::json::object();
 
   const std::string& label(const std::string& name) const;
-
-  // Whether a transport should hand this request over before its body has ended.
-  bool wants_streamed_body() const;
 };
 
 }  // namespace bedrock

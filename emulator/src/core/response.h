@@ -1,5 +1,5 @@
-// The transport-neutral answer of an operation: a complete response, or a response head plus a
-// producer that writes the body as an event stream.
+// The transport-neutral answer of an operation: a complete response, or a response head plus an
+// event stream, pulled from a source or (full duplex) written by a producer.
 #pragma once
 
 #include <chrono>
@@ -17,18 +17,15 @@ struct Response {
   Headers headers;
   std::string body;
 
-  // When set, `body` is ignored: the transport sends the head, then runs the producer, which
-  // writes encoded frames to the sink until it returns. The stream ends when it returns.
-  std::function<void(EventSink&)> stream_producer;
-  // Set by stream_events(): the same body as a source the transport pulls from as it can send,
-  // so a long paced stream is produced when it falls due instead of queued whole (an event
-  // loop). Transports whose thread may wait run stream_producer, which pumps it.
+  // When one of these is set, `body` is ignored and the body is an event stream:
+  //  - event_source: pulled by the transport as it can send and as its pieces fall due, so a
+  //    long paced stream is produced when it is due, never ahead of the client.
+  //  - stream_producer (full duplex: it reads Request::body_stream as it writes): run on a
+  //    thread of its own, writing encoded frames to the sink until it returns.
   std::shared_ptr<EventSource> event_source;
+  std::function<void(EventSink&)> stream_producer;
 
-  void stream_events(std::shared_ptr<EventSource> source) {
-    event_source = source;
-    stream_producer = [source = std::move(source)](EventSink& sink) { pump(*source, sink); };
-  }
+  void stream_events(std::shared_ptr<EventSource> source) { event_source = std::move(source); }
 
   // Scripted latency before the first byte: the transport holds the answer this long without
   // holding anything else (an HTTP/2 connection keeps serving its other streams).
@@ -37,7 +34,7 @@ struct Response {
   // Set by a scenario fault: the transport breaks the exchange instead of answering.
   Fault fault = Fault::kNone;
 
-  bool is_streaming() const { return static_cast<bool>(stream_producer); }
+  bool is_streaming() const { return event_source || stream_producer; }
 };
 
 }  // namespace bedrock

@@ -1,6 +1,6 @@
 // Process-wide allowances shared by both transports: request-body bytes held while a request
-// arrives, and threads running an HTTP/2 event-stream producer. Taking is all or nothing, so a
-// refused request holds nothing; a refusal is a 503 the SDKs retry, never a wait.
+// arrives, and threads running a full-duplex producer (full_duplex.h). Taking is all or nothing, so
+// a refused request holds nothing; a refusal is a 503 the SDKs retry, never a wait.
 #pragma once
 
 #include <atomic>
@@ -52,14 +52,15 @@ class AllowanceHold {
   size_t held_ = 0;
 };
 
-// Request-body bytes buffered by requests not yet dispatched, on HTTP/1.1 connection threads
-// and HTTP/2 streams together: two of the largest bodies Bedrock accepts (kMaxBody) and some
-// room. Serving a body takes about four times its size at its peak (parsed JSON, token
-// counting; measured: three 19 MiB Converse bodies at once peaked at 239 MB RSS), so this keeps
-// the process under 300 MB whatever the number of uploads. Requests an event loop buffers
-// (under 32 KiB each) are not counted.
+// Request-body bytes buffered by requests not yet dispatched, on HTTP/1.1 connections and
+// HTTP/2 streams together: two of the largest bodies Bedrock accepts (kMaxBody) and some room.
+// Serving a body takes about four times its size at its peak (parsed JSON, token counting;
+// measured: three 19 MiB Converse bodies at once peaked at 239 MB RSS), so this keeps the
+// process under 300 MB whatever the number of uploads. Requests that fit an HTTP/1.1
+// connection's buffer (32 KiB, Http1Connection::kCapacity) are not counted; a larger head's
+// buffer is.
 Allowance& request_body_bytes();
-// Threads running an HTTP/2 event-stream producer (kH2MaxProducersTotal).
+// Threads running a full-duplex producer (kH2MaxProducersTotal).
 Allowance& producer_threads();
 
 }  // namespace bedrock::http

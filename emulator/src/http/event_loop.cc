@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,9 +19,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "http/http1_connection.h"
 #include "http/http2_connection.h"
-#include "http/request_framing.h"
-#include "http/socket_stream.h"
+#include "http/loop_waker.h"
 
 namespace bedrock::http {
 
@@ -47,6 +46,11 @@ constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // A new connection: readable, and told when the client stops sending (a partial HTTP/2 preface
 // followed by a close must be closed at once, not waited for).
 constexpr uint32_t kDetectEvents = EPOLLIN | EPOLLRDHUP;
+// After an HTTP/2 session has ended (GOAWAY): how long, and for how many bytes, the client's
+// input is drained before the socket closes. Closing with unread input sends a reset, and a
+// client whose kernel gets the reset before it has read the GOAWAY loses it.
+constexpr auto kLingerTime = std::chrono::milliseconds(500);
+constexpr size_t kLingerMaxBytes = 16 << 20;
 
 // epoll_pwait2 (Linux 5.11) takes the wait to the nanosecond. Older kernels, and container
 // seccomp profiles that predate it, answer ENOSYS or EPERM: epoll_wait then, rounding the wait
@@ -63,15 +67,9 @@ int wait_for_events(int epoll_fd, epoll_event* events, int capacity, const times
   return ::epoll_wait(epoll_fd, events, capacity, static_cast<int>(std::min(ms, 1000LL)));
 }
 
-void set_blocking(int fd, bool blocking) {
+void set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL, 0);
-  if (flags < 0) return;
-  ::fcntl(fd, F_SETFL, blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK));
-}
-
-void set_timeout(int fd, int option, int ms) {
-  timeval limit{ms / 1000, (ms % 1000) * 1000};
-  ::setsockopt(fd, SOL_SOCKET, option, &limit, sizeof(limit));
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
 }  // namespace
@@ -80,7 +78,7 @@ void set_timeout(int fd, int option, int ms) {
 // whichever loop it likes, and a loop holding most keep-alive connections would leave the other
 // cores idle for their lifetime (measured: 0.85x bare cpp-httplib with 16 wrk connections, vs
 // 1.0x dealt evenly).
-// It also counts the connections open on every loop and thread, against the cap.
+// It also counts the connections open on every loop, against the cap.
 class ConnectionDealer {
  public:
   ConnectionDealer(size_t loops, size_t max_connections)
@@ -102,32 +100,27 @@ class ConnectionDealer {
 
 class EventLoops::Loop {
  public:
-  Loop(int listen_fd, LoopHandler& handler, LoopTimeouts timeouts, ConnectionDealer& dealer,
-       std::vector<std::unique_ptr<Loop>>& loops)
+  Loop(int listen_fd, const RequestHandler& handler, LoopTimeouts timeouts,
+       ConnectionDealer& dealer, std::vector<std::unique_ptr<Loop>>& loops)
       : listen_fd_(listen_fd),
         handler_(handler),
         timeouts_(timeouts),
         dealer_(dealer),
-        loops_(loops) {
+        loops_(loops),
+        waker_(std::make_shared<LoopWaker>()) {
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     watch(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, kListenTag);
-    watch(wake_fd_, EPOLLIN, kWakeTag);
+    watch(waker_->fd(), EPOLLIN, kWakeTag);
   }
 
   ~Loop() {
-    for (auto& entry : connections_) {
-      ::close(entry.second->fd);
-      dealer_.closed();
-    }
-    connections_.clear();
+    while (!connections_.empty()) close(*connections_.begin()->second);
     ::close(epoll_fd_);
-    ::close(wake_fd_);
   }
 
   void stop() {
     stopping_.store(true);
-    wake();
+    waker_->wake();
   }
 
   bool failed() const { return failed_; }
@@ -143,7 +136,7 @@ class EventLoops::Loop {
       }
       inbox_.push_back(fd);
     }
-    wake();
+    waker_->wake();
   }
 
   void run() {
@@ -181,21 +174,22 @@ class EventLoops::Loop {
  private:
   enum class Phase {
     kDetect,  // new: HTTP/1.1 or HTTP/2?
-    kRead,    // waiting for (the rest of) a request
-    kSend,    // an answer is queued: waiting for its due time or for the socket
+    kOpen,    // served by its protocol's connection
+    kLinger,  // closing: the client's input is drained first
   };
 
   struct Connection {
-    Connection(uint64_t id_, int fd_) : id(id_), fd(fd_), stream(fd_) {}
+    Connection(uint64_t id_, int fd_) : id(id_), fd(fd_) {}
     uint64_t id;
     int fd;
-    LoopStream stream;
     Phase phase = Phase::kDetect;
-    bool close_after_send = false;
-    bool refused = false;  // closes as a refusal: reads what is waiting first
+    std::unique_ptr<LoopConnection> served;
     uint32_t interest = kDetectEvents;
     Clock::time_point last_active = Clock::now();
+    size_t progress = 0;            // of `served`, at the last look
     Clock::time_point timer_due{};  // the timer queued for this connection, if any
+    Clock::time_point linger_ends{};
+    size_t lingered_bytes = 0;
   };
 
   struct Timer {
@@ -224,8 +218,13 @@ class EventLoops::Loop {
     const uint64_t tag = event.data.u64;
     if (tag == kListenTag) return accept_some();
     if (tag == kWakeTag) {
-      uint64_t count;
-      [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof(count));
+      for (uint64_t id : waker_->take()) {
+        auto it = connections_.find(id);
+        if (it != connections_.end() && it->second->served) {
+          Connection& c = *it->second;
+          follow(c, c.served->on_wake(Clock::now()));
+        }
+      }
       for (int fd : take_inbox()) adopt(fd);
       return;
     }
@@ -235,13 +234,61 @@ class EventLoops::Loop {
     switch (c.phase) {
       case Phase::kDetect:
         return detect(c, event.events);
-      case Phase::kRead:
-        return read_and_serve(c);
-      case Phase::kSend:
-        // The client went away while its answer waits (reported until the socket closes).
-        if (event.events & (EPOLLERR | EPOLLHUP)) return close(c);
-        if (event.events & EPOLLOUT) send_and_continue(c, Clock::now());
-        return;
+      case Phase::kLinger:
+        return drain_linger(c);
+      case Phase::kOpen:
+        break;
+    }
+    const Clock::time_point now = Clock::now();
+    // The client went away while nothing is read (an answer waits for its time).
+    if ((event.events & (EPOLLERR | EPOLLHUP)) && !(c.interest & EPOLLIN)) return close(c);
+    if (event.events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+      if (follow(c, c.served->on_readable(now)) != LoopConnection::Next::kOpen) return;
+    }
+    if (event.events & EPOLLOUT) follow(c, c.served->on_writable(now));
+  }
+
+  // Acts on what a connection said it needs next.
+  LoopConnection::Next follow(Connection& c, LoopConnection::Next next) {
+    switch (next) {
+      case LoopConnection::Next::kClose:
+        close(c);
+        break;
+      case LoopConnection::Next::kLinger:
+        linger(c);
+        break;
+      case LoopConnection::Next::kOpen:
+        if (c.served->progress() != c.progress) {
+          c.progress = c.served->progress();
+          c.last_active = Clock::now();
+        }
+        set_interest(c, c.served->events());
+        if (auto due = c.served->next_due()) add_timer(c, *due);
+        break;
+    }
+    return next;
+  }
+
+  // Stops writing, then reads and drops what the client still sends, until it closes or for a
+  // moment at most.
+  void linger(Connection& c) {
+    c.served.reset();
+    c.phase = Phase::kLinger;
+    ::shutdown(c.fd, SHUT_WR);
+    c.linger_ends = Clock::now() + kLingerTime;
+    set_interest(c, EPOLLIN);
+    add_timer(c, c.linger_ends);
+  }
+
+  void drain_linger(Connection& c) {
+    char scratch[16 * 1024];
+    for (;;) {
+      ssize_t n = ::recv(c.fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n <= 0) return close(c);
+      c.lingered_bytes += static_cast<size_t>(n);
+      if (c.lingered_bytes >= kLingerMaxBytes) return close(c);
     }
   }
 
@@ -281,11 +328,6 @@ class EventLoops::Loop {
     connections_.emplace(id, std::move(connection));
   }
 
-  void wake() {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
-  }
-
   std::vector<int> take_inbox() {
     std::lock_guard<std::mutex> lock(inbox_mutex_);
     return std::exchange(inbox_, {});
@@ -301,113 +343,54 @@ class EventLoops::Loop {
     inbox_.clear();
   }
 
-  // Stops accepting and closes every connection with nothing in flight; returns when the
-  // answers still queued must be done.
+  // Stops accepting; every connection with nothing in flight closes (an HTTP/2 one after its
+  // GOAWAY); returns when the answers still queued must be done.
   Clock::time_point begin_shutdown() {
     if (!accept_paused_until_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
     accept_paused_until_.reset();
     close_inbox();
-    std::vector<Connection*> idle;
-    for (auto& [id, connection] : connections_) {
-      if (connection->phase != Phase::kSend) idle.push_back(connection.get());
-      connection->close_after_send = true;
+    std::vector<Connection*> all;
+    for (auto& [id, connection] : connections_) all.push_back(connection.get());
+    const Clock::time_point now = Clock::now();
+    for (Connection* c : all) {
+      if (c->phase == Phase::kDetect) {
+        close(*c);
+      } else if (c->phase == Phase::kOpen) {
+        follow(*c, c->served->begin_shutdown(now));
+      }
     }
-    for (Connection* c : idle) close(*c);
-    return Clock::now() + std::chrono::milliseconds(timeouts_.shutdown_grace_ms);
+    return now + std::chrono::milliseconds(timeouts_.shutdown_grace_ms);
   }
 
-  // The HTTP/2 client preface is 24 fixed bytes; an HTTP/1.1 request differs from it by its
-  // second byte at the latest ("PRI" is no method we serve). Only a whole preface goes to a
-  // connection thread: the loop waits for the rest of a partial one without a thread, woken
-  // (edge-triggered, since peeked bytes stay readable) only when more arrives or the client
-  // stops sending.
+  // The one place the protocol is told: the HTTP/2 client preface is 24 fixed bytes; an
+  // HTTP/1.1 request differs from it by its second byte at the latest ("PRI" is no method we
+  // serve). The loop waits for the rest of a partial preface, woken (edge-triggered, since
+  // peeked bytes stay readable) only when more arrives or the client stops sending.
   void detect(Connection& c, uint32_t events) {
     char peek[kHttp2ClientPreface.size()];
     ssize_t n = ::recv(c.fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close(c);
     if (n < 0) return;
     auto got = static_cast<size_t>(n);
+    const Clock::time_point now = Clock::now();
+    c.last_active = now;
     if (std::memcmp(peek, kHttp2ClientPreface.data(), got) == 0) {
-      if (got == kHttp2ClientPreface.size()) return hand_off(c);  // nothing was consumed
-      // The client has stopped sending short of a preface: it will never be one.
-      if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) return close(c);
-      c.last_active = Clock::now();
-      return set_interest(c, kDetectEvents | EPOLLET);
+      if (got < kHttp2ClientPreface.size()) {
+        // The client has stopped sending short of a preface: it will never be one.
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) return close(c);
+        return set_interest(c, kDetectEvents | EPOLLET);
+      }
+      auto http2 = std::make_unique<Http2Connection>(c.fd, handler_, WakeTarget{waker_, c.id});
+      Http2Connection& started = *http2;
+      c.served = std::move(http2);
+      c.phase = Phase::kOpen;
+      if (follow(c, started.start(now)) != LoopConnection::Next::kOpen) return;
+    } else {
+      c.served = std::make_unique<Http1Connection>(c.fd, handler_, WakeTarget{waker_, c.id},
+                                                   timeouts_.idle_ms / 1000);
+      c.phase = Phase::kOpen;
     }
-    c.phase = Phase::kRead;
-    set_interest(c, EPOLLIN);
-    read_and_serve(c);
-  }
-
-  void read_and_serve(Connection& c) {
-    LoopStream::Received received = c.stream.receive();
-    if (received == LoopStream::Received::kClosed) return close(c);
-    if (received == LoopStream::Received::kNothing) return;
-    c.last_active = Clock::now();
-    serve_buffered(c);
-  }
-
-  // Serves every complete request buffered (pipelined requests one after another) until an
-  // answer has to wait, more bytes are needed, or the connection goes to a thread.
-  void serve_buffered(Connection& c) {
-    while (c.phase == Phase::kRead) {
-      FramedRequest framed = frame_request(c.stream.buffered(), LoopStream::kCapacity);
-      if (framed.framing == Framing::kIncomplete) return set_interest(c, EPOLLIN);
-      if (framed.framing == Framing::kNeedsThread) return hand_off(c);
-      if (framed.framing == Framing::kRefused) return refuse(c, framed.refusal);
-      c.stream.begin_request(framed.size);
-      bool keep_open = handler_.serve(c.stream);
-      c.stream.end_request();
-      if (!keep_open) c.close_after_send = true;
-      if (!send(c, Clock::now())) return;
-    }
-  }
-
-  // Answers the refusal; nothing more is read as a request and the connection closes once the
-  // answer has been sent.
-  void refuse(Connection& c, Refusal why) {
-    c.stream.begin_request(0);
-    handler_.refuse(c.stream, why);
-    c.stream.end_request();
-    c.close_after_send = true;
-    c.refused = true;
-    send(c, Clock::now());
-  }
-
-  void send_and_continue(Connection& c, Clock::time_point now) {
-    if (send(c, now) && c.phase == Phase::kRead) serve_buffered(c);
-  }
-
-  // Sends what is due at `now`; false when the connection was closed.
-  bool send(Connection& c, Clock::time_point now) {
-    OutputQueue& output = c.stream.output();
-    const size_t sent_before = output.bytes_sent();
-    OutputQueue::Drained drained = output.drain(c.fd, now);
-    // The write timeout counts from the last byte the client took, not from the request.
-    if (output.bytes_sent() != sent_before) c.last_active = Clock::now();
-    switch (drained) {
-      case OutputQueue::Drained::kEmpty:
-        if (c.close_after_send) return close(c), false;
-        c.phase = Phase::kRead;
-        c.last_active = Clock::now();
-        set_interest(c, EPOLLIN);
-        return true;
-      case OutputQueue::Drained::kWaitTime:
-        c.phase = Phase::kSend;
-        set_interest(c, 0);  // errors and hang-ups are still reported
-        add_timer(c, output.next_due());
-        return true;
-      case OutputQueue::Drained::kWaitWritable:
-        c.phase = Phase::kSend;
-        set_interest(c, EPOLLOUT);
-        return true;
-      case OutputQueue::Drained::kFault:
-        apply_fault_to_socket(c.fd, output.fault());
-        return close(c), false;
-      case OutputQueue::Drained::kFailed:
-        return close(c), false;
-    }
-    return true;
+    follow(c, c.served->on_readable(now));
   }
 
   void add_timer(Connection& c, Clock::time_point due) {
@@ -425,7 +408,11 @@ class EventLoops::Loop {
       Connection& c = *it->second;
       if (c.timer_due != timer.due) continue;  // superseded
       c.timer_due = {};
-      if (c.phase == Phase::kSend && c.interest != EPOLLOUT) send_and_continue(c, now);
+      if (c.phase == Phase::kLinger) {
+        close(c);
+      } else if (c.phase == Phase::kOpen) {
+        follow(c, c.served->on_due(now));
+      }
     }
   }
 
@@ -447,35 +434,37 @@ class EventLoops::Loop {
     std::vector<Connection*> expired;
     for (auto& [id, connection] : connections_) {
       Connection& c = *connection;
+      if (c.phase == Phase::kLinger) {
+        if (now >= c.linger_ends) expired.push_back(&c);
+        continue;
+      }
       auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - c.last_active);
-      // A new connection has as long to send its first bytes as a request has to arrive.
-      int limit = c.phase == Phase::kSend                                  ? timeouts_.write_ms
-                  : c.phase == Phase::kRead && c.stream.buffered().empty() ? timeouts_.idle_ms
-                                                                           : timeouts_.read_ms;
-      // A queued answer waiting for its time is not stuck.
-      bool waiting_for_time = c.phase == Phase::kSend && c.interest != EPOLLOUT;
-      if (!waiting_for_time && quiet.count() >= limit) expired.push_back(&c);
+      // A new connection has as long to send its first bytes as a request has to arrive; an
+      // answer waiting for its time (or a full-duplex producer) is not stuck.
+      int limit = timeouts_.read_ms;
+      if (c.phase == Phase::kOpen) {
+        switch (c.served->waiting()) {
+          case LoopConnection::Waiting::kIdle:
+            limit = timeouts_.idle_ms;
+            break;
+          case LoopConnection::Waiting::kRequest:
+            limit = timeouts_.read_ms;
+            break;
+          case LoopConnection::Waiting::kSocket:
+            limit = timeouts_.write_ms;
+            break;
+          case LoopConnection::Waiting::kTime:
+            continue;
+        }
+      }
+      if (quiet.count() >= limit) expired.push_back(&c);
     }
     for (Connection* c : expired) close(*c);
   }
 
-  void hand_off(Connection& c) {
-    int fd = c.fd;
-    std::string received(c.stream.buffered());
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    c.fd = -1;
-    connections_.erase(c.id);
-    set_blocking(fd, true);
-    // A blocking send() or recv() on a connection thread then gives up as the loop would have
-    // (cpp-httplib's own accept loop set these on every socket).
-    set_timeout(fd, SO_SNDTIMEO, timeouts_.write_ms);
-    set_timeout(fd, SO_RCVTIMEO, timeouts_.read_ms);
-    handler_.hand_off(fd, std::move(received));
-  }
-
   void close(Connection& c) {
+    c.served.reset();  // first: its streams stop what waits on them
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
-    if (c.refused) discard_unread(c.fd);
     ::shutdown(c.fd, SHUT_RDWR);
     ::close(c.fd);
     connections_.erase(c.id);
@@ -483,27 +472,27 @@ class EventLoops::Loop {
   }
 
   int listen_fd_;
-  LoopHandler& handler_;
+  const RequestHandler& handler_;
   LoopTimeouts timeouts_;
   ConnectionDealer& dealer_;
   std::vector<std::unique_ptr<Loop>>& loops_;
+  std::shared_ptr<LoopWaker> waker_;
   std::mutex inbox_mutex_;
   std::vector<int> inbox_;
   bool inbox_open_ = true;
   bool failed_ = false;
   std::optional<Clock::time_point> accept_paused_until_;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
   uint64_t next_id_ = kFirstConnectionId;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
 };
 
-EventLoops::EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts,
-                       size_t max_connections)
+EventLoops::EventLoops(int listen_fd, size_t count, const RequestHandler& handler,
+                       LoopTimeouts timeouts, size_t max_connections)
     : dealer_(std::make_unique<ConnectionDealer>(std::max<size_t>(count, 1), max_connections)) {
-  set_blocking(listen_fd, false);
+  set_nonblocking(listen_fd);
   for (size_t i = 0; i < std::max<size_t>(count, 1); ++i) {
     loops_.push_back(std::make_unique<Loop>(listen_fd, handler, timeouts, *dealer_, loops_));
   }
@@ -535,7 +524,5 @@ bool EventLoops::run() {
 void EventLoops::stop() {
   for (auto& loop : loops_) loop->stop();
 }
-
-void EventLoops::connection_closed() { dealer_->closed(); }
 
 }  // namespace bedrock::http

@@ -1,40 +1,18 @@
-// Event loops for HTTP/1.1: a few threads (one per core) that accept connections, hold idle
-// keep-alive connections, serve each complete request as it arrives and send queued answers
-// when they fall due. No thread waits for a client or for a paced event: a thousand slow streams
-// cost a thousand output queues, not a thousand threads (bench/RESULTS.md has the figures).
-//
-// A connection leaves its loop for a connection thread when serving it would block: HTTP/2,
-// chunked or full-duplex request bodies, "Expect: 100-continue", requests larger than
-// LoopStream::kCapacity. It stays on that thread until it closes.
-//
-// A request that breaks a limit or the grammar (request_framing.h) is refused by the loop as
-// soon as its bytes show it, before more is buffered, and its connection closed.
+// Event loops for HTTP/1.1 and HTTP/2: a few threads that accept connections, tell the two
+// protocols apart by their first bytes (the one place that does), hold idle keep-alive
+// connections, serve each complete request as it arrives and send queued answers when they fall
+// due. No thread waits for a client or for a paced event: a thousand slow streams cost a
+// thousand output queues, not a thousand threads (bench/RESULTS.md has the figures). Each
+// connection stays on its loop for its whole life (loop_connection.h); the only other threads
+// are full-duplex producers (full_duplex.h).
 #pragma once
 
-#include <atomic>
 #include <memory>
-#include <string>
 #include <vector>
 
-#include "http/loop_stream.h"
-#include "http/request_framing.h"
+#include "http/request_handler.h"
 
 namespace bedrock::http {
-
-class LoopHandler {
- public:
-  virtual ~LoopHandler() = default;
-  // Serves the complete request at the front of the stream's buffer; the answer is written to
-  // the stream. False: close the connection once the answer has been sent.
-  virtual bool serve(LoopStream& stream) = 0;
-  // Writes the answer to a request refused for its framing (the connection closes after it).
-  virtual void refuse(LoopStream& stream, Refusal why) = 0;
-  // Takes over a connection the loops will not serve. The socket is blocking again; `received`
-  // holds what was already read off it (empty: nothing, the whole HTTP/2 client preface is
-  // waiting in the socket). The taker closes the socket and then calls
-  // EventLoops::connection_closed().
-  virtual void hand_off(int fd, std::string received) = 0;
-};
 
 struct LoopTimeouts {
   int idle_ms = 60000;   // a keep-alive connection with no request
@@ -48,9 +26,8 @@ struct LoopTimeouts {
 class EventLoops {
  public:
   // `listen_fd` is bound and listening; the loops make it non-blocking and accept from it.
-  // Beyond `max_connections` open at once (on the loops or handed off), a new connection is
-  // accepted and closed at once.
-  EventLoops(int listen_fd, size_t count, LoopHandler& handler, LoopTimeouts timeouts,
+  // Beyond `max_connections` open at once, a new connection is accepted and closed at once.
+  EventLoops(int listen_fd, size_t count, const RequestHandler& handler, LoopTimeouts timeouts,
              size_t max_connections);
   ~EventLoops();
   EventLoops(const EventLoops&) = delete;
@@ -61,8 +38,6 @@ class EventLoops {
   bool run();
   // Safe from any thread.
   void stop();
-  // A handed-off connection has been closed: it no longer counts against max_connections.
-  void connection_closed();
 
  private:
   class Loop;

@@ -16,16 +16,16 @@ namespace bedrock::http {
 // treats one beyond it afterwards as a connection error (GOAWAY PROTOCOL_ERROR).
 constexpr uint32_t kH2MaxConcurrentStreams = 128;
 
-// Event streams are produced on a thread each until the transport moves onto the event loops.
-// Per connection no more than the streams it may have open; across the process a bound that
-// keeps thread stacks (8 MiB of address space each) and scheduling sane on a small machine.
-constexpr size_t kH2MaxProducersPerConnection = kH2MaxConcurrentStreams;
+// Full-duplex streams (full_duplex.h) are produced on a thread each; every other stream is
+// pulled by the event loop. Across the process (HTTP/1.1 and HTTP/2 alike) a bound that keeps
+// thread stacks (8 MiB of address space each) and scheduling sane on a small machine; a
+// connection holds no more than the streams it may have open.
 constexpr size_t kH2MaxProducersTotal = 256;
 
 // Request head (besides request_limits.h, which also holds :path and the header list): any one
-// field up to 16 KiB, ALB's documented limit for a header line (cpp-httplib holds HTTP/1.1 lines
-// to 8 KiB). The header list is counted as RFC 9113 6.5.2 counts it (name + value + 32 per field)
-// and advertised as SETTINGS_MAX_HEADER_LIST_SIZE.
+// field up to 16 KiB, ALB's documented limit for a header line (HTTP/1.1 lines are held
+// to 8 KiB, request_limits.h). The header list is counted as RFC 9113 6.5.2 counts it (name + value
+// + 32 per field) and advertised as SETTINGS_MAX_HEADER_LIST_SIZE.
 constexpr size_t kH2MaxHeaderFieldBytes = 16 * 1024;
 
 // Flow control: each stream may have this much unconsumed data in flight. Buffered bodies are

@@ -1,14 +1,19 @@
-// The HTTP/2 side of the port: one nghttp2 server session per accepted connection, driven by
-// the thread that accepted it. Unary answers are sent from memory; event streams are produced
-// on a thread of their own (bounded per connection and per process, h2_limits.h) and handed to
-// the session through a queue and an eventfd, so a slow stream never holds up other streams of
-// the same connection.
+// An HTTP/2 connection (h2c with prior knowledge) on an event loop: the socket's I/O around an
+// Http2Session (h2_session.h). What arrives is fed to the session; what the session makes goes
+// through an output queue (output_queue.h) as the socket takes it, no more than a batch ahead
+// of it. The loop calls in when the socket is readable or writable, when something falls due
+// (next_due) and when a full-duplex producer pokes; nothing here blocks.
 #pragma once
 
-#include <memory>
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string_view>
+#include <vector>
 
-#include "http/server.h"
+#include "http/h2_session.h"
+#include "http/loop_connection.h"
+#include "http/output_queue.h"
 
 namespace bedrock::http {
 
@@ -16,28 +21,43 @@ namespace bedrock::http {
 // HTTP/1.1 request starts like it: "PRI" is no method we serve.
 constexpr std::string_view kHttp2ClientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-class Http2Connection {
+class Http2Connection final : public LoopConnection {
  public:
-  // `fd` stays owned by the caller, who closes it after run() has returned.
-  Http2Connection(int fd, const RequestHandler& handler, int idle_timeout_ms);
-  ~Http2Connection();
-  Http2Connection(const Http2Connection&) = delete;
-  Http2Connection& operator=(const Http2Connection&) = delete;
+  // `fd` stays owned by the caller; the client preface is waiting in it.
+  Http2Connection(int fd, const RequestHandler& handler, WakeTarget wake);
 
-  // Serves the connection whose client preface is already waiting in the socket. Returns when
-  // the client goes away, the connection idles past `idle_timeout_ms`, it has shut down, or
-  // close_now() was called.
-  void run();
+  // Queues our SETTINGS.
+  Next start(Clock::time_point now);
+  // Reads what has arrived (a few times at most) and answers it.
+  Next on_readable(Clock::time_point now) override;
+  Next on_writable(Clock::time_point now) override { return send(now); }
+  Next on_due(Clock::time_point now) override;
+  Next on_wake(Clock::time_point now) override;
+  // GOAWAY, sent at once; open streams go on until they end.
+  Next begin_shutdown(Clock::time_point now) override;
 
-  // Safe from any thread, any number of times. Graceful: sends GOAWAY naming the highest stream
-  // processed (RFC 9113 6.8), refuses newer streams, lets open ones finish, then closes.
-  void begin_shutdown();
-  // Safe from any thread: ends the connection at once, open streams and all.
-  void close_now();
+  uint32_t events() const override;
+  std::optional<Clock::time_point> next_due() const override { return session_.next_due(); }
+  Waiting waiting() const override;
+  size_t progress() const override { return bytes_read_ + output_.bytes_sent(); }
+
+  // What is produced and queued ahead of the socket at most, and rounds of it per call before
+  // the loop turns to its other connections.
+  static constexpr size_t kBatchBytes = OutputQueue::kBatchBytes;
+  static constexpr int kRoundsPerCall = 4;
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  Next send(Clock::time_point now);
+
+  // Input is read in pieces of this size. Not zero-filled: an idle connection touches no pages.
+  static constexpr size_t kReadBytes = 16 * 1024;
+
+  int fd_;
+  Http2Session session_;
+  OutputQueue output_;
+  std::unique_ptr<uint8_t[]> input_;
+  size_t bytes_read_ = 0;
+  bool blocked_ = false;  // output waits for the socket to take it
 };
 
 }  // namespace bedrock::http

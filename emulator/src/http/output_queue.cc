@@ -11,7 +11,8 @@ void OutputQueue::append(Clock::time_point due, std::string_view bytes) {
   if (bytes.empty()) return;
   // Bytes due together leave together: one send() for a response's head and body.
   if (!segments_.empty() && segments_.back().due == due && segments_.back().fault == Fault::kNone &&
-      segments_.back().actions.empty() && !segments_.back().source) {
+      segments_.back().actions.empty() && !segments_.back().source &&
+      segments_.back().end == Segment::End::kNone) {
     segments_.back().bytes.append(bytes);
     return;
   }
@@ -29,6 +30,13 @@ void OutputQueue::add_action(Action action) {
 void OutputQueue::add_fault(Clock::time_point due, Fault fault) {
   if (!segments_.empty() && segments_.back().due > due) due = segments_.back().due;
   segments_.push_back(Segment{due, {}, 0, {}, fault, nullptr});
+}
+
+void OutputQueue::add_close(Clock::time_point due, bool abortive) {
+  if (!segments_.empty() && segments_.back().due > due) due = segments_.back().due;
+  Segment close{due, {}, 0, {}, Fault::kNone, nullptr};
+  close.end = abortive ? Segment::End::kAbort : Segment::End::kClose;
+  segments_.push_back(std::move(close));
 }
 
 void OutputQueue::append_source(Clock::time_point due, std::shared_ptr<EventSource> source) {
@@ -97,13 +105,19 @@ OutputQueue::Drained OutputQueue::drain(int fd, Clock::time_point now) {
       bytes_sent_ += static_cast<size_t>(n);
     }
     std::vector<Action> actions = std::move(segment.actions);
-    Fault fault = segment.fault;
+    const Fault fault = segment.fault;
+    const Segment::End end = segment.end;
     segments_.pop_front();
     for (Action& action : actions) action(true);
     if (fault != Fault::kNone) {
       fault_ = fault;
-      fail();
+      fail();  // what followed the fault never goes; the injector's bytes may be queued next
       return Drained::kFault;
+    }
+    if (end != Segment::End::kNone) {
+      abortive_ = end == Segment::End::kAbort;
+      fail();
+      return Drained::kClosed;
     }
   }
   return Drained::kEmpty;

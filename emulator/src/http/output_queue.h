@@ -1,6 +1,7 @@
 // What an event loop's connection has yet to send: byte segments, each with the time it is due,
-// actions to run once a segment is sent, a fault that ends the connection, and event sources
-// (core/event_sink.h) to pull more segments from once everything before them has been sent.
+// actions to run once a segment is sent, faults to inject and the close that ends the
+// connection, and event sources (core/event_sink.h) to pull more segments from once everything
+// before them has been sent.
 // The loop calls drain() when the socket is writable or the next segment falls due; nothing
 // here blocks.
 //
@@ -31,7 +32,8 @@ class OutputQueue {
     kEmpty,         // everything sent
     kWaitTime,      // the next segment is due at next_due()
     kWaitWritable,  // the socket's send buffer is full (or a source yields): drain when writable
-    kFault,         // a fault is due: apply fault() to the socket and close it
+    kFault,         // a fault is due: inject fault(); what was queued behind it is dropped
+    kClosed,        // the connection ends here (abortive(): with a reset); the rest is dropped
     kFailed,        // the peer is gone
   };
 
@@ -41,6 +43,7 @@ class OutputQueue {
   // Runs at once when nothing is waiting to be sent.
   void add_action(Action action);
   void add_fault(Clock::time_point due, Fault fault);
+  void add_close(Clock::time_point due, bool abortive);
   // What `source` yields is sent after everything queued before it, from `due` on; what is
   // queued after it waits for its end.
   void append_source(Clock::time_point due, std::shared_ptr<EventSource> source);
@@ -53,6 +56,7 @@ class OutputQueue {
   bool empty() const { return segments_.empty(); }
   Clock::time_point next_due() const { return segments_.front().due; }
   Fault fault() const { return fault_; }
+  bool abortive() const { return abortive_; }
   // Bytes sent so far, to tell a slow reader from a stalled one.
   size_t bytes_sent() const { return bytes_sent_; }
   // Bytes queued and not yet sent, and the segments holding them (a bound the tests check).
@@ -75,11 +79,13 @@ class OutputQueue {
     std::vector<Action> actions;
     Fault fault = Fault::kNone;
     std::shared_ptr<EventSource> source;  // when set: a placeholder for what it yields
+    enum class End : uint8_t { kNone, kClose, kAbort } end = End::kNone;
   };
   // Replaces the source at the front with what it yields now; false once it has ended.
   void pull(Clock::time_point now);
   std::deque<Segment> segments_;
   Fault fault_ = Fault::kNone;
+  bool abortive_ = false;
   size_t bytes_sent_ = 0;
 };
 

@@ -20,10 +20,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && name_is(text.substr(0, prefix.size()), prefix);
-}
-
 // RFC 9110 5.6.2 token characters.
 bool is_token_char(char c) {
   static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
@@ -74,11 +70,11 @@ bool parse_length(std::string_view value, size_t& length) {
 
 }  // namespace
 
-FramedRequest frame_request(std::string_view buffered, size_t capacity) {
+FramedRequest frame_request(std::string_view buffered, size_t capacity, Request* head) {
   FramedRequest framed;
   bool length_seen = false;
   bool chunked = false;
-  bool needs_thread = false;
+  bool body_follows = false;
   size_t header_count = 0;
   size_t pos = 0;
   for (size_t line_number = 0;; ++line_number) {
@@ -94,7 +90,7 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
       if (!buffered.empty() && (buffered.front() < 'A' || buffered.front() > 'Z')) {
         return refused(Refusal::kMalformed);
       }
-      framed.framing = buffered.size() >= capacity ? Framing::kNeedsThread : Framing::kIncomplete;
+      framed.framing = buffered.size() >= capacity ? Framing::kBodyFollows : Framing::kIncomplete;
       return framed;
     }
     // Bare LF line ends are refused: a front end and a back end that split lines differently
@@ -106,9 +102,14 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
     pos = lf + 1;
     if (line_number == 0) {
       if (!valid_request_line(line)) return refused(Refusal::kMalformed);
-      // Bidirectional streaming paces itself by the clock while it reads its input.
-      if (line.find("/invoke-with-bidirectional-stream") != std::string_view::npos) {
-        needs_thread = true;
+      if (head) {
+        const size_t method_end = line.find(' ');
+        const size_t target_end = line.find(' ', method_end + 1);
+        head->method = std::string(line.substr(0, method_end));
+        head->target = std::string(line.substr(method_end + 1, target_end - method_end - 1));
+        head->path = head->target.substr(0, head->target.find('?'));
+        head->http_version = std::string(line.substr(target_end + 1));
+        head->headers = Headers();
       }
       continue;
     }
@@ -123,6 +124,7 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
     }
     std::string_view value = trim(line.substr(colon + 1));
     if (has_control_char(value)) return refused(Refusal::kMalformed);
+    if (head) head->headers.add(std::string(name), std::string(value));
     if (name_is(name, "transfer-encoding")) {
       // Only "chunked" is a coding a request may use here; a second line is not accepted.
       if (chunked || !name_is(value, "chunked")) return refused(Refusal::kMalformed);
@@ -134,10 +136,7 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
       framed.content_length = length;
       length_seen = true;
     } else if (name_is(name, "expect")) {
-      needs_thread = true;  // the client waits for "100 Continue"
-    } else if (name_is(name, "content-type") &&
-               starts_with_ignore_case(value, "application/vnd.amazon.eventstream")) {
-      needs_thread = true;  // full duplex: the body is read as it arrives
+      body_follows = true;  // the client waits for "100 Continue"
     }
   }
   // Both framings at once is how requests are smuggled (RFC 9112 6.1): refused.
@@ -148,31 +147,14 @@ FramedRequest frame_request(std::string_view buffered, size_t capacity) {
                 : length_seen ? BodyFraming::kLength
                               : BodyFraming::kNone;
   const size_t total = pos + framed.content_length;
-  if (needs_thread || chunked || total > capacity) {
-    framed.framing = Framing::kNeedsThread;
+  if (body_follows || chunked || total > capacity) {
+    framed.framing = Framing::kBodyFollows;
     return framed;
   }
   if (buffered.size() < total) return framed;  // kIncomplete
   framed.framing = Framing::kComplete;
   framed.size = total;
   return framed;
-}
-
-std::string without_transfer_encoding(std::string_view head) {
-  std::string out;
-  out.reserve(head.size());
-  size_t pos = 0;
-  while (pos < head.size()) {
-    size_t end = head.find('\n', pos);
-    end = end == std::string_view::npos ? head.size() : end + 1;
-    std::string_view line = head.substr(pos, end - pos);
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !name_is(line.substr(0, colon), "transfer-encoding")) {
-      out.append(line);
-    }
-    pos = end;
-  }
-  return out;
 }
 
 ChunkDecoder::State ChunkDecoder::refuse(Refusal why) {

@@ -1,14 +1,14 @@
 // Reads the framing of an HTTP/1.1 request from the bytes buffered so far: whether the request
-// is complete, how its body is delimited, and whether it breaks a limit or the grammar. Both
-// paths use it before anything is parsed or buffered further: an event loop for the requests it
-// serves, a connection thread (SocketStream) for the rest. cpp-httplib parses only heads this
-// has accepted, and reads bodies only through the stream, which delimits them as this says.
+// is complete, how its body is delimited, and whether it breaks a limit or the grammar, before
+// anything is buffered further; and the head itself, parsed in the same pass (the one parse of
+// an HTTP/1.1 head, http1_connection.h).
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "core/request.h"
 #include "http/refusal.h"
 #include "http/request_limits.h"
 
@@ -20,9 +20,10 @@ constexpr size_t kMaxChunkLine = 1024;
 enum class Framing {
   kIncomplete,  // wait for more bytes
   kComplete,    // the whole request (head and body) is buffered
-  // Serve on a connection thread: a chunked or full-duplex body, bidirectional streaming, an
-  // Expect header (the client waits for "100 Continue"), or a request larger than `capacity`.
-  kNeedsThread,
+  // The head is complete (or larger than `capacity`: head_size 0) and the body is read apart
+  // as it arrives: a chunked body, an Expect header (the client waits for "100 Continue"), or
+  // a request larger than `capacity`.
+  kBodyFollows,
   kRefused,  // answered with `refusal`, then the connection is closed
 };
 
@@ -37,11 +38,9 @@ struct FramedRequest {
   size_t content_length = 0;  // kLength only
 };
 
-FramedRequest frame_request(std::string_view buffered, size_t capacity);
-
-// The head without its Transfer-Encoding line: a chunked body reaches cpp-httplib decoded, as a
-// body that ends where the stream says (SocketStream decodes it under the limits above).
-std::string without_transfer_encoding(std::string_view head);
+// With `head`: once the head is complete (head_size > 0), its request line and header fields
+// are filled in (method, target, path, http_version, headers), parsed in the same pass.
+FramedRequest frame_request(std::string_view buffered, size_t capacity, Request* head = nullptr);
 
 // Strict chunked transfer coding (RFC 9112 7.1), fed what arrives and giving back the body.
 // Sizes in hex of at most 8 digits, CRLF line ends only, every chunk followed by CRLF, trailer

@@ -13,8 +13,11 @@ namespace bedrock::http {
 // :path is held to the request line's limit.
 constexpr size_t kMaxRequestLine = 16 * 1024;
 constexpr size_t kMaxHead = 64 * 1024;
-// cpp-httplib's own limit for an HTTP/1.1 header line (CPPHTTPLIB_HEADER_MAX_LENGTH), kept so
-// that both HTTP/1.1 paths refuse the same lines.
+// An HTTP/1.1 request target: the limit cpp-httplib held it to (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH)
+// when it parsed our heads, which clients have always had; 414 beyond it.
+constexpr size_t kMaxHttp1Target = 8 * 1024;
+// The limit for an HTTP/1.1 header line that cpp-httplib held to (CPPHTTPLIB_HEADER_MAX_LENGTH)
+// when it parsed our heads: clients have always had it.
 constexpr size_t kMaxHeaderLine = 8 * 1024;
 // Apache's default LimitRequestFields.
 constexpr size_t kMaxHeaderCount = 100;

@@ -1,19 +1,16 @@
-// One listening port for HTTP/1.1 and HTTP/2 (h2c with prior knowledge). Each accepted
-// connection is classified by its first bytes: the HTTP/2 client preface goes to the nghttp2
-// side (http2_connection.h), anything else to cpp-httplib's HTTP/1.1 request loop.
+// One listening port for HTTP/1.1 and HTTP/2 (h2c with prior knowledge), served by event loops
+// (event_loop.h): each accepted connection is classified by its first bytes, the HTTP/2 client
+// preface going to an nghttp2 session on the loop (http2_connection.h), anything else to the
+// loop's HTTP/1.1 side (http1_connection.h).
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
 
-#include "core/request.h"
-#include "core/response.h"
+#include "http/request_handler.h"
 
 namespace bedrock::http {
-
-// What the transports call for every request; it never throws.
-using RequestHandler = std::function<Response(Request&)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -41,8 +38,9 @@ class Server {
   bool run();
   // Safe from any thread and from a signal-handling thread.
   void stop();
-  // After run(): true when a connection thread was still busy (in a handler that does not end)
-  // when run() gave up waiting for it; the process must then exit without running destructors.
+  // After run(): true when a full-duplex producer thread was still busy (in a producer that
+  // does not end) when run() gave up waiting for it; the process must then exit without running
+  // destructors.
   bool threads_abandoned() const;
 
  private:

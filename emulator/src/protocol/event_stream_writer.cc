@@ -28,7 +28,7 @@ EventStreamWriter::EventStreamWriter(EventSink& sink, StreamScript script)
     : sink_(&sink), script_(std::move(script)) {}
 
 EventStreamWriter::Clock::time_point EventStreamWriter::now() const {
-  if (sink_) return sink_->now();
+  if (sink_) return Clock::now();
   return std::max(now_, schedule_);
 }
 
@@ -85,7 +85,7 @@ bool EventStreamWriter::before_event() {
   if (latency.jitter_ms > 0) {
     wait_ms += static_cast<int>(mix(script_.jitter_seed + index) % (latency.jitter_ms + 1));
   }
-  if (index == 0) schedule_ = sink_ ? sink_->now() : now_;
+  if (index == 0) schedule_ = sink_ ? Clock::now() : now_;
   // Each event is due a fixed time after the one before it was due, not after it was sent.
   if (wait_ms > 0) schedule_ += std::chrono::milliseconds(wait_ms);
 
@@ -187,7 +187,7 @@ void EventStreamWriter::finish() {
   finished_ = stopped_ = true;
   auto mark_finished = [telemetry = script_.telemetry](bool) { telemetry->finished = true; };
   if (sink_) {
-    sink_->when_sent(mark_finished);
+    mark_finished(true);  // a sink writes as it goes: what it took has been sent
     return;
   }
   StreamPiece last;  // no bytes: marks the end once everything before it has been sent

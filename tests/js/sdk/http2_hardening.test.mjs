@@ -14,6 +14,11 @@ import { after, before, describe, test } from "node:test";
 import { http1Request, startEmulator } from "./harness.mjs";
 
 const MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+const SONIC = "amazon.nova-sonic-v1:0";
+// A full-duplex stream's head: the operation starts at once and holds its thread while it
+// waits for input that never comes (the body is left open).
+const BIDI_PATH = `/model/${SONIC}/invoke-with-bidirectional-stream`;
+const BIDI_FIELDS = [["content-type", "application/vnd.amazon.eventstream"]];
 const REEL = "amazon.nova-reel-v1:0";
 const CONVERSE_BODY = JSON.stringify({ messages: [{ role: "user", content: [{ text: "hi" }] }] });
 // Limits of the server (emulator/src/http/h2_limits.h).
@@ -230,9 +235,47 @@ describe("HTTP/2 streams and threads are bounded", () => {
     assert.equal(await server.stop(), 0);
   });
 
-  test("900 paced streams on each of 3 connections: excess refused, threads bounded", async (t) => {
-    // Every stream is a slow event stream, so each accepted one holds a producer thread.
+  test("384 paced event streams on 3 connections hold no thread", async (t) => {
+    // Paced streams wait in the event loops' due-time queues, not on threads.
     await loadScenario(server.port, [{ match: { operation: "ConverseStream" }, latency: { betweenEventsMs: 1000 } }]);
+    const baseline = procStatus(server.pid, "Threads");
+    const clients = [];
+    for (let c = 0; c < 3; c++) {
+      const raw = await RawH2.open(server.port);
+      raw.attach();
+      await raw.until(() => raw.of(FRAME.SETTINGS).length > 0, 3000, "the server's SETTINGS");
+      for (let i = 0; i < MAX_CONCURRENT_STREAMS; i++) {
+        const id = 2 * i + 1;
+        raw.headers(id, requestFields("POST", `/model/${MODEL}/converse-stream`, [["content-type", "application/json"]]), false);
+        raw.data(id, CONVERSE_BODY, true);
+      }
+      clients.push(raw);
+    }
+    let peak = 0;
+    const heads = (raw) => new Set(raw.of(FRAME.HEADERS).map((f) => f.id)).size;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !clients.every((raw) => heads(raw) >= MAX_CONCURRENT_STREAMS)) {
+      peak = Math.max(peak, procStatus(server.pid, "Threads"));
+      await sleep(50);
+    }
+    await sleep(300);
+    peak = Math.max(peak, procStatus(server.pid, "Threads"));
+    for (const raw of clients) {
+      assert.equal(heads(raw), MAX_CONCURRENT_STREAMS, raw.summary());
+      const busy = raw.of(FRAME.DATA).filter((f) => f.payload.toString().includes("Bedrock is unable to process your request."));
+      assert.equal(busy.length, 0, raw.summary());
+      assert.equal(raw.of(FRAME.RST_STREAM).length, 0, raw.summary());
+    }
+    t.diagnostic(`threads: baseline ${baseline}, peak ${peak}`);
+    assert.ok(peak <= baseline + 4, `threads: baseline ${baseline}, peak ${peak}`);
+    await assertServesOthers(server.port);
+    for (const raw of clients) raw.close();
+    await http1Request(server.port, "DELETE", "/_emulator/scenarios");
+  });
+
+  test("900 full-duplex streams on each of 3 connections: excess refused, threads bounded", async (t) => {
+    // Every stream is a bidirectional stream left open, so each accepted one holds a producer
+    // thread.
     const baseline = procStatus(server.pid, "Threads");
     const clients = [];
     for (let c = 0; c < 3; c++) {
@@ -240,9 +283,7 @@ describe("HTTP/2 streams and threads are bounded", () => {
       raw.attach();
       // All at once, before the client has acknowledged the server's SETTINGS.
       for (let i = 0; i < 900; i++) {
-        const id = 2 * i + 1;
-        raw.headers(id, requestFields("POST", `/model/${MODEL}/converse-stream`, [["content-type", "application/json"]]), false);
-        raw.data(id, CONVERSE_BODY, true);
+        raw.headers(2 * i + 1, requestFields("POST", BIDI_PATH, BIDI_FIELDS), false);
       }
       clients.push(raw);
     }
@@ -277,8 +318,7 @@ describe("HTTP/2 streams and threads are bounded", () => {
     // At least 384 streams accepted, at most 256 producers in the process: the rest answered 503.
     assert.equal(streamed, MAX_PRODUCERS_TOTAL);
     assert.ok(busy >= 3 * MAX_CONCURRENT_STREAMS - MAX_PRODUCERS_TOTAL, `busy ${busy}`);
-    // A connection thread each (and one for the health check) plus the producers; the 912
-    // threads of old are gone.
+    // The producers and the loops; no thread per connection.
     t.diagnostic(`threads: baseline ${baseline}, peak ${peak}; streamed ${streamed}, answered 503 ${busy}`);
     assert.ok(peak <= baseline + 4 + MAX_PRODUCERS_TOTAL, `threads: baseline ${baseline}, peak ${peak}`);
     await assertServesOthers(server.port);
@@ -288,7 +328,6 @@ describe("HTTP/2 streams and threads are bounded", () => {
     // Connection threads wait idle for the next connection a while; producers do not.
     while (procStatus(server.pid, "Threads") > baseline + 4 && Date.now() < settle) await sleep(50);
     assert.ok(procStatus(server.pid, "Threads") <= baseline + 4, "producer threads end with their connection");
-    await http1Request(server.port, "DELETE", "/_emulator/scenarios");
   });
 });
 
@@ -304,7 +343,6 @@ describe("HTTP/2 when a producer thread cannot be created", () => {
   test("std::thread failing (address space exhausted) is answered 503, the process lives", async (t) => {
     // A sanitizer build reserves terabytes of shadow memory up front and cannot live under a cap.
     if (procStatus(server.pid, "VmSize") > 64 * 1024 * 1024) return t.skip("sanitizer build");
-    await loadScenario(server.port, [{ match: { operation: "ConverseStream" }, latency: { betweenEventsMs: 1000 } }]);
     const raw = await RawH2.open(server.port);
     raw.attach();
     await raw.until(() => raw.of(FRAME.SETTINGS).length > 0, 3000, "the server's SETTINGS");
@@ -312,10 +350,7 @@ describe("HTTP/2 when a producer thread cannot be created", () => {
     const vmKb = procStatus(server.pid, "VmSize");
     execFileSync("prlimit", ["--pid", String(server.pid), `--as=${(vmKb + 64 * 1024) * 1024}:unlimited`]);
     try {
-      for (let i = 0; i < 60; i++) {
-        raw.headers(2 * i + 1, requestFields("POST", `/model/${MODEL}/converse-stream`, [["content-type", "application/json"]]), false);
-        raw.data(2 * i + 1, CONVERSE_BODY, true);
-      }
+      for (let i = 0; i < 60; i++) raw.headers(2 * i + 1, requestFields("POST", BIDI_PATH, BIDI_FIELDS), false);
       await raw.until(() => new Set(raw.of(FRAME.HEADERS).map((f) => f.id)).size === 60 || raw.closed, 5000, "60 answers");
     } finally {
       execFileSync("prlimit", ["--pid", String(server.pid), "--as=unlimited:unlimited"]);
