@@ -1,7 +1,7 @@
 # A plain mirror of the README's steps: build on Debian 12, run as a non-root user.
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      cmake g++ make pkg-config libcpp-httplib-dev libnghttp2-dev nlohmann-json3-dev libssl-dev \
+      cmake g++ make pkg-config libnghttp2-dev nlohmann-json3-dev libssl-dev \
       zlib1g-dev libsqlite3-dev libre2-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -13,7 +13,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=OFF 
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libcpp-httplib0.11 libnghttp2-14 libssl3 zlib1g libsqlite3-0 libre2-9 curl ca-certificates \
+      libnghttp2-14 libssl3 zlib1g libsqlite3-0 libre2-9 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/bedrock-emulator emulator
 COPY --from=build /src/build/bedrock-emulator /usr/local/bin/bedrock-emulator

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make pkg-config libcpp-httplib-dev libnghttp2-dev nlohmann-json3-dev
+packages=(cmake g++ make pkg-config libnghttp2-dev nlohmann-json3-dev
           libssl-dev zlib1g-dev libsqlite3-dev libre2-dev)
 if [[ "${1:-}" == "--with-tests" ]]; then
   packages+=(catch2 clang-format)
