@@ -1,12 +1,14 @@
 // HTTP/1.1 request framing (what the event loops decide from buffered bytes) against arbitrary
 // bytes and capacities. A complete request must lie within the bytes buffered, and more bytes
-// after it must not change that answer (pipelined requests).
+// after it must not change that answer (pipelined requests). Parsing the head in the same pass
+// must not change the framing, and a head parsed without refusal has its method.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "core/request.h"
 #include "http/request_framing.h"
 
 using bedrock::http::frame_request;
@@ -19,6 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view buffered(reinterpret_cast<const char*>(data) + 2, size - 2);
 
   auto framed = frame_request(buffered, capacity);
+  bedrock::Request head;
+  auto parsed = frame_request(buffered, capacity, &head);
+  if (parsed.framing != framed.framing || parsed.size != framed.size ||
+      parsed.head_size != framed.head_size || parsed.refusal != framed.refusal) {
+    std::abort();
+  }
+  if (parsed.head_size > 0 && parsed.framing != Framing::kRefused) {
+    if (head.method.empty()) std::abort();
+  }
   if (framed.framing == Framing::kComplete) {
     if (framed.size == 0 || framed.size > buffered.size()) std::abort();
     std::string longer(buffered);
