@@ -1,12 +1,16 @@
 // bedrock-emulator: parses flags, serves HTTP/1.1 and HTTP/2 on one port, stops cleanly on
 // SIGINT/SIGTERM.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include "core/log.h"
@@ -79,6 +83,12 @@ int main(int argc, char** argv) {
   // writer reports, instead of killing the process.
   signal(SIGXFSZ, SIG_IGN);
 
+  // glibc keeps the freed memory of large blocks (a streamed answer's text, a big request body)
+  // in its heaps, where fragmentation can hold it for good: four rounds of 100 concurrent 2 MB
+  // HTTP/2 streams left 766 MB resident after the connection closed. Blocks of 128 KiB and more
+  // are mapped on their own and returned when freed instead (the same load: 17 MB).
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+
   try {
     // Parse the compiled-in data now, so a broken catalog stops the start, not a request.
     ModelCatalog::instance();
@@ -128,13 +138,32 @@ int main(int argc, char** argv) {
               BEDROCK_EMULATOR_VERSION, host.c_str(), port);
   std::fflush(stdout);
 
-  std::thread signal_waiter([&server, signals] {
+  // The grace period is a promise to whoever sent the signal (an orchestrator's stop timeout):
+  // when closing takes longer than grace + 1 s (measured: 128,000 open HTTP/2 streams took
+  // 8-14 s to close on 2 cores), the process exits anyway. Async state is in SQLite's WAL, which
+  // an exit at any point leaves consistent.
+  std::mutex run_mutex;
+  std::condition_variable run_done;
+  bool run_returned = false;
+  const auto exit_limit = std::chrono::milliseconds(options.shutdown_grace_ms + 900);
+  std::thread signal_waiter([&, signals] {
     int received = 0;
     sigwait(&signals, &received);
     log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
     server.stop();
+    std::unique_lock<std::mutex> lock(run_mutex);
+    if (!run_done.wait_for(lock, exit_limit, [&] { return run_returned; })) {
+      log_warn("connections were still closing after the grace period; exiting");
+      std::fflush(stdout);
+      std::_Exit(0);
+    }
   });
   bool served = server.run();
+  {
+    std::lock_guard<std::mutex> lock(run_mutex);
+    run_returned = true;
+  }
+  run_done.notify_all();
   if (server.threads_abandoned()) {
     // A handler did not end after the grace period and the sockets were shut: exit without
     // running destructors under its feet.
