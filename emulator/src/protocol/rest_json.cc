@@ -32,7 +32,7 @@ Result<nlohmann::json> parse_json_object(const std::string& body) {
     return make_error(ErrorType::kSerialization,
                       "Start of structure or map found where not expected.");
   }
-  return parsed;
+  return std::move(parsed);
 }
 
 }  // namespace bedrock
