@@ -47,8 +47,10 @@ Response Dispatcher::handle(Request& request) const {
     response = error_response(internal_error());
   }
   response.headers.set("x-amzn-RequestId", entry->request_id);
-  log_debug(request.http_version + " " + request.method + " " + request.target + " -> " +
-            std::to_string(response.status));
+  log_debug([&] {
+    return request.http_version + " " + request.method + " " + request.target + " -> " +
+           std::to_string(response.status);
+  });
   if (!admin) {
     // A broken connection answered nothing: the journal shows no status.
     bool answered = response.fault == Fault::kNone || response.fault == Fault::kTruncate;
