@@ -375,13 +375,6 @@ void append_invocation(std::string& out, const AsyncInvokeRecord& r) {
   out += "}}}";
 }
 
-Response json_text_response(std::string body) {
-  Response response;
-  response.headers.add("Content-Type", "application/json");
-  response.body = std::move(body);
-  return response;
-}
-
 ApiError store_failure(const store::DbError& error) {
   // A full disk fails every request the same way: logged through the rate limit.
   log_error_limited("async store failure", "async invocations: " + error.message);

@@ -120,10 +120,11 @@ bool is_tool_result(const ContentBlock& block) { return block.is<ToolResultBlock
 }  // namespace
 
 json ConverseAnswer::usage() const {
-  json out = {
-      {"inputTokens", input_tokens},
-      {"outputTokens", output_tokens},
-      {"totalTokens", input_tokens + output_tokens + cache_read_tokens + cache_write_tokens}};
+  // Member by member: an initializer list would build a two-element array per member first.
+  json out = json::object();
+  out["inputTokens"] = input_tokens;
+  out["outputTokens"] = output_tokens;
+  out["totalTokens"] = input_tokens + output_tokens + cache_read_tokens + cache_write_tokens;
   if (uses_cache) {
     out["cacheReadInputTokens"] = cache_read_tokens;
     out["cacheWriteInputTokens"] = cache_write_tokens;

@@ -5,10 +5,15 @@
 namespace bedrock {
 
 Response json_response(const nlohmann::json& body, int status) {
+  return json_text_response(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                            status);
+}
+
+Response json_text_response(std::string body, int status) {
   Response response;
   response.status = status;
   response.headers.add("Content-Type", "application/json");
-  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body = std::move(body);
   return response;
 }
 
