@@ -5,10 +5,10 @@
 
 namespace bedrock {
 
-JsonWriter::JsonWriter(std::string& out)
+JsonWriter::JsonWriter(std::string& out, nlohmann::json::error_handler_t invalid_utf8)
     : out_(out),
       serializer_(std::make_shared<nlohmann::detail::output_string_adapter<char>>(out), ' ',
-                  nlohmann::json::error_handler_t::replace),
+                  invalid_utf8),
       scratch_(nlohmann::json::value_t::string) {}
 
 void JsonWriter::before_value() {

@@ -16,7 +16,10 @@ namespace bedrock {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out);
+  // `invalid_utf8`: what the serializer does with a string that is not UTF-8 (json_response
+  // replaces; a plain dump() throws).
+  explicit JsonWriter(std::string& out, nlohmann::json::error_handler_t invalid_utf8 =
+                                            nlohmann::json::error_handler_t::replace);
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
 
