@@ -110,6 +110,7 @@ std::string conversation_digest(const ConverseRequest& request) {
   static const json kNoSettings = json::object();
   static const json kNoTools;
   std::string digest;
+  digest.reserve(256);  // a short conversation's whole digest
   // As dump() writes it: a string that is not UTF-8 throws.
   JsonWriter out(digest, json::error_handler_t::strict);
   out.begin_object();
@@ -142,9 +143,9 @@ json ConverseAnswer::usage() const {
   return out;
 }
 
-Result<ConverseAnswer> answer_converse(const ConverseRequest& request, const Config& config,
-                                       bool streaming, const ScriptedResponse* scripted) {
-  Result<ResolvedModel> resolved = resolve_model(request.model_id, config.region);
+Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool streaming,
+                                       const ScriptedResponse* scripted) {
+  Result<ResolvedModel> resolved = resolve_model(request.model_id);
   if (!resolved.ok()) return resolved.error();
   const ModelInfo& model = *resolved->model;
   if (!model.supports(ModelFeature::kConverse)) return unsupported_action_for_model();

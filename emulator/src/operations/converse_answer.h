@@ -52,7 +52,7 @@ struct ConverseAnswer {
 
 // `scripted` (from a scenario rule) replaces parts of the generated answer
 // (operations/scenario_overlay.h).
-Result<ConverseAnswer> answer_converse(const ConverseRequest& request, const Config& config,
-                                       bool streaming, const ScriptedResponse* scripted = nullptr);
+Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool streaming,
+                                       const ScriptedResponse* scripted = nullptr);
 
 }  // namespace bedrock

@@ -8,8 +8,7 @@ namespace bedrock {
 JsonWriter::JsonWriter(std::string& out, nlohmann::json::error_handler_t invalid_utf8)
     : out_(out),
       serializer_(std::make_shared<nlohmann::detail::output_string_adapter<char>>(out), ' ',
-                  invalid_utf8),
-      scratch_(nlohmann::json::value_t::string) {}
+                  invalid_utf8) {}
 
 void JsonWriter::before_value() {
   if (after_key_) {
@@ -64,6 +63,7 @@ void JsonWriter::key(std::string_view name) {
 
 void JsonWriter::text(std::string_view value) {
   before_value();
+  if (!scratch_.is_string()) scratch_ = nlohmann::json::value_t::string;
   scratch_.get_ref<std::string&>().assign(value);
   serializer_.dump(scratch_, false, false, 0);
 }

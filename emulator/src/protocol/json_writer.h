@@ -48,7 +48,7 @@ class JsonWriter {
 
   std::string& out_;
   nlohmann::detail::serializer<nlohmann::json> serializer_;
-  nlohmann::json scratch_;  // a string value, reused for every text()
+  nlohmann::json scratch_;  // made a string by the first text(), then reused
   std::array<Level, kMaxDepth> levels_{};
   size_t depth_ = 0;
   bool after_key_ = false;
