@@ -107,7 +107,7 @@ std::string converse_body(const ConverseAnswer& answer, long long latency_ms) {
     out.value(answer.trace);
   }
   out.key("usage");
-  out.value(answer.usage());
+  answer.write_usage(out);
   out.end_object();
   return body;
 }

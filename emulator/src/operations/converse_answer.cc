@@ -131,16 +131,18 @@ bool is_tool_result(const ContentBlock& block) { return block.is<ToolResultBlock
 }  // namespace
 
 json ConverseAnswer::usage() const {
-  // Member by member: an initializer list would build a two-element array per member first.
   json out = json::object();
-  out["inputTokens"] = input_tokens;
-  out["outputTokens"] = output_tokens;
-  out["totalTokens"] = input_tokens + output_tokens + cache_read_tokens + cache_write_tokens;
-  if (uses_cache) {
-    out["cacheReadInputTokens"] = cache_read_tokens;
-    out["cacheWriteInputTokens"] = cache_write_tokens;
-  }
+  for_each_usage_member([&](const char* name, size_t count) { out[name] = count; });
   return out;
+}
+
+void ConverseAnswer::write_usage(JsonWriter& out) const {
+  out.begin_object();
+  for_each_usage_member([&](const char* name, size_t count) {
+    out.key(name);
+    out.number(static_cast<int64_t>(count));
+  });
+  out.end_object();
 }
 
 Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool streaming,
