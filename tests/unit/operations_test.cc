@@ -178,17 +178,17 @@ TEST_CASE("scenario matchers read the typed request", "[operations]") {
       prepare(OperationId::kConverse,
               R"({"messages":[{"role":"user","content":[{"text":"first"},{"text":"second"}]}],
                   "inferenceConfig":{"maxTokens":10}})");
-  CHECK(prompt_text_for(converse_request.typed, config) == "first\nsecond");
-  CHECK(estimated_tokens_for(converse_request.typed, config) ==
+  CHECK(prompt_text_for(converse_request.typed) == "first\nsecond");
+  CHECK(estimated_tokens_for(converse_request.typed) ==
         count_tokens(std::string_view("first\nsecond")) + 10);
 
   Prepared invoke = prepare(OperationId::kInvokeModel,
                             R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":20,
                                 "messages":[{"role":"user","content":"native prompt"}]})");
-  CHECK(prompt_text_for(invoke.typed, config) == "native prompt");
+  CHECK(prompt_text_for(invoke.typed) == "native prompt");
 
   Prepared embed = prepare(OperationId::kInvokeModel, R"({"inputText":"embed me"})",
                            "amazon.titan-embed-text-v2:0");
-  CHECK(prompt_text_for(embed.typed, config) == R"({"inputText":"embed me"})");
-  CHECK(prompt_text_for(TypedRequest(), config).empty());
+  CHECK(prompt_text_for(embed.typed) == R"({"inputText":"embed me"})");
+  CHECK(prompt_text_for(TypedRequest()).empty());
 }

@@ -1,41 +1,39 @@
 #include "core/bounded_json.h"
 
+#include <utility>
+#include <vector>
+
 namespace bedrock {
 
 namespace {
 
 using nlohmann::json;
 
-// nlohmann's own tree builder, behind a gate that refuses to open one level too many. The
+// nlohmann's tree builder (json_sax_dom_parser), behind a gate that refuses to open one level
+// too many; its stack of open containers is reserved once instead of grown on every parse. The
 // reader itself is iterative; refusing here stops it before the deep part is read at all.
 class DepthLimitedBuilder {
  public:
-  explicit DepthLimitedBuilder(json& root) : builder_(root, /*allow_exceptions=*/false) {}
+  explicit DepthLimitedBuilder(json& root) : root_(root) { open_.reserve(kReservedDepth); }
 
-  bool null() { return count() && builder_.null(); }
-  bool boolean(bool value) { return count() && builder_.boolean(value); }
-  bool number_integer(json::number_integer_t value) {
-    return count() && builder_.number_integer(value);
+  bool null() { return count() && add(nullptr); }
+  bool boolean(bool value) { return count() && add(value); }
+  bool number_integer(json::number_integer_t value) { return count() && add(value); }
+  bool number_unsigned(json::number_unsigned_t value) { return count() && add(value); }
+  bool number_float(json::number_float_t value, const json::string_t& /*text*/) {
+    return count() && add(value);
   }
-  bool number_unsigned(json::number_unsigned_t value) {
-    return count() && builder_.number_unsigned(value);
+  bool string(json::string_t& value) { return count() && add(value); }
+  bool binary(json::binary_t& value) { return count() && add(std::move(value)); }
+  bool key(json::string_t& name) {
+    // A repeated key keeps the last value, as nlohmann's builder does.
+    member_ = &open_.back()->get_ref<json::object_t&>()[name];
+    return true;
   }
-  bool number_float(json::number_float_t value, const json::string_t& text) {
-    return count() && builder_.number_float(value, text);
-  }
-  bool string(json::string_t& value) { return count() && builder_.string(value); }
-  bool binary(json::binary_t& value) { return count() && builder_.binary(value); }
-  bool key(json::string_t& value) { return builder_.key(value); }
-  bool start_object(std::size_t size) { return open() && builder_.start_object(size); }
-  bool end_object() {
-    --depth_;
-    return builder_.end_object();
-  }
-  bool start_array(std::size_t size) { return open() && builder_.start_array(size); }
-  bool end_array() {
-    --depth_;
-    return builder_.end_array();
-  }
+  bool start_object(std::size_t /*size*/) { return open() && push(json::value_t::object); }
+  bool end_object() { return close(); }
+  bool start_array(std::size_t /*size*/) { return open() && push(json::value_t::array); }
+  bool end_array() { return close(); }
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& error) {
     error_.byte = position;
@@ -71,7 +69,41 @@ class DepthLimitedBuilder {
     return false;
   }
 
-  nlohmann::detail::json_sax_dom_parser<json> builder_;
+  // Where a value goes: the root, the end of the innermost open array, or the member whose key
+  // came last.
+  template <typename Value>
+  json* place(Value&& value) {
+    if (open_.empty()) {
+      root_ = json(std::forward<Value>(value));
+      return &root_;
+    }
+    if (json* parent = open_.back(); parent->is_array()) {
+      return &parent->get_ref<json::array_t&>().emplace_back(std::forward<Value>(value));
+    }
+    *member_ = json(std::forward<Value>(value));
+    return member_;
+  }
+  template <typename Value>
+  bool add(Value&& value) {
+    place(std::forward<Value>(value));
+    return true;
+  }
+  bool push(json::value_t container) {
+    open_.push_back(place(container));
+    return true;
+  }
+  bool close() {
+    --depth_;
+    open_.pop_back();
+    return true;
+  }
+
+  // Deeper than a request's JSON nests (a Converse body: about 10 levels).
+  static constexpr size_t kReservedDepth = 32;
+
+  json& root_;
+  std::vector<json*> open_;
+  json* member_ = nullptr;
   size_t depth_ = 0;
   size_t values_ = 0;
   JsonParseError error_;

@@ -20,7 +20,7 @@ void Headers::set(std::string_view name, std::string value) {
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [&](const auto& e) { return equals_ignore_case(e.first, name); }),
                  entries_.end());
-  entries_.emplace_back(std::string(name), std::move(value));
+  add(std::string(name), std::move(value));
 }
 
 const std::string* Headers::find(std::string_view name) const {

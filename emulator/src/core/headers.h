@@ -14,6 +14,8 @@ bool equals_ignore_case(std::string_view a, std::string_view b);
 class Headers {
  public:
   void add(std::string name, std::string value) {
+    // Room for a usual request's or answer's headers at once, instead of growing 1, 2, 4, 8.
+    if (entries_.empty()) entries_.reserve(kUsualCount);
     entries_.emplace_back(std::move(name), std::move(value));
   }
   // Replaces every value of `name` with one value.
@@ -25,6 +27,9 @@ class Headers {
   const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
 
  private:
+  // An SDK request carries about ten headers (host, content-type, content-length, user-agent,
+  // x-amz-date, authorization, amz-sdk-invocation-id, amz-sdk-request, ...), an answer fewer.
+  static constexpr size_t kUsualCount = 8;
   std::vector<std::pair<std::string, std::string>> entries_;
 };
 

@@ -72,7 +72,8 @@ bool parse_log_level(const std::string& name, LogLevel& out) {
 }
 
 void set_log_level(LogLevel level) { g_level.store(level); }
-void log_debug(const std::string& line) { emit(LogLevel::kDebug, "debug", line); }
+bool log_enabled(LogLevel level) { return level >= g_level.load(std::memory_order_relaxed); }
+void write_debug_line(const std::string& line) { emit(LogLevel::kDebug, "debug", line); }
 void log_info(const std::string& line) { emit(LogLevel::kInfo, "info", line); }
 void log_warn(const std::string& line) { emit(LogLevel::kWarn, "warn", line); }
 void log_error(const std::string& line) { emit(LogLevel::kError, "error", line); }

@@ -17,7 +17,8 @@ enum class LogLevel { kDebug, kInfo, kWarn, kError, kOff };
 
 bool parse_log_level(const std::string& name, LogLevel& out);
 void set_log_level(LogLevel level);
-void log_debug(const std::string& line);
+// Whether lines of `level` are written now.
+bool log_enabled(LogLevel level);
 void log_info(const std::string& line);
 void log_warn(const std::string& line);
 void log_error(const std::string& line);
@@ -25,6 +26,14 @@ void log_error(const std::string& line);
 // `key` names the kind of fault (a fixed text, not the varying line).
 void log_warn_limited(const std::string& key, const std::string& line);
 void log_error_limited(const std::string& key, const std::string& line);
+
+// Debug lines are wanted on every request: `make_line()` builds the line only when debug
+// logging is on, so a server at the default level does not pay for text it drops.
+void write_debug_line(const std::string& line);
+template <typename MakeLine>
+void log_debug(MakeLine&& make_line) {
+  if (log_enabled(LogLevel::kDebug)) write_debug_line(make_line());
+}
 
 constexpr int kLogLinesPerKeyPerSecond = 5;
 

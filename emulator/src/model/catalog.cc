@@ -115,15 +115,12 @@ const ModelInfo* ModelCatalog::find(std::string_view foundation_model_id) const 
   return it == by_id_.end() ? nullptr : &models_[it->second];
 }
 
-Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, const std::string& region,
-                                            Use use) const {
-  ResolvedModel resolved;
-  resolved.requested_id = model_id;
-  std::string id = model_id;
+Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, Use use) const {
+  std::string_view id = model_id;
   bool via_profile = false;
 
+  ArnParts arn;  // what `id` points into when the model id is an ARN
   if (model_id.rfind("arn:", 0) == 0) {
-    ArnParts arn;
     if (!split_bedrock_arn(model_id, arn)) return invalid_model_identifier();
     if (arn.kind == "foundation-model") {
       id = arn.resource;
@@ -144,8 +141,8 @@ Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, const s
     // A cross-region inference profile: "<prefix>.<foundation model id>".
     size_t dot = id.find('.');
     if (dot != std::string::npos) {
-      const ModelInfo* inner = find(std::string_view(id).substr(dot + 1));
-      std::string prefix = id.substr(0, dot);
+      const ModelInfo* inner = find(id.substr(dot + 1));
+      std::string_view prefix = id.substr(0, dot);
       if (inner) {
         for (const auto& allowed : inner->profile_prefixes) {
           if (allowed == prefix) {
@@ -164,15 +161,18 @@ Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, const s
                             " with on-demand throughput isn\u2019t supported. Retry your request "
                             "with the ID or ARN of an inference profile that contains this model.");
   }
+  ResolvedModel resolved;
   resolved.model = model;
   resolved.via_profile = via_profile;
-  resolved.model_arn = "arn:aws:bedrock:" + region + "::foundation-model/" + model->id;
   return resolved;
 }
 
-Result<ResolvedModel> resolve_model(const std::string& model_id, const std::string& region,
-                                    ModelCatalog::Use use) {
-  return ModelCatalog::instance().resolve(model_id, region, use);
+std::string foundation_model_arn(const ModelInfo& model, const std::string& region) {
+  return "arn:aws:bedrock:" + region + "::foundation-model/" + model.id;
+}
+
+Result<ResolvedModel> resolve_model(const std::string& model_id, ModelCatalog::Use use) {
+  return ModelCatalog::instance().resolve(model_id, use);
 }
 
 }  // namespace bedrock

@@ -30,11 +30,11 @@ const char* embedded_model_catalog();
 
 struct ResolvedModel {
   const ModelInfo* model = nullptr;
-  std::string requested_id;  // as the client sent it
   bool via_profile = false;  // a cross-region or application inference profile
-  // The foundation-model ARN in the caller's region: what GetAsyncInvoke reports as modelArn.
-  std::string model_arn;
 };
+
+// The foundation-model ARN in the caller's region: what GetAsyncInvoke reports as modelArn.
+std::string foundation_model_arn(const ModelInfo& model, const std::string& region);
 
 class ModelCatalog {
  public:
@@ -48,8 +48,7 @@ class ModelCatalog {
   // kCountTokens: CountTokens takes foundation-model ids only (a profile id is refused, and a
   // profile-only model is counted by its bare id).
   enum class Use { kInvoke, kCountTokens };
-  Result<ResolvedModel> resolve(const std::string& model_id, const std::string& region,
-                                Use use = Use::kInvoke) const;
+  Result<ResolvedModel> resolve(const std::string& model_id, Use use = Use::kInvoke) const;
 
  private:
   std::vector<ModelInfo> models_;
@@ -58,7 +57,7 @@ class ModelCatalog {
 };
 
 // Shorthand for operations.
-Result<ResolvedModel> resolve_model(const std::string& model_id, const std::string& region,
+Result<ResolvedModel> resolve_model(const std::string& model_id,
                                     ModelCatalog::Use use = ModelCatalog::Use::kInvoke);
 
 // Messages for capability checks, shared by every operation that needs them.

@@ -48,6 +48,8 @@ std::string natural_answer(const GenerationRequest& request, uint64_t seed) {
   if (!quote.empty()) text += " to \"" + quote + "\"";
   text += ".";
   size_t target = kMinNaturalTokens + seed % kNaturalTokenSpread;
+  // Room for every word at once: a token is at most a word of kWords, a space and a ".".
+  text.reserve(text.size() + target * 11);
   uint64_t state = seed;
   bool sentence_start = true;
   size_t words_in_sentence = 0;
@@ -57,7 +59,8 @@ std::string natural_answer(const GenerationRequest& request, uint64_t seed) {
   while (tokens < target) {
     std::string word(kWords[splitmix64(state) % kWords.size()]);
     if (sentence_start) word[0] = static_cast<char>(word[0] - 'a' + 'A');
-    text += " " + word;
+    text += ' ';
+    text += word;
     tokens += count_tokens(word);
     sentence_start = false;
     if (++words_in_sentence >= 6 + splitmix64(state) % 6) {
@@ -74,7 +77,8 @@ std::string natural_answer(const GenerationRequest& request, uint64_t seed) {
 }  // namespace
 
 Generation generate(const GenerationRequest& request) {
-  uint64_t seed = fnv1a64(request.model_id + '\n' + request.conversation_digest);
+  // The hash of model id, '\n' and digest, without joining them into one string.
+  uint64_t seed = fnv1a64(request.conversation_digest, fnv1a64("\n", fnv1a64(request.model_id)));
   Generation out;
   out.text = natural_answer(request, seed);
   out.stop_reason = "end_turn";

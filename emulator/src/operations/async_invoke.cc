@@ -375,13 +375,6 @@ void append_invocation(std::string& out, const AsyncInvokeRecord& r) {
   out += "}}}";
 }
 
-Response json_text_response(std::string body) {
-  Response response;
-  response.headers.add("Content-Type", "application/json");
-  response.body = std::move(body);
-  return response;
-}
-
 ApiError store_failure(const store::DbError& error) {
   // A full disk fails every request the same way: logged through the rate limit.
   log_error_limited("async store failure", "async invocations: " + error.message);
@@ -402,7 +395,7 @@ Result<Response> start_async_invoke(const Request& request, OperationContext& co
   if (!async.available()) return internal_error();
   const json& input = request.input;
   const std::string model_id = input.value("modelId", "");
-  Result<ResolvedModel> resolved = resolve_model(model_id, context.config.region);
+  Result<ResolvedModel> resolved = resolve_model(model_id);
   if (!resolved.ok()) return resolved.error();
   if (!resolved->model->supports(ModelFeature::kAsync)) return validation_error(kRequestNotValid);
 
@@ -418,7 +411,7 @@ Result<Response> start_async_invoke(const Request& request, OperationContext& co
 
   AsyncInvokeRecord record;
   record.model_id = resolved->model->id;
-  record.model_arn = resolved->model_arn;
+  record.model_arn = foundation_model_arn(*resolved->model, context.config.region);
   record.client_request_token = text_member(input, "clientRequestToken");
   const json tags =
       input.contains("tags") && input["tags"].is_array() ? input["tags"] : json::array();

@@ -120,7 +120,7 @@ void run_session(BodyStream& body, const speech::SessionOptions& options, EventS
 
 Result<Response> invoke_bidirectional_stream(const Request& request, OperationContext& context) {
   const std::string model_id = request.input.value("modelId", request.label("modelId"));
-  Result<ResolvedModel> resolved = resolve_model(model_id, context.config.region);
+  Result<ResolvedModel> resolved = resolve_model(model_id);
   if (!resolved.ok()) return resolved.error();
   if (!resolved->model->supports(ModelFeature::kBidirectional)) {
     return unsupported_action_for_model();

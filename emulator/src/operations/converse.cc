@@ -20,28 +20,96 @@
 #include "operations/guarded_converse.h"
 #include "operations/operations.h"
 #include "operations/prompt_resolution.h"
+#include "protocol/json_writer.h"
 #include "protocol/rest_json.h"
 
 namespace bedrock {
 
 namespace {
 
-nlohmann::json content_block(const AnswerPart& part) {
+// Members in key order: the writer refuses any other (protocol/json_writer.h).
+void write_content_block(JsonWriter& out, const AnswerPart& part) {
+  out.begin_object();
   switch (part.kind) {
-    case AnswerPart::Kind::kReasoning: {
-      nlohmann::json text = {{"text", part.text}};
-      if (!part.signature.empty()) text["signature"] = part.signature;
-      return {{"reasoningContent", {{"reasoningText", text}}}};
-    }
+    case AnswerPart::Kind::kReasoning:
+      out.key("reasoningContent");
+      out.begin_object();
+      out.key("reasoningText");
+      out.begin_object();
+      if (!part.signature.empty()) {
+        out.key("signature");
+        out.text(part.signature);
+      }
+      out.key("text");
+      out.text(part.text);
+      out.end_object();
+      out.end_object();
+      break;
     case AnswerPart::Kind::kToolUse:
-      return {{"toolUse",
-               {{"toolUseId", part.tool_use_id},
-                {"name", part.tool_name},
-                {"input", part.tool_input}}}};
+      out.key("toolUse");
+      out.begin_object();
+      out.key("input");
+      out.value(part.tool_input);
+      out.key("name");
+      out.text(part.tool_name);
+      out.key("toolUseId");
+      out.text(part.tool_use_id);
+      out.end_object();
+      break;
     case AnswerPart::Kind::kText:
+      out.key("text");
+      out.text(part.text);
       break;
   }
-  return {{"text", part.text}};
+  out.end_object();
+}
+
+// The answer is written as JSON text directly: it goes out on every request, and a tree built
+// only to be dumped costs a heap allocation per object, member and string.
+std::string converse_body(const ConverseAnswer& answer, long long latency_ms) {
+  std::string body;
+  body.reserve(512);
+  JsonWriter out(body);
+  out.begin_object();
+  if (!answer.additional_response_fields.is_null()) {
+    out.key("additionalModelResponseFields");
+    out.value(answer.additional_response_fields);
+  }
+  out.key("metrics");
+  out.begin_object();
+  out.key("latencyMs");
+  out.number(latency_ms);
+  out.end_object();
+  out.key("output");
+  out.begin_object();
+  out.key("message");
+  out.begin_object();
+  out.key("content");
+  out.begin_array();
+  for (const auto& part : answer.parts) write_content_block(out, part);
+  out.end_array();
+  out.key("role");
+  out.text("assistant");
+  out.end_object();
+  out.end_object();
+  if (!answer.performance_config.is_null()) {
+    out.key("performanceConfig");
+    out.value(answer.performance_config);
+  }
+  if (!answer.service_tier.is_null()) {
+    out.key("serviceTier");
+    out.value(answer.service_tier);
+  }
+  out.key("stopReason");
+  out.text(answer.stop_reason);
+  if (!answer.trace.is_null()) {
+    out.key("trace");
+    out.value(answer.trace);
+  }
+  out.key("usage");
+  answer.write_usage(out);
+  out.end_object();
+  return body;
 }
 
 }  // namespace
@@ -51,21 +119,7 @@ Result<Response> converse(const ConverseRequest& request, OperationContext& cont
   if (!prompted.ok()) return prompted.error();
   Result<ConverseAnswer> answer = answer_guarded(prompted->get(), context, false);
   if (!answer.ok()) return answer.error();
-  nlohmann::json content = nlohmann::json::array();
-  for (const auto& part : answer->parts) content.push_back(content_block(part));
-  nlohmann::json body = {
-      {"output", {{"message", {{"role", "assistant"}, {"content", content}}}}},
-      {"stopReason", answer->stop_reason},
-      {"usage", answer->usage()},
-      {"metrics", {{"latencyMs", context.elapsed_ms()}}},
-  };
-  if (!answer->additional_response_fields.is_null()) {
-    body["additionalModelResponseFields"] = answer->additional_response_fields;
-  }
-  if (!answer->performance_config.is_null()) body["performanceConfig"] = answer->performance_config;
-  if (!answer->service_tier.is_null()) body["serviceTier"] = answer->service_tier;
-  if (!answer->trace.is_null()) body["trace"] = answer->trace;
-  return json_response(body);
+  return json_text_response(converse_body(*answer, context.elapsed_ms()));
 }
 
 }  // namespace bedrock

@@ -11,6 +11,7 @@
 #include "operations/answer_ids.h"
 #include "operations/conversation_checks.h"
 #include "operations/scenario_overlay.h"
+#include "protocol/json_writer.h"
 
 namespace bedrock {
 
@@ -107,12 +108,22 @@ json additional_fields(const json& paths, const Generation& generation) {
 // in order): everything the model reads and the settings that bound it.
 std::string conversation_digest(const ConverseRequest& request) {
   static const json kNoSettings = json::object();
-  const json& inference = request.inference_config ? request.inference_config->source : kNoSettings;
-  const json tool_config = request.tool_config ? request.tool_config->source : json();
-  return "{\"inferenceConfig\":" + inference.dump() +
-         ",\"messages\":" + to_json(request.messages).dump() +
-         ",\"system\":" + to_json(request.system).dump() + ",\"toolConfig\":" + tool_config.dump() +
-         "}";
+  static const json kNoTools;
+  std::string digest;
+  digest.reserve(256);  // a short conversation's whole digest
+  // As dump() writes it: a string that is not UTF-8 throws.
+  JsonWriter out(digest, json::error_handler_t::strict);
+  out.begin_object();
+  out.key("inferenceConfig");
+  out.value(request.inference_config ? request.inference_config->source : kNoSettings);
+  out.key("messages");
+  out.value(to_json(request.messages));
+  out.key("system");
+  out.value(to_json(request.system));
+  out.key("toolConfig");
+  out.value(request.tool_config ? request.tool_config->source : kNoTools);
+  out.end_object();
+  return digest;
 }
 
 bool is_tool_result(const ContentBlock& block) { return block.is<ToolResultBlock>(); }
@@ -120,20 +131,23 @@ bool is_tool_result(const ContentBlock& block) { return block.is<ToolResultBlock
 }  // namespace
 
 json ConverseAnswer::usage() const {
-  json out = {
-      {"inputTokens", input_tokens},
-      {"outputTokens", output_tokens},
-      {"totalTokens", input_tokens + output_tokens + cache_read_tokens + cache_write_tokens}};
-  if (uses_cache) {
-    out["cacheReadInputTokens"] = cache_read_tokens;
-    out["cacheWriteInputTokens"] = cache_write_tokens;
-  }
+  json out = json::object();
+  for_each_usage_member([&](const char* name, size_t count) { out[name] = count; });
   return out;
 }
 
-Result<ConverseAnswer> answer_converse(const ConverseRequest& request, const Config& config,
-                                       bool streaming, const ScriptedResponse* scripted) {
-  Result<ResolvedModel> resolved = resolve_model(request.model_id, config.region);
+void ConverseAnswer::write_usage(JsonWriter& out) const {
+  out.begin_object();
+  for_each_usage_member([&](const char* name, size_t count) {
+    out.key(name);
+    out.number(static_cast<int64_t>(count));
+  });
+  out.end_object();
+}
+
+Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool streaming,
+                                       const ScriptedResponse* scripted) {
+  Result<ResolvedModel> resolved = resolve_model(request.model_id);
   if (!resolved.ok()) return resolved.error();
   const ModelInfo& model = *resolved->model;
   if (!model.supports(ModelFeature::kConverse)) return unsupported_action_for_model();
@@ -173,7 +187,9 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, const Con
         static_cast<int>(request.inference_config->max_tokens.value_or(0));
     generation_request.stop_sequences = request.inference_config->stop_sequences;
   }
-  const uint64_t seed = fnv1a64(model.id + '\n' + generation_request.conversation_digest);
+  // The hash of model id, '\n' and digest, without joining them into one string.
+  const uint64_t seed =
+      fnv1a64(generation_request.conversation_digest, fnv1a64("\n", fnv1a64(model.id)));
 
   if (wants_reasoning(request, model, family)) {
     GenerationRequest thinking = generation_request;
@@ -226,7 +242,7 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, const Con
     generation = generate(generation_request);
     AnswerPart part;
     part.kind = AnswerPart::Kind::kText;
-    part.text = generation.text;
+    part.text = std::move(generation.text);  // the rest reads only its stop reason
     answer.output_tokens += generation.output_tokens;
     answer.parts.push_back(std::move(part));
     answer.stop_reason = generation.stop_reason;

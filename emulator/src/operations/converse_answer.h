@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "model/catalog.h"
 #include "protocol/converse_request.h"
+#include "protocol/json_writer.h"
 #include "scenario/scenario.h"
 
 namespace bedrock {
@@ -48,11 +49,27 @@ struct ConverseAnswer {
   nlohmann::json trace;  // {"guardrail": ...} when guardrailConfig.trace is on; null otherwise
 
   nlohmann::json usage() const;
+  // The same members as JSON text (the unary answer, protocol/json_writer.h).
+  void write_usage(JsonWriter& out) const;
+
+ private:
+  // Calls member(name, count) for each usage member, in key order: the one list usage() and
+  // write_usage() both read.
+  template <typename Member>
+  void for_each_usage_member(Member&& member) const {
+    if (uses_cache) {
+      member("cacheReadInputTokens", cache_read_tokens);
+      member("cacheWriteInputTokens", cache_write_tokens);
+    }
+    member("inputTokens", input_tokens);
+    member("outputTokens", output_tokens);
+    member("totalTokens", input_tokens + output_tokens + cache_read_tokens + cache_write_tokens);
+  }
 };
 
 // `scripted` (from a scenario rule) replaces parts of the generated answer
 // (operations/scenario_overlay.h).
-Result<ConverseAnswer> answer_converse(const ConverseRequest& request, const Config& config,
-                                       bool streaming, const ScriptedResponse* scripted = nullptr);
+Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool streaming,
+                                       const ScriptedResponse* scripted = nullptr);
 
 }  // namespace bedrock

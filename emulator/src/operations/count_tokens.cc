@@ -17,9 +17,8 @@
 
 namespace bedrock {
 
-Result<Response> count_tokens(const CountTokensRequest& request, OperationContext& context) {
-  Result<ResolvedModel> resolved =
-      resolve_model(request.model_id, context.config.region, ModelCatalog::Use::kCountTokens);
+Result<Response> count_tokens(const CountTokensRequest& request, OperationContext& /*context*/) {
+  Result<ResolvedModel> resolved = resolve_model(request.model_id, ModelCatalog::Use::kCountTokens);
   if (!resolved.ok()) return resolved.error();
   const ModelInfo& model = *resolved->model;
   if (!model.supports(ModelFeature::kCountTokens)) {

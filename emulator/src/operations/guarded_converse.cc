@@ -14,11 +14,10 @@ Result<ConverseAnswer> answer_guarded(const ConverseRequest& request,
                                       const OperationContext& context, bool streaming) {
   namespace gr = ::bedrock::guardrails;
   using nlohmann::json;
-  const Config& config = context.config;
   auto applied = converse_guardrail(request, context);
   if (!applied.ok()) return applied.error();
   if (!applied->has_value()) {
-    return answer_converse(request, config, streaming, context.scripted());
+    return answer_converse(request, streaming, context.scripted());
   }
   GuardedInference guarded(std::move(**applied), gr::converse_input(request));
   const gr::Applied& guard = guarded.guard();
@@ -31,7 +30,7 @@ Result<ConverseAnswer> answer_guarded(const ConverseRequest& request,
     gr::write_back(*masked, guarded.input(), guarded.masked_input());
   }
   Result<ConverseAnswer> answer =
-      answer_converse(masked ? *masked : request, config, streaming, context.scripted());
+      answer_converse(masked ? *masked : request, streaming, context.scripted());
   if (!answer.ok()) return answer;
   json trace = json::object();
   trace["inputAssessment"] = {{guard.guardrail.id, guard.traced(guarded.input_check())}};

@@ -80,7 +80,7 @@ void apply_marks(Invocation& invocation, const GuardrailMarks& marks, const Text
 Result<Invocation> invoke_native(const InvokeRequest& request, const OperationContext& context,
                                  bool streaming) {
   const ScriptedResponse* scripted = context.scripted();
-  Result<ResolvedModel> resolved = resolve_model(request.model_id, context.config.region);
+  Result<ResolvedModel> resolved = resolve_model(request.model_id);
   if (!resolved.ok()) return resolved.error();
   const ModelInfo& model = *resolved->model;
 

@@ -12,8 +12,8 @@ namespace {
 
 // The native body as its family reads it (the body parsed once by the dispatcher), if the model
 // is a text model and the body is one it accepts.
-std::optional<TextPrompt> native_prompt(const InvokeRequest& request, const Config& config) {
-  auto resolved = resolve_model(request.model_id, config.region);
+std::optional<TextPrompt> native_prompt(const InvokeRequest& request) {
+  auto resolved = resolve_model(request.model_id);
   if (!resolved.ok()) return std::nullopt;
   const TextFamily* family = find_text_family(resolved->model->family);
   if (!family || !request.body_is_object()) return std::nullopt;
@@ -24,9 +24,9 @@ std::optional<TextPrompt> native_prompt(const InvokeRequest& request, const Conf
 
 }  // namespace
 
-std::string prompt_text_for(const TypedRequest& request, const Config& config) {
+std::string prompt_text_for(const TypedRequest& request) {
   if (const auto* invoke = std::get_if<InvokeRequest>(&request)) {
-    if (auto prompt = native_prompt(*invoke, config)) return prompt->last_user_text;
+    if (auto prompt = native_prompt(*invoke)) return prompt->last_user_text;
     return std::string(invoke->raw_body);  // embeddings, images: match on the raw body
   }
   if (const auto* converse = std::get_if<ConverseRequest>(&request)) {
@@ -38,14 +38,14 @@ std::string prompt_text_for(const TypedRequest& request, const Config& config) {
   return "";
 }
 
-size_t estimated_tokens_for(const TypedRequest& request, const Config& config) {
+size_t estimated_tokens_for(const TypedRequest& request) {
   if (const auto* invoke = std::get_if<InvokeRequest>(&request)) {
-    if (auto prompt = native_prompt(*invoke, config)) {
+    if (auto prompt = native_prompt(*invoke)) {
       return prompt->input_tokens + static_cast<size_t>(std::max(prompt->max_tokens, 0));
     }
     return count_tokens(invoke->raw_body);
   }
-  size_t tokens = count_tokens(prompt_text_for(request, config));
+  size_t tokens = count_tokens(prompt_text_for(request));
   if (const auto* converse = std::get_if<ConverseRequest>(&request)) {
     if (converse->inference_config && converse->inference_config->max_tokens) {
       tokens += static_cast<size_t>(*converse->inference_config->max_tokens);

@@ -6,15 +6,14 @@
 
 #include <string>
 
-#include "core/config.h"
 #include "protocol/typed_request.h"
 
 namespace bedrock {
 
-std::string prompt_text_for(const TypedRequest& request, const Config& config);
+std::string prompt_text_for(const TypedRequest& request);
 
 // Tokens a tokensPerMinute quota charges up front: the prompt plus the requested maximum
 // output, as Bedrock reserves them when a request starts.
-size_t estimated_tokens_for(const TypedRequest& request, const Config& config);
+size_t estimated_tokens_for(const TypedRequest& request);
 
 }  // namespace bedrock

@@ -21,6 +21,14 @@ json extra_members(const json& object, std::initializer_list<std::string_view> k
   return extra;
 }
 
+// {key: value}. Built member by member: an initializer list builds a [key, value] array per
+// member first, and these run for every block of every request.
+json one_member(std::string_view key, json value) {
+  json out = json::object();
+  out.get_ref<json::object_t&>().emplace(key, std::move(value));
+  return out;
+}
+
 // `extra` with the given members added: the inverse of extra_members.
 json with_extra(const json& extra, json object) {
   if (extra.is_object()) {
@@ -60,7 +68,7 @@ ToolResultPart parse_tool_result_part(const json& part) {
 
 json tool_result_part_json(const ToolResultPart& part) {
   if (part.member.empty()) return part.extra;
-  return with_extra(part.extra, {{part.member, part.value}});
+  return with_extra(part.extra, one_member(part.member, part.value));
 }
 
 GuardTextBlock parse_guard_text(const json& text) {
@@ -77,31 +85,31 @@ GuardTextBlock parse_guard_text(const json& text) {
 }
 
 json guard_text_json(const GuardTextBlock& text) {
-  json out = {{"text", text.text}};
+  json out = one_member("text", text.text);
   if (text.has_qualifiers) out["qualifiers"] = text.qualifiers;
   return with_extra(text.extra, std::move(out));
 }
 
 struct BlockWriter {
-  json operator()(const TextBlock& block) const { return {{"text", block.text}}; }
+  json operator()(const TextBlock& block) const { return one_member("text", block.text); }
   template <typename Tag>
   json operator()(const CarriedBlock<Tag>& block) const {
-    return {{CarriedBlock<Tag>::kMember, block.value}};
+    return one_member(CarriedBlock<Tag>::kMember, block.value);
   }
   json operator()(const ToolUseBlock& block) const {
     json inner = {{"toolUseId", block.tool_use_id}, {"name", block.name}};
     if (block.has_input) inner["input"] = block.input;
-    return {{"toolUse", with_extra(block.extra, std::move(inner))}};
+    return one_member("toolUse", with_extra(block.extra, std::move(inner)));
   }
   json operator()(const ToolResultBlock& block) const {
-    json inner = {{"toolUseId", block.tool_use_id}};
+    json inner = one_member("toolUseId", block.tool_use_id);
     if (block.has_content) {
       json parts = json::array();
       for (const auto& part : block.content) parts.push_back(tool_result_part_json(part));
       inner["content"] = std::move(parts);
     }
     if (block.status) inner["status"] = *block.status;
-    return {{"toolResult", with_extra(block.extra, std::move(inner))}};
+    return one_member("toolResult", with_extra(block.extra, std::move(inner)));
   }
   json operator()(const ReasoningBlock& block) const {
     json inner = json::object();
@@ -112,17 +120,17 @@ struct BlockWriter {
       inner["reasoningText"] = with_extra(block.reasoning_text_extra, std::move(text));
     }
     if (!block.redacted.is_null()) inner["redactedContent"] = block.redacted;
-    return {{"reasoningContent", with_extra(block.extra, std::move(inner))}};
+    return one_member("reasoningContent", with_extra(block.extra, std::move(inner)));
   }
   json operator()(const GuardContentBlock& block) const {
     json inner = json::object();
     if (block.text) inner["text"] = guard_text_json(*block.text);
     if (!block.image.is_null()) inner["image"] = block.image;
-    return {{"guardContent", with_extra(block.extra, std::move(inner))}};
+    return one_member("guardContent", with_extra(block.extra, std::move(inner)));
   }
   json operator()(const OtherBlock& block) const {
     if (block.member.empty()) return json::object();
-    return {{block.member, block.value}};
+    return one_member(block.member, block.value);
   }
 };
 
@@ -234,6 +242,7 @@ std::vector<ContentBlock> parse_content_blocks(const json& blocks) {
 
 json to_json(const std::vector<ContentBlock>& blocks) {
   json out = json::array();
+  out.get_ref<json::array_t&>().reserve(blocks.size());
   for (const auto& block : blocks) out.push_back(to_json(block));
   return out;
 }
@@ -267,6 +276,7 @@ std::vector<Message> parse_messages(const json& messages) {
 
 json to_json(const std::vector<Message>& messages) {
   json out = json::array();
+  out.get_ref<json::array_t&>().reserve(messages.size());
   for (const auto& message : messages) out.push_back(to_json(message));
   return out;
 }

@@ -5,10 +5,15 @@
 namespace bedrock {
 
 Response json_response(const nlohmann::json& body, int status) {
+  return json_text_response(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                            status);
+}
+
+Response json_text_response(std::string body, int status) {
   Response response;
   response.status = status;
   response.headers.add("Content-Type", "application/json");
-  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body = std::move(body);
   return response;
 }
 
@@ -32,7 +37,7 @@ Result<nlohmann::json> parse_json_object(const std::string& body) {
     return make_error(ErrorType::kSerialization,
                       "Start of structure or map found where not expected.");
   }
-  return parsed;
+  return std::move(parsed);
 }
 
 }  // namespace bedrock

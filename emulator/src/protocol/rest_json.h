@@ -10,6 +10,8 @@
 namespace bedrock {
 
 Response json_response(const nlohmann::json& body, int status = 200);
+// The same answer for a body already written as JSON text (protocol/json_writer.h).
+Response json_text_response(std::string body, int status = 200);
 Response error_response(const ApiError& error);
 
 // Parses a request body as a JSON object. An empty body reads as {} (the SDKs send no body

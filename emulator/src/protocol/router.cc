@@ -1,7 +1,6 @@
 #include "protocol/router.h"
 
 #include <array>
-#include <vector>
 
 namespace bedrock {
 
@@ -32,35 +31,56 @@ constexpr std::array<Route, 11> kRoutes{{
     {"GET", "/async-invoke/{invocationArn}", OperationId::kGetAsyncInvoke},
 }};
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
+// The most segments of any template ("/guardrail/{id}/version/{version}/apply"); a path with
+// more matches none. Kept in a fixed array: routing runs on every request.
+constexpr size_t kMaxSegments = 5;
+
+struct Segments {
+  std::array<std::string_view, kMaxSegments> parts;
+  size_t count = 0;
+  bool too_many = false;
+};
+
+Segments split_path(std::string_view path) {
+  Segments segments;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   size_t start = 0;
   while (true) {
     size_t slash = path.find('/', start);
-    parts.push_back(path.substr(start, slash - start));
+    if (segments.count == kMaxSegments) {
+      segments.too_many = true;
+      break;
+    }
+    segments.parts[segments.count++] = path.substr(start, slash - start);
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
-  return parts;
+  return segments;
 }
 
-bool match_template(std::string_view path_template, const std::vector<std::string_view>& parts,
-                    std::map<std::string, std::string>& labels) {
-  auto pieces = split_path(path_template);
-  if (pieces.size() != parts.size()) return false;
-  std::map<std::string, std::string> found;
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    std::string_view piece = pieces[i];
-    if (piece.size() > 2 && piece.front() == '{' && piece.back() == '}') {
-      std::string decoded;
-      if (!percent_decode(parts[i], decoded)) return false;
-      found.emplace(std::string(piece.substr(1, piece.size() - 2)), std::move(decoded));
-    } else if (piece != parts[i]) {
-      return false;
-    }
+bool is_label(std::string_view piece) {
+  return piece.size() > 2 && piece.front() == '{' && piece.back() == '}';
+}
+
+// Whether `path` has the template's shape: as many segments, the same literal ones.
+bool has_shape(const Segments& pieces, const Segments& path) {
+  if (path.too_many || pieces.count != path.count) return false;
+  for (size_t i = 0; i < pieces.count; ++i) {
+    if (!is_label(pieces.parts[i]) && pieces.parts[i] != path.parts[i]) return false;
   }
-  labels = std::move(found);
+  return true;
+}
+
+// The labels of a path of the template's shape; false on a malformed escape.
+bool decode_labels(const Segments& pieces, const Segments& path,
+                   std::map<std::string, std::string>& labels) {
+  for (size_t i = 0; i < pieces.count; ++i) {
+    std::string_view piece = pieces.parts[i];
+    if (!is_label(piece)) continue;
+    std::string decoded;
+    if (!percent_decode(path.parts[i], decoded)) return false;
+    labels.emplace(std::string(piece.substr(1, piece.size() - 2)), std::move(decoded));
+  }
   return true;
 }
 
@@ -109,11 +129,13 @@ std::optional<OperationId> operation_from_name(std::string_view name) {
 }
 
 RouteResult route(std::string_view method, std::string_view raw_path) {
-  auto parts = split_path(raw_path);
+  const Segments path = split_path(raw_path);
   RouteResult result;
   for (const auto& r : kRoutes) {
+    const Segments pieces = split_path(r.path_template);
+    if (!has_shape(pieces, path)) continue;
     std::map<std::string, std::string> labels;
-    if (!match_template(r.path_template, parts, labels)) continue;
+    if (!decode_labels(pieces, path, labels)) continue;
     if (r.method != method) {
       result.miss = RouteMiss::kMethodNotAllowed;
       continue;

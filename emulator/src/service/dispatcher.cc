@@ -47,8 +47,10 @@ Response Dispatcher::handle(Request& request) const {
     response = error_response(internal_error());
   }
   response.headers.set("x-amzn-RequestId", entry->request_id);
-  log_debug(request.http_version + " " + request.method + " " + request.target + " -> " +
-            std::to_string(response.status));
+  log_debug([&] {
+    return request.http_version + " " + request.method + " " + request.target + " -> " +
+           std::to_string(response.status);
+  });
   if (!admin) {
     // A broken connection answered nothing: the journal shows no status.
     bool answered = response.fault == Fault::kNone || response.fault == Fault::kTruncate;
@@ -101,7 +103,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   MatchInput match;
   match.operation = entry.operation;
   match.model_id = entry.model_id;
-  match.prompt_text = [&] { return prompt_text_for(typed, config); };
+  match.prompt_text = [&] { return prompt_text_for(typed); };
   match.body = [&]() -> const nlohmann::json* {
     if (const auto* invoke = std::get_if<InvokeRequest>(&typed)) {
       return invoke->body.is_discarded() ? &request.input : &invoke->body;
@@ -110,7 +112,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
     return body_json->is_discarded() ? &request.input : &*body_json;
   };
   match.headers = &request.headers;
-  match.estimated_tokens = [&] { return estimated_tokens_for(typed, config); };
+  match.estimated_tokens = [&] { return estimated_tokens_for(typed); };
   OperationContext context{config, entry.request_id};
   context.definitions = ScenarioDefinitions(services_.scenarios);
   context.async_invocations = &services_.async_invocations;
