@@ -178,17 +178,53 @@ TEST_CASE("scenario matchers read the typed request", "[operations]") {
       prepare(OperationId::kConverse,
               R"({"messages":[{"role":"user","content":[{"text":"first"},{"text":"second"}]}],
                   "inferenceConfig":{"maxTokens":10}})");
-  CHECK(prompt_text_for(converse_request.typed) == "first\nsecond");
-  CHECK(estimated_tokens_for(converse_request.typed) ==
+  CHECK(prompt_text_for(converse_request.typed, nullptr) == "first\nsecond");
+  CHECK(estimated_tokens_for(converse_request.typed, nullptr) ==
         count_tokens(std::string_view("first\nsecond")) + 10);
 
   Prepared invoke = prepare(OperationId::kInvokeModel,
                             R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":20,
                                 "messages":[{"role":"user","content":"native prompt"}]})");
-  CHECK(prompt_text_for(invoke.typed) == "native prompt");
+  const NativeRequest invoke_native_reading(std::get<InvokeRequest>(invoke.typed));
+  CHECK(prompt_text_for(invoke.typed, &invoke_native_reading) == "native prompt");
+  CHECK(estimated_tokens_for(invoke.typed, &invoke_native_reading) ==
+        count_tokens(std::string_view("native prompt")) + 20);
 
   Prepared embed = prepare(OperationId::kInvokeModel, R"({"inputText":"embed me"})",
                            "amazon.titan-embed-text-v2:0");
-  CHECK(prompt_text_for(embed.typed) == R"({"inputText":"embed me"})");
-  CHECK(prompt_text_for(TypedRequest()).empty());
+  const NativeRequest embed_native_reading(std::get<InvokeRequest>(embed.typed));
+  CHECK(prompt_text_for(embed.typed, &embed_native_reading) == R"({"inputText":"embed me"})");
+  CHECK(prompt_text_for(TypedRequest(), nullptr).empty());
+}
+
+TEST_CASE("a native body is read by its family once, without Bedrock's own member",
+          "[operations]") {
+  // Llama refuses unknown keys; the guardrail member is Bedrock's and never reaches the family.
+  Prepared invoke = prepare(OperationId::kInvokeModel,
+                            R"({"prompt":"hello llama","max_gen_len":16,
+                                "amazon-bedrock-guardrailConfig":{"tagSuffix":"x"}})",
+                            "meta.llama3-1-8b-instruct-v1:0");
+  const auto& request = std::get<InvokeRequest>(invoke.typed);
+  const NativeRequest native(request);
+  REQUIRE(native.model() != nullptr);
+  REQUIRE(native.text_family() != nullptr);
+  REQUIRE(native.prompt() != nullptr);
+  REQUIRE(native.prompt()->ok());
+  CHECK(native.prompt()->value().max_tokens == 16);
+  CHECK_FALSE(native.model_body()->contains("amazon-bedrock-guardrailConfig"));
+  CHECK(request.body.contains("amazon-bedrock-guardrailConfig"));  // matchers still see it
+
+  // A refusal is kept for the operation to answer, not thrown away.
+  Prepared bad = prepare(OperationId::kInvokeModel, R"({"prompt":"x","stop_sequences":["a"]})",
+                         "meta.llama3-1-8b-instruct-v1:0");
+  const NativeRequest refused(std::get<InvokeRequest>(bad.typed));
+  REQUIRE(refused.prompt() != nullptr);
+  CHECK_FALSE(refused.prompt()->ok());
+  CHECK(prompt_text_for(bad.typed, &refused) == R"({"prompt":"x","stop_sequences":["a"]})");
+
+  Prepared unknown = prepare(OperationId::kInvokeModel, R"({"prompt":"x"})", "no.such-model-v1");
+  const NativeRequest unresolved(std::get<InvokeRequest>(unknown.typed));
+  CHECK(unresolved.model() == nullptr);
+  CHECK_FALSE(unresolved.resolved().ok());
+  CHECK(unresolved.prompt() == nullptr);
 }

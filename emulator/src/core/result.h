@@ -21,6 +21,8 @@ class Result {
   const T& value() const { return std::get<T>(data_); }
   T& operator*() { return value(); }
   T* operator->() { return &value(); }
+  const T& operator*() const { return value(); }
+  const T* operator->() const { return &value(); }
   const E& error() const { return std::get<E>(data_); }
 
  private:

@@ -15,6 +15,7 @@
 namespace bedrock {
 
 class AsyncInvocations;
+class NativeRequest;
 
 struct OperationContext {
   OperationContext(const Config& c, std::string id) : config(c), request_id(std::move(id)) {}
@@ -26,6 +27,9 @@ struct OperationContext {
   StreamScript script;  // how a streaming answer is shaped (from the decision)
   ScenarioDefinitions definitions;
   AsyncInvocations* async_invocations = nullptr;  // the async operations' store
+  // InvokeModel and its stream: the native body as the family read it, once
+  // (operations/native_request.h); null for other operations.
+  const NativeRequest* native = nullptr;
 
   const ScriptedResponse* scripted() const {
     return decision.response ? &*decision.response : nullptr;

@@ -6,6 +6,7 @@
 #include "model/token_counter.h"
 #include "operations/answer_ids.h"
 #include "operations/guarded_inference.h"
+#include "operations/native_request.h"
 #include "operations/scenario_overlay.h"
 
 namespace bedrock {
@@ -79,22 +80,22 @@ void apply_marks(Invocation& invocation, const GuardrailMarks& marks, const Text
 
 Result<Invocation> invoke_native(const InvokeRequest& request, const OperationContext& context,
                                  bool streaming) {
+  std::optional<NativeRequest> own;
+  const NativeRequest& native =
+      context.native ? *context.native : own.emplace(request);  // unit tests call without one
   const ScriptedResponse* scripted = context.scripted();
-  Result<ResolvedModel> resolved = resolve_model(request.model_id);
-  if (!resolved.ok()) return resolved.error();
-  const ModelInfo& model = *resolved->model;
+  if (!native.resolved().ok()) return native.resolved().error();
+  const ModelInfo& model = *native.model();
 
-  const TextFamily* text = find_text_family(model.family);
-  const SingleShotFamily* single = find_single_shot_family(model.family);
+  const TextFamily* text = native.text_family();
+  const SingleShotFamily* single = native.single_shot_family();
   if (!text && !single) return unsupported_action_for_model();  // speech, video: other APIs
   if (streaming && !text) return streaming_unsupported();
-  if (!request.body_is_object()) return validation_error(kMalformedBody);
+  if (!native.model_body()) return validation_error(kMalformedBody);
 
   auto applied = invoke_guardrail(request, context);
   if (!applied.ok()) return applied.error();
-  // Bedrock reads its own member and does not pass it to the model.
-  nlohmann::json body = request.body;
-  body.erase("amazon-bedrock-guardrailConfig");
+  const nlohmann::json& body = *native.model_body();
   // Guardrails apply to text generation; embeddings and images are answered unguarded.
   std::optional<GuardedInference> guarded;
   if (applied->has_value() && text) {
@@ -107,10 +108,12 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
   invocation.model = &model;
   GuardrailMarks marks;
   nlohmann::json trace = nlohmann::json::object();
+  // A masked prompt is what the model reads: the family reads the masked body again.
+  std::optional<nlohmann::json> masked_body;
   if (guarded) {
     trace["input"] = {{guard->guardrail.id, guard->traced(guarded->input_check())}};
     if (guarded->input_masked()) {
-      body = gr::write_back(std::move(body), guarded->input(), guarded->masked_input());
+      masked_body = gr::write_back(body, guarded->input(), guarded->masked_input());
     }
   }
   auto finish_marks = [&](const std::string& model_output) {
@@ -151,7 +154,7 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
     return invocation;
   }
   if (single) {
-    Result<SingleShotResult> result = single->invoke(body, model);
+    Result<SingleShotResult> result = single->invoke(masked_body ? *masked_body : body, model);
     if (!result.ok()) return result.error();
     invocation.body = std::move(result->body);
     invocation.input_tokens = result->input_tokens;
@@ -159,7 +162,9 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
     return invocation;
   }
 
-  Result<TextPrompt> prompt = text->read_request(body, model);
+  std::optional<Result<TextPrompt>> masked_prompt;
+  if (masked_body) masked_prompt.emplace(text->read_request(*masked_body, model));
+  const Result<TextPrompt>& prompt = masked_prompt ? *masked_prompt : *native.prompt();
   if (!prompt.ok()) return prompt.error();
   if (prompt->input_tokens > static_cast<size_t>(model.context_window)) {
     return validation_error("Input is too long for requested model.");

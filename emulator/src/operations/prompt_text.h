@@ -6,14 +6,16 @@
 
 #include <string>
 
+#include "operations/native_request.h"
 #include "protocol/typed_request.h"
 
 namespace bedrock {
 
-std::string prompt_text_for(const TypedRequest& request);
+// `native`: the InvokeModel body as its family read it (null for other operations).
+std::string prompt_text_for(const TypedRequest& request, const NativeRequest* native);
 
 // Tokens a tokensPerMinute quota charges up front: the prompt plus the requested maximum
 // output, as Bedrock reserves them when a request starts.
-size_t estimated_tokens_for(const TypedRequest& request);
+size_t estimated_tokens_for(const TypedRequest& request, const NativeRequest* native);
 
 }  // namespace bedrock

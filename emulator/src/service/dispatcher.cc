@@ -96,6 +96,10 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
 
   // The typed request, read once; everything after this reads it.
   const TypedRequest typed = read_typed_request(operation, request);
+  // An InvokeModel body as its model's family reads it, also read once.
+  std::optional<NativeRequest> native;
+  if (const auto* invoke = std::get_if<InvokeRequest>(&typed)) native.emplace(*invoke);
+  const NativeRequest* native_reading = native ? &*native : nullptr;
 
   // What the scenarios say about this request.
   const Config& config = services_.config;
@@ -103,7 +107,7 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   MatchInput match;
   match.operation = entry.operation;
   match.model_id = entry.model_id;
-  match.prompt_text = [&] { return prompt_text_for(typed); };
+  match.prompt_text = [&] { return prompt_text_for(typed, native_reading); };
   match.body = [&]() -> const nlohmann::json* {
     if (const auto* invoke = std::get_if<InvokeRequest>(&typed)) {
       return invoke->body.is_discarded() ? &request.input : &invoke->body;
@@ -112,10 +116,11 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
     return body_json->is_discarded() ? &request.input : &*body_json;
   };
   match.headers = &request.headers;
-  match.estimated_tokens = [&] { return estimated_tokens_for(typed); };
+  match.estimated_tokens = [&] { return estimated_tokens_for(typed, native_reading); };
   OperationContext context{config, entry.request_id};
   context.definitions = ScenarioDefinitions(services_.scenarios);
   context.async_invocations = &services_.async_invocations;
+  context.native = native_reading;
   context.decision = services_.scenarios.decide(match);
   const Decision& decision = context.decision;
   entry.scenario = decision.scenario;
