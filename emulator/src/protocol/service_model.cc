@@ -1,6 +1,51 @@
 #include "protocol/service_model.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace bedrock {
+
+namespace {
+
+ShapeKind kind_of(const std::string& type) {
+  static const std::map<std::string, ShapeKind, std::less<>> kKinds = {
+      {"structure", ShapeKind::kStructure},
+      {"list", ShapeKind::kList},
+      {"map", ShapeKind::kMap},
+      {"string", ShapeKind::kString},
+      {"boolean", ShapeKind::kBoolean},
+      {"integer", ShapeKind::kInteger},
+      {"long", ShapeKind::kLong},
+      {"float", ShapeKind::kFloat},
+      {"double", ShapeKind::kDouble},
+      {"timestamp", ShapeKind::kTimestamp},
+      {"blob", ShapeKind::kBlob}};
+  auto found = kKinds.find(type);
+  return found == kKinds.end() ? ShapeKind::kDocument : found->second;
+}
+
+// A bound as the AWS framework's messages write it: whole numbers without a fraction.
+std::optional<Bound> bound_of(const nlohmann::json& shape, const char* name) {
+  auto it = shape.find(name);
+  if (it == shape.end() || !it->is_number()) return std::nullopt;
+  Bound bound;
+  bound.value = it->get<double>();
+  bound.text = it->dump();
+  if (it->is_number_float() && bound.value == std::floor(bound.value) &&
+      std::fabs(bound.value) < 1e15) {
+    bound.text = std::to_string(static_cast<long long>(bound.value));
+  }
+  return bound;
+}
+
+}  // namespace
+
+const ShapeMember* Shape::member(std::string_view member_name) const {
+  auto found = std::lower_bound(
+      members.begin(), members.end(), member_name,
+      [](const ShapeMember& m, std::string_view wanted) { return m.name < wanted; });
+  return found != members.end() && found->name == member_name ? &*found : nullptr;
+}
 
 ServiceModel::ServiceModel() : model_(nlohmann::json::parse(service_model_json())) {
   for (const auto& [name, definition] : model_["shapes"].items()) {
@@ -25,6 +70,98 @@ ServiceModel::ServiceModel() : model_(nlohmann::json::parse(service_model_json()
       if (compiled.ok()) patterns_.emplace(&definition, std::move(compiled.value()));
     }
   }
+  compile_shapes();
+}
+
+void ServiceModel::compile_shapes() {
+  const nlohmann::json& shapes = model_["shapes"];
+  // Every shape exists before any is filled in: members refer to shapes by address.
+  for (auto it = shapes.begin(); it != shapes.end(); ++it) compiled_[it.key()].name = it.key();
+  auto resolve = [&](const nlohmann::json& reference) -> const Shape* {
+    auto name = reference.find("shape");
+    if (name == reference.end() || !name->is_string()) return nullptr;
+    auto found = compiled_.find(name->get_ref<const std::string&>());
+    return found == compiled_.end() ? nullptr : &found->second;
+  };
+  static const Shape kAnyValue;  // a reference to a shape the model lacks: any JSON value
+  for (auto it = shapes.begin(); it != shapes.end(); ++it) {
+    const nlohmann::json& definition = *it;
+    Shape& shape = compiled_[it.key()];
+    shape.kind = kind_of(type_of(definition));
+    shape.is_union = definition.value("union", false);
+    shape.is_eventstream = definition.value("eventstream", false);
+    if (auto members = definition.find("members"); members != definition.end()) {
+      for (auto m = members->begin(); m != members->end(); ++m) {
+        ShapeMember member;
+        member.name = m.key();
+        const Shape* target = resolve(*m);
+        member.shape = target ? target : &kAnyValue;
+        member.location = m->value("location", "");
+        member.wire_name = m->value("locationName", m.key());
+        shape.members.push_back(std::move(member));
+      }
+      // nlohmann's object keeps its keys sorted already; sorting keeps member() right anyway.
+      std::sort(shape.members.begin(), shape.members.end(),
+                [](const ShapeMember& a, const ShapeMember& b) { return a.name < b.name; });
+    }
+    if (auto required = definition.find("required"); required != definition.end()) {
+      for (const auto& name : *required) shape.required.push_back(name.get<std::string>());
+    }
+    for (const char* part : {"member", "value"}) {
+      if (auto reference = definition.find(part); reference != definition.end()) {
+        const Shape* target = resolve(*reference);
+        shape.element = target ? target : &kAnyValue;
+      }
+    }
+    shape.min = bound_of(definition, "min");
+    shape.max = bound_of(definition, "max");
+    if (auto values = definition.find("enum"); values != definition.end()) {
+      shape.enum_text = "[";
+      for (size_t i = 0; i < values->size(); ++i) {
+        shape.enum_values.push_back((*values)[i].get<std::string>());
+        shape.enum_text += (i ? ", " : "") + shape.enum_values.back();
+      }
+      shape.enum_text += "]";
+    }
+    shape.pattern = pattern(definition);
+    shape.payload = definition.value("payload", "");
+  }
+  for (auto& [name, shape] : compiled_) {
+    if (shape.payload.empty()) continue;
+    const ShapeMember* payload = shape.member(shape.payload);
+    if (!payload) continue;
+    if (payload->shape->kind != ShapeKind::kBlob && !payload->shape->is_eventstream) continue;
+    Shape without = shape;
+    without.payload.clear();
+    without.members.erase(
+        std::remove_if(without.members.begin(), without.members.end(),
+                       [&](const ShapeMember& m) { return m.name == shape.payload; }),
+        without.members.end());
+    without.required.erase(
+        std::remove(without.required.begin(), without.required.end(), shape.payload),
+        without.required.end());
+    payload_free_.push_back(std::move(without));
+    shape.without_payload = &payload_free_.back();
+  }
+  const nlohmann::json& operations = model_["operations"];
+  for (auto it = operations.begin(); it != operations.end(); ++it) {
+    std::optional<OperationId> id = operation_from_name(it.key());
+    auto input = it->find("input");
+    if (!id || input == it->end() || !input->is_string()) continue;
+    const size_t index = static_cast<size_t>(*id);
+    if (inputs_.size() <= index) inputs_.resize(index + 1, nullptr);
+    inputs_[index] = compiled(input->get<std::string>());
+  }
+}
+
+const Shape* ServiceModel::compiled(const std::string& name) const {
+  auto found = compiled_.find(name);
+  return found == compiled_.end() ? nullptr : &found->second;
+}
+
+const Shape* ServiceModel::compiled_input(OperationId operation) const {
+  const size_t index = static_cast<size_t>(operation);
+  return index < inputs_.size() ? inputs_[index] : nullptr;
 }
 
 const Regex* ServiceModel::pattern(const nlohmann::json& shape) const {

@@ -2,12 +2,16 @@
 // tools/gen_service_model.py: shapes with their types, required members and constraints.
 #pragma once
 
+#include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/regex.h"
 #include "protocol/operation_id.h"
+#include "protocol/shape.h"
 
 namespace bedrock {
 
@@ -31,9 +35,17 @@ class ServiceModel {
   // The input shape name of an operation, or "" when the model does not describe it.
   std::string input_shape(OperationId operation) const;
 
+  // The compiled shapes (protocol/shape.h), built once when the model is loaded.
+  const Shape* compiled(const std::string& name) const;
+  const Shape* compiled_input(OperationId operation) const;  // null: not in the model
+
  private:
   ServiceModel();
+  void compile_shapes();
   nlohmann::json model_;
+  std::map<std::string, Shape, std::less<>> compiled_;
+  std::deque<Shape> payload_free_;    // Shape::without_payload of each structure that has one
+  std::vector<const Shape*> inputs_;  // by OperationId
   std::unordered_map<const nlohmann::json*, const nlohmann::json*> targets_;
   std::unordered_map<const nlohmann::json*, Regex> patterns_;
 };
