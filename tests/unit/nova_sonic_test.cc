@@ -694,10 +694,6 @@ TEST_CASE("input out of order or malformed ends the session with a validationExc
       {"bad base64",
        {session_start(), prompt_start(), content_start("mic", "AUDIO", "USER"), bad_base64},
        "not base64"},
-      {"audio into a text content",
-       {session_start(), prompt_start(), content_start("t", "TEXT", "USER"),
-        audio_input("t", "ab")},
-       "audioInput for a content of type TEXT"},
       {"a role that does not fit",
        {session_start(), prompt_start(), content_start("a", "AUDIO", "ASSISTANT")},
        "role 'ASSISTANT'"},
@@ -795,4 +791,31 @@ TEST_CASE("the end of the body ends the session once its output is sent", "[spee
   CHECK(d.session.done());
   CHECK(d.names().back() == "completionEnd");
   CHECK_FALSE(d.error);
+}
+
+TEST_CASE(
+    "what the AWS SDK's end-to-end test sends is taken: topP and temperature of 100, "
+    "audio into the SYSTEM text content",
+    "[speech][session]") {
+  Driver d;
+  d.send(session_start(
+      {{"inferenceConfiguration", {{"maxTokens", 1024}, {"topP", 100}, {"temperature", 100}}}}));
+  d.send(prompt_start());
+  d.send(content_start("system", "TEXT", "SYSTEM"));
+  d.send(text_input("system", "You are a friendly assistant."));
+  d.send(audio_input("system", std::string(32000, '\0')));  // one second of 16 kHz silence
+  d.send(content_end("system"));
+  d.text_turn("q1", "Hello?");
+  d.run_for(10000);
+  REQUIRE_FALSE(d.error);
+  CHECK_FALSE(d.session.done());
+  const Out* usage = d.last("usageEvent");
+  REQUIRE(usage != nullptr);
+  // The audio counts as input speech, though nothing listens to it.
+  CHECK(usage->body["details"]["total"]["input"]["speechTokens"].get<int>() > 0);
+
+  Driver typed;
+  typed.send(session_start({{"inferenceConfiguration", {{"topP", "high"}}}}));
+  REQUIRE(typed.error);
+  CHECK_THAT(typed.session.failure(), Catch::Contains("topP must be a number"));
 }

@@ -303,7 +303,9 @@ TEST_CASE("nova: a minimal body answers in the Converse-like shape", "[families]
 
   auto chunks = f.stream_chunks(c, kNova);
   CHECK(chunks.front() == json({{"messageStart", {{"role", "assistant"}}}}));
-  CHECK(chunks[chunks.size() - 3] == json({{"contentBlockStop", {{"contentBlockIndex", 0}}}}));
+  // Each text delta is a block of its own (family_shapes_test.cc): the last stop closes the
+  // last of them.
+  CHECK(chunks[chunks.size() - 3].contains("contentBlockStop"));
   CHECK(chunks[chunks.size() - 2] == json({{"messageStop", {{"stopReason", "end_turn"}}}}));
   const json& meta = chunks.back()["metadata"];
   CHECK(meta["usage"]["inputTokens"] == c.input_tokens);
@@ -381,7 +383,7 @@ TEST_CASE("titan-text: body, response and chunks", "[families][titan]") {
   auto chunks = f.stream_chunks(c, kTitan);
   REQUIRE(chunks.size() > 1);
   CHECK(chunks[0]["inputTextTokenCount"] == c.input_tokens);
-  CHECK_FALSE(chunks[1].contains("inputTextTokenCount"));
+  CHECK(chunks[1]["inputTextTokenCount"].is_null());
   CHECK(chunks[0]["completionReason"].is_null());
   CHECK(chunks[0]["index"] == 0);
   CHECK(chunks.back()["completionReason"] == "FINISH");

@@ -47,17 +47,100 @@ std::set<std::string> name_words(const std::string& name) {
   return out;
 }
 
-// The user's most "name-like" word: the last capitalised word that does not start a sentence,
-// else the last long word.
-std::string salient_word(const std::string& text) {
-  auto words = words_of(text);
-  for (size_t i = words.size(); i-- > 1;) {
-    if (std::isupper(static_cast<unsigned char>(words[i][0]))) return words[i];
+// A word of the user's text, and whether it opens a sentence (so its capital says nothing).
+struct Word {
+  std::string text;
+  bool opens_sentence = false;
+};
+
+std::vector<Word> sentence_words(const std::string& text) {
+  std::vector<Word> words;
+  std::string current;
+  bool at_start = true;
+  auto flush = [&] {
+    if (current.empty()) return;
+    words.push_back({current, at_start});
+    current.clear();
+    at_start = false;
+  };
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      current.push_back(c);
+      continue;
+    }
+    flush();
+    if (c == '.' || c == '?' || c == '!' || c == '\n') at_start = true;
+  }
+  flush();
+  return words;
+}
+
+bool capitalised(const Word& word) {
+  return std::isupper(static_cast<unsigned char>(word.text[0])) != 0;
+}
+
+// Words that never name a thing: the pronoun "I" and the small words of a question.
+bool function_word(const std::string& word) {
+  static const std::set<std::string> kWords = {
+      "i",      "a",     "an",    "the",  "and",  "or",   "but",   "is",    "are",   "was",
+      "be",     "what",  "which", "who",  "whom", "when", "where", "why",   "how",   "should",
+      "could",  "would", "can",   "will", "do",   "does", "did",   "me",    "my",    "you",
+      "your",   "we",    "our",   "it",   "its",  "this", "that",  "these", "those", "there",
+      "please", "tell",  "give",  "some", "any",  "much", "many",  "also",  "then",  "now"};
+  return kWords.count(lower(word)) > 0;
+}
+
+bool preposition(const std::string& word) {
+  static const std::set<std::string> kWords = {"in",   "at",    "for",  "from",   "to",
+                                               "near", "about", "of",   "on",     "into",
+                                               "with", "by",    "over", "around", "between"};
+  return kWords.count(lower(word)) > 0;
+}
+
+// The user's most name-like phrase, for a string a tool asks for ("weather in San Francisco"
+// fills a location with "San Francisco"), in this order of preference:
+//   1. the longest run of two or more capitalised words (the first such run on a tie);
+//   2. a capitalised word right after a preposition ("in Paris");
+//   3. any other capitalised word that does not open a sentence, other than "I";
+//   4. the word after a preposition, an article skipped ("in the kitchen": "kitchen");
+//   5. the last word of four letters or more that is not a function word.
+std::string salient_phrase(const std::string& text) {
+  std::vector<Word> words = sentence_words(text);
+  auto name_like = [&](size_t i) {
+    return capitalised(words[i]) && !function_word(words[i].text) &&
+           (!words[i].opens_sentence || (i + 1 < words.size() && capitalised(words[i + 1])));
+  };
+  std::string best_run;
+  size_t best_length = 1;
+  for (size_t i = 0; i < words.size();) {
+    size_t j = i;
+    while (j < words.size() && name_like(j) && (j == i || !words[j].opens_sentence)) ++j;
+    if (j - i > best_length) {
+      best_length = j - i;
+      best_run.clear();
+      for (size_t k = i; k < j; ++k) best_run += (k == i ? "" : " ") + words[k].text;
+    }
+    i = j > i ? j : i + 1;
+  }
+  if (!best_run.empty()) return best_run;
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (preposition(words[i - 1].text) && capitalised(words[i]) && !function_word(words[i].text))
+      return words[i].text;
+  }
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (!words[i].opens_sentence && capitalised(words[i]) && !function_word(words[i].text))
+      return words[i].text;
+  }
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    if (!preposition(words[i].text)) continue;
+    size_t noun = i + 1;
+    while (noun < words.size() && function_word(words[noun].text)) ++noun;
+    if (noun < words.size() && !preposition(words[noun].text)) return words[noun].text;
   }
   for (size_t i = words.size(); i-- > 0;) {
-    if (words[i].size() >= 4) return words[i];
+    if (words[i].text.size() >= 4 && !function_word(words[i].text)) return words[i].text;
   }
-  return words.empty() ? "example" : words.back();
+  return words.empty() ? "example" : words.back().text;
 }
 
 }  // namespace
@@ -145,7 +228,7 @@ nlohmann::json input_for_schema(const nlohmann::json& schema, const std::string&
   }
   if (type == "boolean") return true;
   if (type == "null") return nullptr;
-  return salient_word(user_text);
+  return salient_phrase(user_text);
 }
 
 uint64_t tool_input_seed(const std::string& model_id, const std::string& tool_name,

@@ -42,8 +42,9 @@ bool names_undeclared_tool(const std::vector<ToolDescription>& tools, const Tool
 std::string undeclared_tool_message(const std::string& name);
 
 // A value that validates against `schema` (JSON Schema: type object/string/number/integer/
-// boolean/array, properties, required, enum, minimum, maximum, items). Strings borrow a word
-// of the user's text when one fits, so "weather in Paris" fills a city with "Paris".
+// boolean/array, properties, required, enum, minimum, maximum, items). Strings borrow the most
+// name-like phrase of the user's text (capitalised words, then a noun after a preposition), so
+// "weather in San Francisco and what should I visit?" fills a location with "San Francisco".
 // The seed tool inputs are drawn with: the model, the tool and the user's text, so Converse and
 // a native InvokeModel body asking the same thing get the same input.
 uint64_t tool_input_seed(const std::string& model_id, const std::string& tool_name,

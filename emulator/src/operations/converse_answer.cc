@@ -1,5 +1,6 @@
 #include "operations/converse_answer.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "model/conversation_tokens.h"
@@ -166,7 +167,9 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   answer.model = &model;
   size_t all_input = count_conversation_tokens(
       messages, request.system, request.tool_config ? &*request.tool_config : nullptr);
-  if (all_input > static_cast<size_t>(model.context_window)) {
+  const json& extra_fields = request.additional_model_request_fields;
+  if (all_input > static_cast<size_t>(family ? family->context_window(model, extra_fields)
+                                             : model.context_window)) {
     return validation_error(kInputTooLong);
   }
   auto [prefix_tokens, prefix_hash] = cached_prefix(request, answer.uses_cache);
@@ -191,7 +194,10 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   const uint64_t seed =
       fnv1a64(generation_request.conversation_digest, fnv1a64("\n", fnv1a64(model.id)));
 
-  if (wants_reasoning(request, model, family)) {
+  const bool answering_tool_result = last_user && last_user->has(is_tool_result);
+  const bool reasons = wants_reasoning(request, model, family) &&
+                       !(answering_tool_result && family && !family->reasons_after_tool_result());
+  if (reasons) {
     GenerationRequest thinking = generation_request;
     thinking.conversation_digest += "\nreasoning";
     thinking.stop_sequences.clear();
@@ -221,16 +227,22 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     if (names_undeclared_tool(tools, tool_choice)) {
       return validation_error(undeclared_tool_message(tool_choice.name));
     }
-    const bool answering_tool_result = last_user && last_user->has(is_tool_result);
     tool_index = choose_tool(tools, tool_choice, generation_request.last_user_text,
                              answering_tool_result, seed);
   }
 
   Generation generation;
   if (tool_index) {
+    const std::string& tool_name = tools[*tool_index].name;
+    if (std::string preface = family ? family->tool_call_preface(tool_name) : "";
+        !preface.empty()) {
+      answer.output_tokens += count_tokens(preface);
+      answer.parts.push_back(AnswerPart::of(AnswerPart::Kind::kText, std::move(preface)));
+    }
     AnswerPart part;
     part.kind = AnswerPart::Kind::kToolUse;
-    part.tool_use_id = converse_tool_use_id(seed);
+    part.tool_use_id = family ? family->tool_use_id(seed) : "";
+    if (part.tool_use_id.empty()) part.tool_use_id = converse_tool_use_id(seed);
     part.tool_name = tools[*tool_index].name;
     part.tool_input = input_for_schema(
         tools[*tool_index].input_schema, generation_request.last_user_text,
@@ -246,6 +258,10 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.output_tokens += generation.output_tokens;
     answer.parts.push_back(std::move(part));
     answer.stop_reason = generation.stop_reason;
+  }
+  // DeepSeek-R1 answers its text first, its reasoningContent after (2025 recording).
+  if (family && family->reasoning_after_text() && reasons) {
+    std::rotate(answer.parts.begin(), answer.parts.begin() + 1, answer.parts.end());
   }
 
   if (scripted) overlay_converse(*scripted, seed, answer);

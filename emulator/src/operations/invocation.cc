@@ -39,7 +39,9 @@ void choose_native_tool(const TextPrompt& prompt, const ModelInfo& model, const 
     call.input = input_for_schema(tool.input_schema, prompt.last_user_text,
                                   tool_input_seed(model.id, tool.name, prompt.last_user_text));
   }
-  call.id = std::string(family.tool_use_id_prefix()) + base62(seed ^ kToolUseSalt, 22);
+  call.id = family.tool_use_id(seed);
+  if (call.id.empty())
+    call.id = std::string(family.tool_use_id_prefix()) + base62(seed ^ kToolUseSalt, 22);
   completion.generation.text.clear();
   completion.generation.stop_reason = "tool_use";
   completion.generation.stop_sequence.clear();
@@ -166,7 +168,7 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
   if (masked_body) masked_prompt.emplace(text->read_request(*masked_body, model));
   const Result<TextPrompt>& prompt = masked_prompt ? *masked_prompt : *native.prompt();
   if (!prompt.ok()) return prompt.error();
-  if (prompt->input_tokens > static_cast<size_t>(model.context_window)) {
+  if (prompt->input_tokens > static_cast<size_t>(text->context_window(model, body))) {
     return validation_error("Input is too long for requested model.");
   }
   const std::string_view guarded_stop = text->guardrail_stop_reason();

@@ -1,5 +1,7 @@
 // AI21 Jamba 1.5 (Mini, Large): an OpenAI-style chat body {messages, max_tokens, stop, n, ...}.
 // shape: from the family's public docs; not confirmed on captured output
+#include <cctype>
+
 #include "model/families/everit_violations.h"
 #include "model/families/family_ids.h"
 #include "model/families/native_text.h"
@@ -78,11 +80,18 @@ class Ai21JambaFamily final : public TextFamily {
 
   json response_body(const TextCompletion& completion, const ModelInfo& model) const override {
     const Generation& g = completion.generation;
+    // Beside the OpenAI-like members, real answers carry "meta", "model" and an explicit
+    // "tool_calls": null in the message (issue 15's recordings; the keys of meta from AI21's
+    // chat API, tag S).
     return {{"id", id_of(completion, model)},
-            {"choices", json::array({{{"index", 0},
-                                      {"message", {{"role", "assistant"}, {"content", g.text}}},
-                                      {"finish_reason", finish_reason(g)}}})},
-            {"usage", usage_of(completion)}};
+            {"choices",
+             json::array({{{"index", 0},
+                           {"message",
+                            {{"role", "assistant"}, {"content", g.text}, {"tool_calls", nullptr}}},
+                           {"finish_reason", finish_reason(g)}}})},
+            {"usage", usage_of(completion)},
+            {"meta", {{"requestDurationMillis", duration_of(completion)}}},
+            {"model", ai21_model_name(model.id)}};
   }
 
   std::vector<json> stream_chunks(const TextCompletion& completion,
@@ -107,6 +116,25 @@ class Ai21JambaFamily final : public TextFamily {
   }
 
  private:
+  // "ai21.jamba-1-5-mini-v1:0" -> "jamba-1.5-mini", the name AI21 itself gives the model.
+  static std::string ai21_model_name(const std::string& id) {
+    std::string name = id.substr(id.find('.') == std::string::npos ? 0 : id.find('.') + 1);
+    size_t version = name.rfind("-v");
+    if (version != std::string::npos) name.resize(version);
+    for (size_t i = 1; i + 1 < name.size(); ++i) {
+      if (name[i] == '-' && std::isdigit(static_cast<unsigned char>(name[i - 1])) &&
+          std::isdigit(static_cast<unsigned char>(name[i + 1]))) {
+        name[i] = '.';
+      }
+    }
+    return name;
+  }
+
+  // A plausible, deterministic duration: a base plus a few milliseconds per output token.
+  static size_t duration_of(const TextCompletion& completion) {
+    return 180 + 9 * completion.generation.output_tokens;
+  }
+
   static std::string id_of(const TextCompletion& completion, const ModelInfo& model) {
     return family_util::given_or(
         completion, "chatcmpl-",

@@ -1,4 +1,5 @@
-// Anthropic Claude, Messages API body (anthropic_version "bedrock-2023-05-31").
+// Anthropic Claude, Messages API body (anthropic_version "bedrock-2023-05-31", or the SDK's
+// "2026-10-21").
 // Errors: real-behaviour.md §1.4 (confirmed wording); response and stream: §2.3.
 #include <algorithm>
 
@@ -19,6 +20,33 @@ using family_util::Violations;
 using json = nlohmann::json;
 
 constexpr const char* kAnthropicVersion = "bedrock-2023-05-31";
+// The API version Anthropic's Bedrock SDK 1.x writes into the body by default (its 1.0.0 release
+// added it for Bedrock). Anthropic's docs warn that Bedrock "may" refuse it for the older,
+// ARN-versioned models; no refusal is recorded, so it is accepted (DEVIATIONS.md).
+constexpr const char* kSdkApiVersion = "2026-10-21";
+
+// The beta that opens a 1M-token context window, and the models that take it (Anthropic's
+// context-windows docs: Claude Sonnet 4, Sonnet 4.5, Sonnet 4.6 and Opus 4.6).
+constexpr const char* kContext1mBeta = "context-1m-2025-08-07";
+constexpr int kContext1mWindow = 1000000;
+
+bool takes_context_1m(const std::string& model_id) {
+  for (const char* name :
+       {"claude-sonnet-4-2", "claude-sonnet-4-5", "claude-sonnet-4-6", "claude-opus-4-6"}) {
+    if (model_id.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool asks_beta(const json& fields, const char* beta) {
+  if (!fields.is_object()) return false;
+  auto betas = fields.find("anthropic_beta");
+  if (betas == fields.end() || !betas->is_array()) return false;
+  for (const auto& b : *betas) {
+    if (b.is_string() && b.get<std::string>() == beta) return true;
+  }
+  return false;
+}
 // Confirmed (continuedev/continue#10804).
 constexpr const char* kEmptyTextBlock = "messages: text content blocks must be non-empty";
 
@@ -145,7 +173,8 @@ bool has_tool_result(const json& content) {
 const std::vector<Field>& body_fields() {
   static const std::vector<Field> fields = [] {
     std::vector<Field> f;
-    f.push_back(Field("anthropic_version", Kind::kString).one_of({kAnthropicVersion}));
+    f.push_back(
+        Field("anthropic_version", Kind::kString).one_of({kAnthropicVersion, kSdkApiVersion}));
     f.push_back(Field("anthropic_beta", Kind::kArray)
                     .with([](const json& value, const std::string& pointer, Violations& v) {
                       v.check_items(value, pointer, Kind::kString);
@@ -212,6 +241,14 @@ class AnthropicFamily final : public TextFamily {
         std::to_string(kMaxMedia));
   }
   bool signs_reasoning() const override { return true; }
+  // Recorded (Claude 3.7 Sonnet with thinking, 2025): the turn after a tool result is text only.
+  bool reasons_after_tool_result() const override { return false; }
+  int context_window(const ModelInfo& model, const json& fields) const override {
+    if (asks_beta(fields, kContext1mBeta) && takes_context_1m(model.id)) {
+      return std::max(model.context_window, kContext1mWindow);
+    }
+    return model.context_window;
+  }
   bool declares_tools() const override { return true; }
   // "toolu_bdrk_01" + 22 base62 characters, the form of Anthropic tool-use ids on Bedrock.
   std::string_view tool_use_id_prefix() const override { return "toolu_bdrk_01"; }

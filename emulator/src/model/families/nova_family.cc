@@ -3,6 +3,7 @@
 // not found", real-behaviour.md §1.4); nested objects do not ("extraneous key [maxTokenCount]").
 #include "model/conversation_tokens.h"
 #include "model/families/everit_violations.h"
+#include "model/families/family_ids.h"
 #include "model/families/native_text.h"
 #include "model/families/stream_pieces.h"
 #include "model/families/text_family.h"
@@ -128,6 +129,14 @@ json usage_of(const TextCompletion& completion) {
           {"cacheWriteInputTokenCount", 0}};
 }
 
+// Nova reasons aloud before it calls a tool: real Converse and Invoke answers hold a text block
+// "<thinking> ... </thinking>" ahead of the toolUse (2026 recordings; AWS's own tool examples
+// read content[0].text first).
+std::string preface_for(const std::string& tool_name) {
+  return "<thinking> To answer this I need to call the " + tool_name +
+         " tool with what the user asked for. </thinking>";
+}
+
 class NovaFamily final : public TextFamily {
  public:
   // Amazon Nova returns its reasoning text redacted (Nova user guide).
@@ -135,6 +144,11 @@ class NovaFamily final : public TextFamily {
   bool declares_tools() const override { return true; }
   // Nova's Invoke body is Converse-shaped: an intervention ends with Converse's stop reason.
   std::string_view guardrail_stop_reason() const override { return "guardrail_intervened"; }
+  std::string tool_call_preface(const std::string& tool_name) const override {
+    return preface_for(tool_name);
+  }
+  // Nova's tool-use ids are UUIDs, not "tooluse_..." (2026 recordings).
+  std::string tool_use_id(uint64_t seed) const override { return family_util::uuid_like(seed); }
 
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
@@ -179,6 +193,7 @@ class NovaFamily final : public TextFamily {
     const Generation& g = completion.generation;
     json content = json::array();
     if (completion.tool_call) {
+      content.push_back({{"text", preface_for(completion.tool_call->name)}});
       content.push_back({{"toolUse",
                           {{"toolUseId", completion.tool_call->id},
                            {"name", completion.tool_call->name},
@@ -191,34 +206,47 @@ class NovaFamily final : public TextFamily {
             {"usage", usage_of(completion)}};
   }
 
+  // Each payload wrapped by its event name, as ConverseStream names them. Unlike ConverseStream,
+  // every text delta is a content block of its own (a delta, then its stop, the index rising),
+  // and the last chunk is the metadata one (the caller adds the invocation metrics to it).
   std::vector<json> stream_chunks(const TextCompletion& completion,
                                   const ModelInfo& model) const override {
     (void)model;
     const Generation& g = completion.generation;
     std::vector<json> chunks;
     chunks.push_back({{"messageStart", {{"role", "assistant"}}}});
+    size_t index = 0;
+    auto text_blocks = [&](const std::string& text) {
+      for (const auto& piece : family_util::stream_pieces(text)) {
+        if (piece.empty()) continue;
+        chunks.push_back(
+            {{"contentBlockDelta", {{"delta", {{"text", piece}}}, {"contentBlockIndex", index}}}});
+        chunks.push_back({{"contentBlockStop", {{"contentBlockIndex", index}}}});
+        ++index;
+      }
+    };
     if (completion.tool_call) {
-      // As ConverseStream sends a tool call: the start names it, one delta carries the input.
+      // The preface, then the call as ConverseStream sends one: the start names it, one delta
+      // carries the input.
       const NativeToolCall& call = *completion.tool_call;
+      text_blocks(preface_for(call.name));
       chunks.push_back({{"contentBlockStart",
                          {{"start", {{"toolUse", {{"toolUseId", call.id}, {"name", call.name}}}}},
-                          {"contentBlockIndex", 0}}}});
-      chunks.push_back(
-          {{"contentBlockDelta",
-            {{"delta", {{"toolUse", {{"input", call.input.dump()}}}}}, {"contentBlockIndex", 0}}}});
+                          {"contentBlockIndex", index}}}});
+      chunks.push_back({{"contentBlockDelta",
+                         {{"delta", {{"toolUse", {{"input", call.input.dump()}}}}},
+                          {"contentBlockIndex", index}}}});
+      chunks.push_back({{"contentBlockStop", {{"contentBlockIndex", index}}}});
+    } else {
+      text_blocks(g.text);
+      // An empty answer still closes one block.
+      if (index == 0) chunks.push_back({{"contentBlockStop", {{"contentBlockIndex", 0}}}});
     }
-    for (const auto& piece : family_util::stream_pieces(g.text)) {
-      if (piece.empty() || completion.tool_call) continue;
-      chunks.push_back(
-          {{"contentBlockDelta", {{"delta", {{"text", piece}}}, {"contentBlockIndex", 0}}}});
-    }
-    chunks.push_back({{"contentBlockStop", {{"contentBlockIndex", 0}}}});
     chunks.push_back({{"messageStop", {{"stopReason", g.stop_reason}}}});
+    json usage = usage_of(completion);
+    usage.erase("totalTokens");
     chunks.push_back(
-        {{"metadata",
-          {{"usage", {{"inputTokens", completion.input_tokens}, {"outputTokens", g.output_tokens}}},
-           {"metrics", json::object()},
-           {"trace", json::object()}}}});
+        {{"metadata", {{"usage", usage}, {"metrics", json::object()}, {"trace", json::object()}}}});
     return chunks;
   }
 };

@@ -3,6 +3,7 @@
 // file under model/families/; Converse does not go through these (it has one format for all).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -69,6 +70,28 @@ class TextFamily {
   virtual bool always_reasons() const { return false; }     // reasoning without being asked
   virtual bool redacts_reasoning() const { return false; }  // reasoning text "[REDACTED]"
   virtual bool signs_reasoning() const { return false; }    // reasoning carries a signature
+  // Whether the model reasons again on the turn that answers a tool result. Claude (without
+  // interleaved thinking) does not: it goes on with the thinking of the turn that made the call.
+  virtual bool reasons_after_tool_result() const { return true; }
+  // Whether Converse's reasoningContent block follows the text instead of leading it.
+  virtual bool reasoning_after_text() const { return false; }
+  // Text the model writes before a tool call (its own block, ahead of the toolUse); empty: none.
+  virtual std::string tool_call_preface(const std::string& tool_name) const {
+    (void)tool_name;
+    return {};
+  }
+  // The tool-use id of a generated call, from the answer's seed (Converse and native bodies
+  // alike); empty: the caller's "tooluse_" form (or tool_use_id_prefix() in native bodies).
+  virtual std::string tool_use_id(uint64_t seed) const {
+    (void)seed;
+    return {};
+  }
+  // The context window a request gets: the model's, unless the request's fields (the native
+  // body, or Converse's additionalModelRequestFields) open a larger one.
+  virtual int context_window(const ModelInfo& model, const nlohmann::json& fields) const {
+    (void)fields;
+    return model.context_window;
+  }
   // InvokeModel: whether the native body declares tools, and how native tool-use ids begin.
   virtual bool declares_tools() const { return false; }
   virtual std::string_view tool_use_id_prefix() const { return "tooluse_"; }

@@ -111,19 +111,19 @@ class TitanTextFamily final : public TextFamily {
                                   const ModelInfo& model) const override {
     (void)model;
     const Generation& g = completion.generation;
-    // shape: from the family's public docs; not confirmed on captured output
+    // Every chunk carries all five keys (2026 recordings): the running output count and the
+    // reason are null until the last chunk; the input count is on the first chunk only, null
+    // after it (a one-chunk answer keeps it).
     std::vector<json> chunks;
     std::vector<std::string> pieces = family_util::stream_pieces(g.text);
-    std::string so_far;
     for (size_t i = 0; i < pieces.size(); ++i) {
-      so_far += pieces[i];
       bool last = i + 1 == pieces.size();
-      json chunk = {{"outputText", pieces[i]},
-                    {"index", 0},
-                    {"totalOutputTextTokenCount", last ? g.output_tokens : count_tokens(so_far)},
-                    {"completionReason", last ? json(completion_reason(g)) : json(nullptr)}};
-      if (i == 0) chunk["inputTextTokenCount"] = completion.input_tokens;
-      chunks.push_back(std::move(chunk));
+      chunks.push_back(
+          {{"outputText", pieces[i]},
+           {"index", 0},
+           {"totalOutputTextTokenCount", last ? json(g.output_tokens) : json(nullptr)},
+           {"completionReason", last ? json(completion_reason(g)) : json(nullptr)},
+           {"inputTextTokenCount", i == 0 ? json(completion.input_tokens) : json(nullptr)}});
     }
     return chunks;
   }
