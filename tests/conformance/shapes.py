@@ -189,8 +189,10 @@ def compare_blocks(spec, value, path, result):
            "kinds": {kind: shape},   the shape of each kind the model may produce (whole block)
            "kindOf": "member" | "type",  how a block names its kind: a one-member union
                                      (Converse) or a "type" field (Anthropic); default member
-           "order": [kind, ...]}     kinds that, when present, must come in this order (a family
+           "order": [kind, ...],     kinds that, when present, must come in this order (a family
                                      fact, e.g. DeepSeek-R1 text before reasoningContent)
+           "precededBy": {kind: kind}}  a block of the first kind must have one of the second
+                                     kind before it (Nova writes a text block before a toolUse)
     A different list of kinds than recorded is a model choice; a block of a kind the golden does
     not know, a block whose shape differs, or an order violation fails."""
     if not isinstance(value, list):
@@ -207,11 +209,15 @@ def compare_blocks(spec, value, path, result):
             continue
         compare(spec["kinds"][kind], block, f"{path}[{i}]", result)
     order = spec.get("order")
-    if order:
-        ranks = [order.index(k) for k in kinds if k in order]
-        if ranks != sorted(ranks):
-            result.fail(path, "block order " + " before ".join(order), " , ".join(map(str, kinds)))
-    if kinds != spec["recorded"] and all(k in spec["kinds"] for k in kinds):
+    ranks = [order.index(k) for k in kinds if k in order] if order else []
+    preceded = [(kind, before) for kind, before in spec.get("precededBy", {}).items()
+                if kind in kinds and before not in kinds[:kinds.index(kind)]]
+    if ranks != sorted(ranks):
+        result.fail(path, "block order " + " before ".join(order), ", ".join(map(str, kinds)))
+    elif preceded:
+        for kind, before in preceded:
+            result.fail(path, f"a {before} block before the {kind} block", ", ".join(map(str, kinds)))
+    elif kinds != spec["recorded"] and all(k in spec["kinds"] for k in kinds):
         result.choice(path, "blocks " + ",".join(spec["recorded"]), "blocks " + ",".join(map(str, kinds)))
 
 

@@ -110,11 +110,10 @@ def _compare_converse(spec, events, result):
         compare(kind_spec["stop"], block_events[-1][1], f"{path}.contentBlockStop", result)
 
     order = spec_blocks.get("order")
-    if order:
-        ranks = [order.index(k) for k in kinds if k in order]
-        if ranks != sorted(ranks):
-            result.fail("blocks", "block order " + " before ".join(order), ",".join(map(str, kinds)))
-    if kinds != spec_blocks["recorded"] and all(k in spec_blocks["kinds"] for k in kinds):
+    ranks = [order.index(k) for k in kinds if k in order] if order else []
+    if ranks != sorted(ranks):
+        result.fail("blocks", "block order " + " before ".join(order), ", ".join(map(str, kinds)))
+    elif kinds != spec_blocks["recorded"] and all(k in spec_blocks["kinds"] for k in kinds):
         result.choice("blocks", "blocks " + ",".join(spec_blocks["recorded"]),
                       "blocks " + ",".join(map(str, kinds)))
 

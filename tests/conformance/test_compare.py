@@ -98,6 +98,13 @@ class ShapeTest(unittest.TestCase):
         self.assertTrue(compare(shape, [{"text": "a"}, {"reasoningContent": {}}]).ok)
         self.assertFalse(compare(shape, [{"reasoningContent": {}}, {"text": "a"}]).ok)
 
+    def test_preceded_by_rule_fails(self):
+        shape = {"$blocks": {"recorded": ["text", "toolUse"], "precededBy": {"toolUse": "text"},
+                             "kinds": {"text": {"text": "string"}, "toolUse": {"toolUse": "object"}}}}
+        self.assertTrue(compare(shape, [{"text": "a"}, {"toolUse": {}}]).ok)
+        self.assertTrue(compare(shape, [{"text": "a"}]).ok)  # no tool call: a model choice
+        self.assertFalse(compare(shape, [{"toolUse": {}}]).ok)
+
     def test_regex_and_const(self):
         shape = {"$regex": "[A-Za-z]+Exception:http://internal\\.amazon\\.com/coral/com\\.amazon\\.bedrock/"}
         self.assertTrue(compare(shape, "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/").ok)
