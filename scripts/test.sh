@@ -2,8 +2,9 @@
 # The README's second command (and CI's): install what is missing, build, run every test.
 #   1. formatting (clang-format, the checked-in .clang-format); includes against the layer order
 #   2. Release build (g++); Catch2 unit tests through CTest
-#   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3, and the
-#      hardening suite's hostile input (tests/hardening)
+#   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3, its answers
+#      compared with recorded real answer shapes (tests/conformance), and the hardening
+#      suite's hostile input (tests/hardening)
 #   4. the event-stream codec cross-checked against @smithy/eventstream-codec
 #   5. one clang-14 AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests, the
 #      boto3 and hardening suites against its server, and the libFuzzer targets (20 s each,
@@ -114,6 +115,8 @@ suite "build (Release)" build "${release[@]}"
 start_build "build (clang ASan+UBSan+fuzz)" "${asan[@]}"
 suite "unit tests (ctest)" ctest --test-dir build -j"$jobs" --output-on-failure
 suite "boto3 tests" python3 tests/sdk/python/run_all.py -q
+suite "conformance to recorded real answer shapes (tests/conformance)" \
+  bash -c 'python3 tests/conformance/test_compare.py && python3 tests/conformance/run_conformance.py -q'
 suite "JS SDK tests" bash -c 'cd tests/js && node --test sdk/'
 suite "event-stream cross-check (@smithy/eventstream-codec)" bash -c 'cd tests/js && node --test wire/'
 suite "third-party clients (Vercel AI SDK, LangChain, Anthropic Bedrock SDK)" \
