@@ -68,11 +68,11 @@ TEST_CASE("catalog: new ids in ARN forms", "[catalog]") {
 
 TEST_CASE("catalog: profile-only and unknown forms are refused as before", "[catalog]") {
   // Claude 4.x and Writer Palmyra are served through inference profiles only.
-  CHECK(resolved_id("anthropic.claude-sonnet-4-6").rfind("ValidationException: Invocation of "
-                                                         "model ID anthropic.claude-sonnet-4-6",
-                                                         0) == 0);
-  CHECK(resolved_id("writer.palmyra-x4-v1:0").rfind("ValidationException: Invocation of", 0) ==
-        0);
+  CHECK(resolved_id("anthropic.claude-sonnet-4-6")
+            .rfind("ValidationException: Invocation of "
+                   "model ID anthropic.claude-sonnet-4-6",
+                   0) == 0);
+  CHECK(resolved_id("writer.palmyra-x4-v1:0").rfind("ValidationException: Invocation of", 0) == 0);
   // A prefix the model has no profile in.
   CHECK(resolved_id("apac.anthropic.claude-opus-4-8") ==
         "ValidationException: The provided model identifier is invalid.");
@@ -192,13 +192,11 @@ TEST_CASE("catalog: lifecycle entries are checked when the catalog is read", "[c
           "features": ["converse"]}]})"));
   // resourceDefaults may not stand for a retired model.
   CHECK_THROWS(ModelCatalog(R"({"resourceDefaults": {"custom-model": "x.m-v1:0"}, "models": [)" +
-                            model_head +
-                            R"(, "lifecycle": {"state": "eol", "source": "t"}}]})"));
+                            model_head + R"(, "lifecycle": {"state": "eol", "source": "t"}}]})"));
   ModelCatalog retired_only(R"({"models": [)" + model_head +
                             R"(, "lifecycle": {"state": "eol", "eolDate": "2026-01-01",
                                  "source": "t"}}]})");
   CHECK(retired_only.resolve("x.m-v1:0").error().message == kEndOfLife);
-  CHECK(retired_only.resolve("x.m-v1:0", ModelCatalog::Use::kInvoke,
-                             ModelCatalog::Retired::kServe)
+  CHECK(retired_only.resolve("x.m-v1:0", ModelCatalog::Use::kInvoke, ModelCatalog::Retired::kServe)
             .ok());
 }
