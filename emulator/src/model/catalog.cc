@@ -182,8 +182,8 @@ Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, Use use
     }
   }
   if (!model) return invalid_model_identifier();
-  // Before the on-demand check: the recorded answer for a retired model's bare id is the
-  // end-of-life 404, whatever its throughput.
+  // Before the on-demand check: a retired model is gone whatever the throughput asked for (the
+  // 404 is recorded for bare ids and for us. profiles; for ARNs it is assumed the same).
   if (model->retired && retired == Retired::kRefuse) return model_end_of_life();
   if (use == Use::kCountTokens && via_profile) return invalid_model_identifier();
   if (use == Use::kInvoke && !via_profile && !model->on_demand) {
