@@ -239,7 +239,9 @@ note() { "${REPORT[@]}" note "$RESULTS" "$1" "$2" "$3" "$4"; echo "   $3: $4" >&
 want() { [[ -z "${BENCH_ONLY:-}" || " $BENCH_ONLY " == *" $1 "* ]]; }
 
 emu_args() {  # NAME: EMU_ARGS for an emulator on its own data dir, port 0, no scenarios
-  EMU_ARGS=(--host 127.0.0.1 --port 0 --data-dir "$WORK/data-$1" --scenarios "$WORK/empty-scenarios" --log-level warn)
+  # The bodies pin Claude 3.5 Haiku and Nova Reel v1:0, since retired: serve them as live.
+  EMU_ARGS=(--host 127.0.0.1 --port 0 --data-dir "$WORK/data-$1" --scenarios "$WORK/empty-scenarios" --log-level warn
+            --serve-retired-models)
 }
 port_in() {  # FILE: the port of the first "http://127.0.0.1:PORT" FILE shows, waiting up to 10 s
   local i p

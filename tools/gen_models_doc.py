@@ -28,14 +28,34 @@ def render():
     ]
     for kind, model in catalog["resourceDefaults"].items():
         lines.append(f"- `{kind}/...` -> `{model}`")
-    lines += ["", "| model id | provider | family | supports | inference profiles |",
-              "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "A model marked *retired* is past its end of life on the AWS model lifecycle page: every",
+        "operation that takes a model id answers it, in any form, with 404 ResourceNotFoundException",
+        "\"This model version has reached the end of its life. Please refer to the AWS documentation",
+        "for more details.\" Start the emulator with `--serve-retired-models` (or",
+        "`BEDROCK_EMULATOR_SERVE_RETIRED_MODELS=1`) to serve them as live.",
+        "",
+        f"{len(catalog['models'])} models, {sum(1 for m in catalog['models'] if 'lifecycle' in m)} of them retired.",
+        "",
+        "| model id | provider | family | input / output | context / max output | supports "
+        "| inference profiles | lifecycle | source |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for m in catalog["models"]:
         profiles = ", ".join(m["profiles"]) or "—"
         if not m["onDemand"]:
             profiles = "profile only: " + profiles
-        lines.append(f"| `{m['id']}` | {m['provider']} | {m['family']} | "
-                     f"{', '.join(m['features'])} | {profiles} |")
+        modalities = f"{', '.join(m['inputModalities'])} → {', '.join(m['outputModalities'])}"
+        limits = f"{m['contextWindow']:,} / {m['maxOutputTokens']:,}" if m["maxOutputTokens"] else \
+            f"{m['contextWindow']:,} / —"
+        lifecycle = "active"
+        if "lifecycle" in m:
+            life = m["lifecycle"]
+            lifecycle = "retired" + (f" {life['eolDate']}" if "eolDate" in life else "") + \
+                f" ({life['source']})"
+        lines.append(f"| `{m['id']}` | {m['provider']} | {m['family']} | {modalities} | {limits} | "
+                     f"{', '.join(m['features'])} | {profiles} | {lifecycle} | {m['source']} |")
     return "\n".join(lines) + "\n"
 
 

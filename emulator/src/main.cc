@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  set_serve_retired_models(config.serve_retired_models);
   Services services(config);
   // Scenario files: a bad one is reported and skipped; the watcher reloads on change.
   ScenarioWatcher scenario_watcher(config.scenarios_path, services.scenarios);

@@ -112,8 +112,10 @@ class Server:
         if data_setup:
             data_setup(self.data_dir)
         self.grace = DEFAULT_GRACE_S
+        # The cases pin model ids Bedrock has since retired: serve those as live.
         args = [binary(), "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir,
-                "--scenarios", self.scenario_dir, "--log-level", "warn", *extra_args]
+                "--scenarios", self.scenario_dir, "--log-level", "warn", "--serve-retired-models",
+                *extra_args]
         if grace is not None and supports_flag("--shutdown-grace"):
             args += ["--shutdown-grace", str(grace)]
             self.grace = float(grace)

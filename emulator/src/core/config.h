@@ -20,6 +20,9 @@ struct Config {
   long long max_connections = 4096;
   // How long open requests and streams may take to finish after SIGTERM (--shutdown-grace).
   long long shutdown_grace_seconds = 5;
+  // Models past their end of life answer as live (--serve-retired-models or
+  // BEDROCK_EMULATOR_SERVE_RETIRED_MODELS=1), for suites pinned to old ids; Bedrock refuses them.
+  bool serve_retired_models = false;
 };
 
 }  // namespace bedrock

@@ -1,5 +1,6 @@
 #include "model/catalog.h"
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -45,6 +46,19 @@ ModelInfo read_model(const nlohmann::json& entry) {
   model.max_output_tokens = entry.value("maxOutputTokens", 4096);
   model.context_window = entry.value("contextWindow", 8192);
   model.embedding_dimensions = entry.value("embeddingDimensions", std::vector<int>{});
+  model.input_modalities = entry.value("inputModalities", std::vector<std::string>{"text"});
+  model.output_modalities = entry.value("outputModalities", std::vector<std::string>{"text"});
+  model.source = entry.at("source").get<std::string>();
+  if (entry.contains("lifecycle")) {
+    const nlohmann::json& lifecycle = entry.at("lifecycle");
+    std::string state = lifecycle.at("state").get<std::string>();
+    if (state != "eol") {
+      throw std::runtime_error("model " + model.id + ": unknown lifecycle state " + state);
+    }
+    model.retired = true;
+    model.eol_date = lifecycle.value("eolDate", std::string());
+    model.lifecycle_source = lifecycle.at("source").get<std::string>();
+  }
   return model;
 }
 
@@ -90,6 +104,14 @@ ApiError streaming_unsupported() {
   return validation_error("The model is unsupported for streaming.");
 }
 
+ApiError model_end_of_life() {
+  // Recorded 2026 for anthropic.claude-3-5-sonnet-20240620-v1:0 (issue 15); the same text is
+  // quoted for other retired models in public client code.
+  return make_error(ErrorType::kResourceNotFound,
+                    "This model version has reached the end of its life. Please refer to the AWS "
+                    "documentation for more details.");
+}
+
 ModelCatalog::ModelCatalog(const std::string& json_text) {
   auto document = nlohmann::json::parse(json_text);
   for (const auto& entry : document.at("models")) {
@@ -98,8 +120,13 @@ ModelCatalog::ModelCatalog(const std::string& json_text) {
   for (size_t i = 0; i < models_.size(); ++i) by_id_.emplace(models_[i].id, i);
   const nlohmann::json defaults = document.value("resourceDefaults", nlohmann::json::object());
   for (auto it = defaults.begin(); it != defaults.end(); ++it) {
-    if (!find(it->get<std::string>())) {
+    const ModelInfo* model = find(it->get<std::string>());
+    if (!model) {
       throw std::runtime_error("resourceDefaults." + it.key() + " names no catalog model");
+    }
+    if (model->retired) {
+      // A user's own resource built on a retired model would be gone too: keep defaults live.
+      throw std::runtime_error("resourceDefaults." + it.key() + " names a retired model");
     }
     resource_defaults_[it.key()] = it->get<std::string>();
   }
@@ -115,7 +142,8 @@ const ModelInfo* ModelCatalog::find(std::string_view foundation_model_id) const 
   return it == by_id_.end() ? nullptr : &models_[it->second];
 }
 
-Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, Use use) const {
+Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, Use use,
+                                            Retired retired) const {
   std::string_view id = model_id;
   bool via_profile = false;
 
@@ -154,6 +182,9 @@ Result<ResolvedModel> ModelCatalog::resolve(const std::string& model_id, Use use
     }
   }
   if (!model) return invalid_model_identifier();
+  // Before the on-demand check: a retired model is gone whatever the throughput asked for (the
+  // 404 is recorded for bare ids and for us. profiles; for ARNs it is assumed the same).
+  if (model->retired && retired == Retired::kRefuse) return model_end_of_life();
   if (use == Use::kCountTokens && via_profile) return invalid_model_identifier();
   if (use == Use::kInvoke && !via_profile && !model->on_demand) {
     // Confirmed text, with its typographic apostrophe (real-behaviour.md §1.1).
@@ -171,8 +202,18 @@ std::string foundation_model_arn(const ModelInfo& model, const std::string& regi
   return "arn:aws:bedrock:" + region + "::foundation-model/" + model.id;
 }
 
+namespace {
+std::atomic<bool> g_serve_retired_models{false};
+}  // namespace
+
+void set_serve_retired_models(bool serve) { g_serve_retired_models.store(serve); }
+
+bool serve_retired_models() { return g_serve_retired_models.load(); }
+
 Result<ResolvedModel> resolve_model(const std::string& model_id, ModelCatalog::Use use) {
-  return ModelCatalog::instance().resolve(model_id, use);
+  return ModelCatalog::instance().resolve(
+      model_id, use,
+      serve_retired_models() ? ModelCatalog::Retired::kServe : ModelCatalog::Retired::kRefuse);
 }
 
 }  // namespace bedrock

@@ -13,7 +13,11 @@
 //     (these five stand for the model the catalog's "resourceDefaults" names for their kind:
 //     the emulator cannot know what a user's own resource holds)
 // Errors use the real texts: an unknown id is "The provided model identifier is invalid.", a
-// profile-only model called by its bare id gets the on-demand message (real-behaviour.md §1.1).
+// profile-only model called by its bare id gets the on-demand message (real-behaviour.md §1.1),
+// and a retired model (a "lifecycle" entry with state "eol"), in any of the forms above, gets
+// 404 ResourceNotFoundException "This model version has reached the end of its life. ..."
+// (recorded 2026 for anthropic.claude-3-5-sonnet-20240620-v1:0), unless retired models are
+// served as live (--serve-retired-models, for suites pinned to old ids).
 #pragma once
 
 #include <map>
@@ -48,7 +52,10 @@ class ModelCatalog {
   // kCountTokens: CountTokens takes foundation-model ids only (a profile id is refused, and a
   // profile-only model is counted by its bare id).
   enum class Use { kInvoke, kCountTokens };
-  Result<ResolvedModel> resolve(const std::string& model_id, Use use = Use::kInvoke) const;
+  // kServe: a retired model answers as if it were live.
+  enum class Retired { kRefuse, kServe };
+  Result<ResolvedModel> resolve(const std::string& model_id, Use use = Use::kInvoke,
+                                Retired retired = Retired::kRefuse) const;
 
  private:
   std::vector<ModelInfo> models_;
@@ -56,7 +63,13 @@ class ModelCatalog {
   std::map<std::string, std::string> resource_defaults_;
 };
 
-// Shorthand for operations.
+// Whether resolve_model() serves retired models as live: set once at start from the
+// configuration (--serve-retired-models or BEDROCK_EMULATOR_SERVE_RETIRED_MODELS), before any
+// request is served. Off by default, as on Bedrock.
+void set_serve_retired_models(bool serve);
+bool serve_retired_models();
+
+// Shorthand for operations: the embedded catalog, with the process-wide retired-model setting.
 Result<ResolvedModel> resolve_model(const std::string& model_id,
                                     ModelCatalog::Use use = ModelCatalog::Use::kInvoke);
 
@@ -64,5 +77,6 @@ Result<ResolvedModel> resolve_model(const std::string& model_id,
 ApiError invalid_model_identifier();
 ApiError unsupported_action_for_model();
 ApiError streaming_unsupported();
+ApiError model_end_of_life();
 
 }  // namespace bedrock

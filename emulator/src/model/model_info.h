@@ -34,7 +34,16 @@ struct ModelInfo {
   std::vector<std::string> profile_prefixes;  // "us", "eu", "apac", "global", ...
   int max_output_tokens = 4096;
   int context_window = 8192;
-  std::vector<int> embedding_dimensions;  // first is the default
+  std::vector<int> embedding_dimensions;       // first is the default
+  std::vector<std::string> input_modalities;   // "text", "image", "document", "video", ...
+  std::vector<std::string> output_modalities;  // "text", "embedding", "image", "video", ...
+  std::string source;  // where the catalog's facts about this model come from
+
+  // Past its end of life (the AWS model lifecycle page): Bedrock answers every call on it with
+  // 404 ResourceNotFoundException, unless the emulator serves retired models as live.
+  bool retired = false;
+  std::string eol_date;          // "2026-06-19"; empty when no date was published
+  std::string lifecycle_source;  // where the end of life is recorded
 
   bool supports(ModelFeature f) const { return features.count(f) > 0; }
 };

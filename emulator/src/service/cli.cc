@@ -55,6 +55,10 @@ Usage: bedrock-emulator [flags]
   --shutdown-grace SECONDS
                        after SIGTERM/SIGINT, how long open requests and streams may take to
                        finish, 0 to 3600 (default 5); the process exits within a second more
+  --serve-retired-models
+                       answer models past their end of life as live instead of Bedrock's 404
+                       (for suites pinned to old model ids; the environment variable
+                       BEDROCK_EMULATOR_SERVE_RETIRED_MODELS=1 also sets it)
   --help               this text
   --version            the version
 
@@ -71,6 +75,14 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
       return {CliAction::kError, std::string("invalid BEDROCK_EMULATOR_PORT: ") + env_port};
     }
   }
+  if (const char* env_retired = std::getenv("BEDROCK_EMULATOR_SERVE_RETIRED_MODELS")) {
+    std::string value = env_retired;
+    if (value == "1" || value == "true") {
+      config.serve_retired_models = true;
+    } else if (!value.empty() && value != "0" && value != "false") {
+      return {CliAction::kError, "invalid BEDROCK_EMULATOR_SERVE_RETIRED_MODELS: " + value};
+    }
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
     std::string value;
@@ -82,6 +94,10 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
     }
     if (flag == "--help" || flag == "-h") return {CliAction::kHelp, ""};
     if (flag == "--version") return {CliAction::kVersion, ""};
+    if (flag == "--serve-retired-models" && !has_inline_value) {
+      config.serve_retired_models = true;
+      continue;
+    }
     static const char* kValued[] = {"--host",
                                     "--port",
                                     "--data-dir",

@@ -21,10 +21,14 @@ const BANNER = /^bedrock-emulator \S+ listening on http:\/\/127\.0\.0\.1:(\d+) \
 
 // Starts one server; resolves to { port, endpoint, pid, stop() } where stop() resolves to the exit
 // code.
+// These suites predate the model lifecycle and pin ids Bedrock has since retired (Claude 3.5
+// Haiku, Nova Reel v1:0, ...), so the server serves retired models as live
+// (--serve-retired-models).
 export async function startEmulator(timeoutMs = 15000) {
   accessSync(BINARY, constants.X_OK);
   const dataDir = mkdtempSync(join(tmpdir(), "bedrock-emulator-js-"));
-  const child = spawn(BINARY, ["--port", "0", "--data-dir", join(dataDir, "data"), "--log-level", "warn"], {
+  const args = ["--port", "0", "--data-dir", join(dataDir, "data"), "--log-level", "warn", "--serve-retired-models"];
+  const child = spawn(BINARY, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

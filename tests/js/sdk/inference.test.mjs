@@ -29,6 +29,7 @@ const PREFIX = "This is a deterministic answer from bedrock-emulator";
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0";
 const SONNET_37 = "anthropic.claude-3-7-sonnet-20250219-v1:0"; // reasoning, profile only
+const HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0"; // profile only; the resourceDefaults model
 const LLAMA3 = "meta.llama3-8b-instruct-v1:0"; // no tool use
 const TITAN_TEXT = "amazon.titan-text-express-v1"; // no system prompt
 const MISTRAL_LARGE_2407 = "mistral.mistral-large-2407-v1:0"; // tool use, not in streams, no toolChoice any
@@ -888,6 +889,12 @@ for (const kind of CLIENT_KINDS) {
             `us.${HAIKU}`,
             `${REGION_ARN}::foundation-model/${HAIKU}`,
             `${REGION_ARN}:${ACCOUNT}:inference-profile/us.${HAIKU}`,
+          ],
+        ],
+        [
+          // The catalog's resourceDefaults: a user's own resource stands for a live model.
+          `us.${HAIKU_45}`,
+          [
             `${REGION_ARN}:${ACCOUNT}:application-inference-profile/a1b2c3d4e5f6`,
             `${REGION_ARN}:${ACCOUNT}:provisioned-model/abcdef123456`,
           ],

@@ -56,7 +56,8 @@ class Server:
         self._stderr = open(os.path.join(log_dir, "stderr.log"), "wb")
         self.process = subprocess.Popen(
             [harness.BINARY, "--port", "0", "--data-dir", self.data_dir, "--log-level", "warn",
-             "--async-complete-after-ms", str(self.complete_after_ms)],
+             "--async-complete-after-ms", str(self.complete_after_ms),
+             "--serve-retired-models"],  # REEL, Nova Reel v1:0, is retired (see harness.Emulator)
             stdout=self._stdout, stderr=self._stderr, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

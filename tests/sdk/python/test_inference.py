@@ -15,6 +15,7 @@ PREFIX = "This is a deterministic answer from bedrock-emulator"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 SONNET_37 = "anthropic.claude-3-7-sonnet-20250219-v1:0"  # reasoning, profile only
+HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0"  # profile only; the resourceDefaults model
 LLAMA3 = "meta.llama3-8b-instruct-v1:0"  # no tool use
 TITAN_TEXT = "amazon.titan-text-express-v1"  # no system prompt
 MISTRAL_LARGE_2407 = "mistral.mistral-large-2407-v1:0"  # tool use, not in streams, no toolChoice any
@@ -868,16 +869,17 @@ class InferenceTest(harness.EmulatorTest):
         messages = [user("Which form?")]
         forms = {
             HAIKU: [f"us.{HAIKU}", f"{REGION_ARN}::foundation-model/{HAIKU}",
-                    f"{REGION_ARN}:{ACCOUNT}:inference-profile/us.{HAIKU}",
-                    f"{REGION_ARN}:{ACCOUNT}:application-inference-profile/a1b2c3d4e5f6",
-                    f"{REGION_ARN}:{ACCOUNT}:provisioned-model/abcdef123456"],
+                    f"{REGION_ARN}:{ACCOUNT}:inference-profile/us.{HAIKU}"],
+            # The catalog's resourceDefaults: a user's own resource stands for a live model.
+            HAIKU_45: [f"{REGION_ARN}:{ACCOUNT}:application-inference-profile/a1b2c3d4e5f6",
+                       f"{REGION_ARN}:{ACCOUNT}:provisioned-model/abcdef123456"],
             "meta.llama3-1-8b-instruct-v1:0": [f"{REGION_ARN}:{ACCOUNT}:custom-model/meta.llama3-1-8b/abc123def456",
                                                f"{REGION_ARN}:{ACCOUNT}:imported-model/abc123def456"],
             SONNET_37: [f"eu.{SONNET_37}", f"apac.{SONNET_37}",
                         f"{REGION_ARN}:{ACCOUNT}:inference-profile/us.{SONNET_37}"],
         }
         for canonical, others in forms.items():
-            reference_id = canonical if canonical != SONNET_37 else f"us.{SONNET_37}"
+            reference_id = canonical if canonical not in (SONNET_37, HAIKU_45) else f"us.{canonical}"
             reference = self.converse(reference_id, messages)
             invoke_ref, _, _, _ = self.invoke(reference_id, {"prompt": "Which form?", "max_gen_len": 40}) \
                 if canonical.startswith("meta.") else (None, 0, 0, None)
