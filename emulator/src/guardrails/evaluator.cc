@@ -163,7 +163,11 @@ Evaluation evaluate(const Guardrail& guardrail, Source source, const GuardInput&
   const std::string joined = join_pieces(input, &TextPiece::guarded);
   const std::vector<Word> words = split_words(joined);
   const size_t units = text_units(guarded_chars);
-  json usage = {{"topicPolicyUnits", 0},
+  // Every real usage object carries the automated-reasoning counts, 0 when the guardrail has no
+  // such policy (C: ApplyGuardrail and Converse trace recordings, 2025-2026).
+  json usage = {{"automatedReasoningPolicies", 0},
+                {"automatedReasoningPolicyUnits", 0},
+                {"topicPolicyUnits", 0},
                 {"contentPolicyUnits", 0},
                 {"wordPolicyUnits", 0},
                 {"sensitiveInformationPolicyUnits", 0},
@@ -354,11 +358,6 @@ Evaluation evaluate(const Guardrail& guardrail, Source source, const GuardInput&
           text_units(guarded_chars + count_characters(sources) + count_characters(queries));
       assessment["contextualGroundingPolicy"] = {{"filters", filters}};
     }
-  }
-
-  if (g.has_automated_reasoning_policy) {
-    usage["automatedReasoningPolicyUnits"] = 0;
-    usage["automatedReasoningPolicies"] = 0;
   }
 
   ev.coverage = {{"textCharacters", {{"guarded", guarded_chars}, {"total", total_chars}}}};

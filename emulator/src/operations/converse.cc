@@ -119,7 +119,7 @@ Result<Response> converse(const ConverseRequest& request, OperationContext& cont
   if (!prompted.ok()) return prompted.error();
   Result<ConverseAnswer> answer = answer_guarded(prompted->get(), context, false);
   if (!answer.ok()) return answer.error();
-  return json_text_response(converse_body(*answer, context.elapsed_ms()));
+  return json_text_response(converse_body(*answer, reported_latency_ms(context.elapsed_ms())));
 }
 
 }  // namespace bedrock

@@ -1,6 +1,7 @@
 #include "operations/converse_answer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 #include "model/conversation_tokens.h"
@@ -9,6 +10,7 @@
 #include "model/prompt_cache.h"
 #include "model/token_counter.h"
 #include "model/tool_input.h"
+#include "model/usage_shape.h"
 #include "operations/answer_ids.h"
 #include "operations/conversation_checks.h"
 #include "operations/scenario_overlay.h"
@@ -49,8 +51,15 @@ bool wants_reasoning(const ConverseRequest& request, const ModelInfo& model,
 }
 
 // The cacheable prefix: tools, then system, then messages (Anthropic's cache order), up to the
-// last cachePoint. Returns its token count and a hash of its text.
-std::pair<size_t, uint64_t> cached_prefix(const ConverseRequest& request, bool& has_cache_point) {
+// last cachePoint: its token count, a hash of its text and the cachePoint's ttl.
+struct CachedPrefix {
+  bool has_cache_point = false;
+  size_t tokens = 0;
+  uint64_t hash = 0;
+  std::string ttl = "5m";  // CachePointBlock.ttl: "5m" (the default) or "1h" (service model)
+};
+
+CachedPrefix cached_prefix(const ConverseRequest& request) {
   struct Item {
     const ToolSpec* tool = nullptr;
     const ContentBlock* block = nullptr;
@@ -63,28 +72,38 @@ std::pair<size_t, uint64_t> cached_prefix(const ConverseRequest& request, bool& 
   for (const auto& message : request.messages) {
     for (const auto& block : message.content) sequence.push_back({nullptr, &block});
   }
+  CachedPrefix prefix;
   size_t last = std::string::npos;
+  const json* last_point = nullptr;
   for (size_t i = 0; i < sequence.size(); ++i) {
     const Item& item = sequence[i];
-    if (item.tool ? item.tool->source.contains("cachePoint") : item.block->is<CachePointBlock>()) {
-      last = i;
+    if (item.tool) {
+      auto it = item.tool->source.find("cachePoint");
+      if (it == item.tool->source.end()) continue;
+      last_point = &*it;
+    } else if (const CachePointBlock* point = item.block->get<CachePointBlock>()) {
+      last_point = &point->value;
+    } else {
+      continue;
     }
+    last = i;
   }
-  has_cache_point = last != std::string::npos;
-  if (!has_cache_point) return {0, 0};
-  size_t tokens = 0;
+  prefix.has_cache_point = last != std::string::npos;
+  if (!prefix.has_cache_point) return prefix;
+  if (last_point->is_object() && last_point->value("ttl", "") == "1h") prefix.ttl = "1h";
   std::string text;
   for (size_t i = 0; i < last; ++i) {
     const Item& item = sequence[i];
     if (item.tool) {
-      tokens += count_tool_tokens(*item.tool);
+      prefix.tokens += count_tool_tokens(*item.tool);
       text += item.tool->source.dump();
     } else {
-      tokens += count_content_block_tokens(*item.block);
+      prefix.tokens += count_content_block_tokens(*item.block);
       text += to_json(*item.block).dump();
     }
   }
-  return {tokens, fnv1a64(text)};
+  prefix.hash = fnv1a64(text);
+  return prefix;
 }
 
 json additional_fields(const json& paths, const Generation& generation) {
@@ -132,17 +151,43 @@ bool is_tool_result(const ContentBlock& block) { return block.is<ToolResultBlock
 }  // namespace
 
 json ConverseAnswer::usage() const {
-  json out = json::object();
-  for_each_usage_member([&](const char* name, size_t count) { out[name] = count; });
-  return out;
+  struct Tree {
+    json out = json::object();
+    void count(const char* name, size_t n) { out[name] = n; }
+    void cache_details(size_t tokens, const std::string& ttl) {
+      out["cacheDetails"] = json::array({{{"inputTokens", tokens}, {"ttl", ttl}}});
+    }
+    void empty_object(const char* name) { out[name] = json::object(); }
+  } tree;
+  for_each_usage_member(tree);
+  return std::move(tree.out);
 }
 
 void ConverseAnswer::write_usage(JsonWriter& out) const {
+  struct Text {
+    JsonWriter& out;
+    void count(const char* name, size_t n) {
+      out.key(name);
+      out.number(static_cast<int64_t>(n));
+    }
+    void cache_details(size_t tokens, const std::string& ttl) {
+      out.key("cacheDetails");
+      out.begin_array();
+      out.begin_object();
+      count("inputTokens", tokens);
+      out.key("ttl");
+      out.text(ttl);
+      out.end_object();
+      out.end_array();
+    }
+    void empty_object(const char* name) {
+      out.key(name);
+      out.begin_object();
+      out.end_object();
+    }
+  } text{out};
   out.begin_object();
-  for_each_usage_member([&](const char* name, size_t count) {
-    out.key(name);
-    out.number(static_cast<int64_t>(count));
-  });
+  for_each_usage_member(text);
   out.end_object();
 }
 
@@ -172,11 +217,16 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
                                              : model.context_window)) {
     return validation_error(kInputTooLong);
   }
-  auto [prefix_tokens, prefix_hash] = cached_prefix(request, answer.uses_cache);
-  if (answer.uses_cache && prefix_tokens >= kMinCacheableTokens) {
-    CacheOutcome outcome = PromptCache::instance().use(fnv1a64(model.id) ^ prefix_hash);
+  answer.usage_shape = usage_shape_of(model);
+  const CachedPrefix prefix = cached_prefix(request);
+  answer.uses_cache = prefix.has_cache_point;
+  answer.cache_ttl = prefix.ttl;
+  if (answer.uses_cache && prefix.tokens >= kMinCacheableTokens) {
+    const std::chrono::seconds ttl =
+        prefix.ttl == "1h" ? std::chrono::hours(1) : std::chrono::minutes(5);
+    CacheOutcome outcome = PromptCache::instance().use(fnv1a64(model.id) ^ prefix.hash, ttl);
     (outcome == CacheOutcome::kRead ? answer.cache_read_tokens : answer.cache_write_tokens) =
-        prefix_tokens;
+        prefix.tokens;
   }
   answer.input_tokens = all_input - answer.cache_read_tokens - answer.cache_write_tokens;
 

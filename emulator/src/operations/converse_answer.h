@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "model/catalog.h"
+#include "model/usage_shape.h"
 #include "protocol/converse_request.h"
 #include "protocol/json_writer.h"
 #include "scenario/scenario.h"
@@ -42,30 +43,50 @@ struct ConverseAnswer {
   size_t output_tokens = 0;
   size_t cache_read_tokens = 0;
   size_t cache_write_tokens = 0;
-  bool uses_cache = false;  // the request had a cachePoint: usage reports the cache fields
+  bool uses_cache = false;      // the request had a cachePoint: usage reports the cache fields
+  std::string cache_ttl = "5m";  // the last cachePoint's ttl ("5m" unless it asks for "1h")
+  UsageShape usage_shape;       // which members this model's usage carries (model/usage_shape.h)
   nlohmann::json additional_response_fields;  // null unless paths were requested
   nlohmann::json performance_config;          // echoed when requested
   nlohmann::json service_tier;                // echoed when requested
   nlohmann::json trace;  // {"guardrail": ...} when guardrailConfig.trace is on; null otherwise
 
+  // The usage object of Converse and of ConverseStream's metadata event, keys sorted as real
+  // answers have them: cacheDetails (a write, on models that report it), the cache counts with
+  // their legacy ...TokenCount duplicates, inputTokens, outputTokens, serverToolUsage ({}: no
+  // server tool ran), totalTokens (input + output + cache read + cache write).
   nlohmann::json usage() const;
   // The same members as JSON text (the unary answer, protocol/json_writer.h).
   void write_usage(JsonWriter& out) const;
 
  private:
-  // Calls member(name, count) for each usage member, in key order: the one list usage() and
-  // write_usage() both read.
-  template <typename Member>
-  void for_each_usage_member(Member&& member) const {
-    if (uses_cache) {
-      member("cacheReadInputTokens", cache_read_tokens);
-      member("cacheWriteInputTokens", cache_write_tokens);
+  // Calls out.count(name, n), out.cache_details(tokens, ttl) and out.empty_object(name) for each
+  // usage member, in key order: the one list usage() and write_usage() both read.
+  template <typename Out>
+  void for_each_usage_member(Out& out) const {
+    const bool cache = uses_cache || usage_shape.always_reports_cache;
+    if (cache && usage_shape.reports_cache_details && cache_write_tokens > 0) {
+      out.cache_details(cache_write_tokens, cache_ttl);
     }
-    member("inputTokens", input_tokens);
-    member("outputTokens", output_tokens);
-    member("totalTokens", input_tokens + output_tokens + cache_read_tokens + cache_write_tokens);
+    if (cache) {
+      out.count("cacheReadInputTokenCount", cache_read_tokens);
+      out.count("cacheReadInputTokens", cache_read_tokens);
+      out.count("cacheWriteInputTokenCount", cache_write_tokens);
+      out.count("cacheWriteInputTokens", cache_write_tokens);
+    }
+    out.count("inputTokens", input_tokens);
+    out.count("outputTokens", output_tokens);
+    out.empty_object("serverToolUsage");
+    out.count("totalTokens", input_tokens + output_tokens + cache_read_tokens + cache_write_tokens);
   }
 };
+
+// metrics.latencyMs as answers carry it: the time measured, and never 0. A real answer takes
+// milliseconds at least, and client libraries assert the value is positive (issue evidence:
+// no recorded answer has 0); the emulator often answers within the same millisecond.
+inline long long reported_latency_ms(long long measured_ms) {
+  return measured_ms < 1 ? 1 : measured_ms;
+}
 
 // `scripted` (from a scenario rule) replaces parts of the generated answer
 // (operations/scenario_overlay.h).

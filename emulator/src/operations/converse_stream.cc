@@ -143,8 +143,8 @@ class ConverseEvents {
 
   bool metadata_event(EventStreamWriter& out) {
     stage_ = Stage::kDone;
-    long long latency =
-        std::chrono::duration_cast<std::chrono::milliseconds>(out.now() - started_).count();
+    long long latency = reported_latency_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(out.now() - started_).count());
     nlohmann::json metadata = {{"usage", answer_.usage()}, {"metrics", {{"latencyMs", latency}}}};
     if (!answer_.performance_config.is_null())
       metadata["performanceConfig"] = answer_.performance_config;

@@ -38,12 +38,16 @@ Result<ConverseAnswer> answer_guarded(const ConverseRequest& request,
   if (guarded.input_blocked()) {
     ConverseAnswer blocked;
     blocked.model = answer->model;
+    // The model did not run: every count is 0, in the model's usage shape.
+    blocked.usage_shape = answer->usage_shape;
     blocked.parts.push_back(
         AnswerPart::of(AnswerPart::Kind::kText, guarded.blocked_input_message()));
     blocked.stop_reason = kGuardrailIntervened;
     blocked.performance_config = answer->performance_config;
     blocked.service_tier = answer->service_tier;
     if (guard.tracing()) {
+      // Nothing was generated: the trace says so with an empty modelOutput.
+      trace["modelOutput"] = json::array();
       trace["actionReason"] = guarded.input_check().action_reason();
       blocked.trace = {{"guardrail", trace}};
     }

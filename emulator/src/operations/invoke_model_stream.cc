@@ -2,7 +2,10 @@
 // Each native chunk of the family travels as a `chunk` event whose payload is
 // {"bytes": base64(chunk JSON), "p": padding}; the last chunk carries
 // "amazon-bedrock-invocationMetrics" (inputTokenCount, outputTokenCount, invocationLatency,
-// firstByteLatency), as real Bedrock sends it and LangChain reads it.
+// firstByteLatency, and on models that offer prompt caching cacheReadInputTokenCount and
+// cacheWriteInputTokenCount: C, a 2026 Nova Micro recording), as real Bedrock sends it and
+// LangChain reads it. The response has no token headers, only X-Amzn-Bedrock-Content-Type
+// (C: the same recording), and is sent chunked on HTTP/1.1.
 // Guardrail headers as InvokeModel (invoke_model.cc): every chunk carries
 // "amazon-bedrock-guardrailAction" and the last one "amazon-bedrock-trace" when tracing, as AWS
 // documents for streams. In the body's amazon-bedrock-guardrailConfig, streamProcessingMode
@@ -10,6 +13,7 @@
 // action and trace.
 // LIMITATIONS: as InvokeModel (invoke_model.cc); the answer is checked whole, not chunk by chunk.
 #include "core/base64.h"
+#include "model/usage_shape.h"
 #include "operations/invocation.h"
 #include "operations/operations.h"
 #include "protocol/event_stream_writer.h"
@@ -40,10 +44,16 @@ Result<Response> invoke_model_stream(const InvokeRequest& request, OperationCont
       nlohmann::json chunk = std::move(invocation.chunks[next]);
       if (++next == invocation.chunks.size()) {
         if (!out.closing()) return false;
-        chunk["amazon-bedrock-invocationMetrics"] = {{"inputTokenCount", invocation.input_tokens},
-                                                     {"outputTokenCount", invocation.output_tokens},
-                                                     {"invocationLatency", elapsed()},
-                                                     {"firstByteLatency", first_byte}};
+        nlohmann::json metrics = {{"inputTokenCount", invocation.input_tokens},
+                                  {"outputTokenCount", invocation.output_tokens},
+                                  {"invocationLatency", elapsed()},
+                                  {"firstByteLatency", first_byte}};
+        if (invocation.model && usage_shape_of(*invocation.model).caches) {
+          // As InvokeModel's cache headers (invoke_model.cc): native bodies are not cached.
+          metrics["cacheReadInputTokenCount"] = 0;
+          metrics["cacheWriteInputTokenCount"] = 0;
+        }
+        chunk["amazon-bedrock-invocationMetrics"] = std::move(metrics);
       }
       return out.event("chunk", with_padding({{"bytes", base64_encode(chunk.dump())}}));
     }
