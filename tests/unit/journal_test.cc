@@ -1,9 +1,12 @@
 // The request journal's bounds (entries, bytes, stored text, one listing) and the reset hooks.
+#include <re2/re2.h>
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <set>
 #include <string>
 
+#include "core/request_id.h"
 #include "core/reset_hooks.h"
 #include "journal/request_journal.h"
 
@@ -144,4 +147,22 @@ TEST_CASE("reset runs every registered cache hook", "[journal][reset]") {
   std::vector<std::string> names = bedrock::run_reset_hooks();
   CHECK(cleared == 1);
   CHECK(std::find(names.begin(), names.end(), "test cache") != names.end());
+}
+
+TEST_CASE("journal times are ISO 8601 UTC with milliseconds, request ids UUID version 4",
+          "[journal]") {
+  const re2::RE2 time_form(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+  const re2::RE2 id_form(R"([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})");
+  std::string previous_time;
+  std::set<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    const std::string time = bedrock::iso8601_now();
+    CHECK(re2::RE2::FullMatch(time, time_form));
+    CHECK(time >= previous_time);  // the per-second part is reused, never stale
+    previous_time = time;
+    const std::string id = bedrock::new_request_id();
+    CHECK(re2::RE2::FullMatch(id, id_form));
+    ids.insert(id);
+  }
+  CHECK(ids.size() == 200);
 }

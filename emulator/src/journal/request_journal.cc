@@ -9,12 +9,25 @@ std::string iso8601_now() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
-  char out[40];
-  std::snprintf(out, sizeof(out), "%s.%03dZ", text, static_cast<int>(ms % 1000));
+  // Every request is stamped: the calendar part changes once a second, so each thread formats
+  // it once a second and adds the milliseconds.
+  thread_local std::time_t formatted_second = -1;
+  thread_local char calendar[32];
+  if (seconds != formatted_second) {
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    std::strftime(calendar, sizeof(calendar), "%Y-%m-%dT%H:%M:%S", &utc);
+    formatted_second = seconds;
+  }
+  const int millis = static_cast<int>(ms % 1000);
+  std::string out;
+  out.reserve(24);
+  out += calendar;
+  out += '.';
+  out += static_cast<char>('0' + millis / 100);
+  out += static_cast<char>('0' + millis / 10 % 10);
+  out += static_cast<char>('0' + millis % 10);
+  out += 'Z';
   return out;
 }
 

@@ -30,6 +30,8 @@ std::optional<PromptReference> parse_prompt_arn(const std::string& model_id) {
       Regex::compile(
           R"(arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?)")
           .value();
+  // Every Converse asks; a model id that names no prompt is told apart without the regex.
+  if (model_id.find(":prompt/") == std::string::npos) return std::nullopt;
   if (!kArn.full_match(model_id)) return std::nullopt;
   const size_t id_start = model_id.find(":prompt/") + 8;
   PromptReference ref{model_id.substr(id_start, 10)};

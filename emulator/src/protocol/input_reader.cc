@@ -1,12 +1,14 @@
 #include "protocol/input_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <optional>
 #include <string_view>
 
 #include "core/base64.h"
+#include "core/hash.h"
 #include "protocol/rest_json.h"
 #include "protocol/service_model.h"
 
@@ -161,6 +163,28 @@ struct ValuePath {
   }
 };
 
+// The service model's modelId patterns are long alternations (ConversationalModelId has ten
+// branches): about a microsecond per match with RE2, on every request, for the same few ids.
+// Each thread keeps its last answers for short texts; a pattern's answer for a text never
+// changes.
+bool full_match_remembered(const Regex& pattern, const std::string& text) {
+  constexpr size_t kLongestRemembered = 256;
+  if (text.size() > kLongestRemembered) return pattern.full_match(text);
+  struct Remembered {
+    const Regex* pattern = nullptr;
+    std::string text;
+    bool matched = false;
+  };
+  thread_local std::array<Remembered, 32> remembered;
+  const uint64_t key = fnv1a64(text) ^ reinterpret_cast<uintptr_t>(&pattern);
+  Remembered& slot = remembered[key % remembered.size()];
+  if (slot.pattern == &pattern && slot.text == text) return slot.matched;
+  slot.pattern = &pattern;
+  slot.text = text;
+  slot.matched = pattern.full_match(text);
+  return slot.matched;
+}
+
 class ConstraintChecker {
  public:
   std::vector<std::string> messages;
@@ -191,7 +215,7 @@ class ConstraintChecker {
         const bool length_ok = check_length(shape, char_count(text), value, path);
         if (!shape.enum_values.empty()) check_enum(shape, text, path);
         // The pattern only meets text within the length limits (RE2: linear in the text).
-        if (length_ok && shape.pattern && !shape.pattern->full_match(text)) {
+        if (length_ok && shape.pattern && !full_match_remembered(*shape.pattern, text)) {
           add(value, path,
               "Member must satisfy regular expression pattern: " + shape.pattern->pattern());
         }
