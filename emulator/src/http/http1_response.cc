@@ -1,7 +1,6 @@
 #include "http/http1_response.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 namespace bedrock::http {
@@ -81,10 +80,12 @@ const char* reason_phrase(int status) {
   }
 }
 
-bool less_ignore_case(const std::string& a, const std::string& b) {
+// ASCII only, as HTTP field names are (std::tolower would consult the locale per character).
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool less_ignore_case(std::string_view a, std::string_view b) {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) <
-           std::tolower(static_cast<unsigned char>(y));
+    return static_cast<unsigned char>(ascii_lower(x)) < static_cast<unsigned char>(ascii_lower(y));
   });
 }
 
@@ -105,7 +106,11 @@ class ChunkedSource final : public EventSource {
 }  // namespace
 
 std::string http1_head(const Response& response, const Http1Head& how) {
-  std::vector<std::pair<std::string, std::string>> fields;
+  // Views into the response's headers and the few texts made here: a head is written for every
+  // answer, so nothing is copied until the head itself.
+  using Field = std::pair<std::string_view, std::string_view>;
+  std::vector<Field> fields;
+  fields.reserve(response.headers.entries().size() + 4);
   bool has_type = false;
   for (const auto& [name, value] : response.headers.entries()) {
     if (equals_ignore_case(name, "content-length") || equals_ignore_case(name, "connection") ||
@@ -121,24 +126,34 @@ std::string http1_head(const Response& response, const Http1Head& how) {
     fields.emplace_back(name, value);
   }
   if (!has_type) fields.emplace_back("Content-Type", "application/json");
+  const std::string length = std::to_string(response.body.size());
   if (how.chunked) {
     fields.emplace_back("Transfer-Encoding", "chunked");
   } else {
-    fields.emplace_back("Content-Length", std::to_string(response.body.size()));
+    fields.emplace_back("Content-Length", length);
   }
   if (how.head_request) fields.emplace_back("Accept-Ranges", "bytes");
+  const std::string keep_alive =
+      "timeout=" + std::to_string(how.keep_alive_seconds) + ", max=100000";
   if (how.close) {
     fields.emplace_back("Connection", "close");
   } else {
-    fields.emplace_back("Keep-Alive",
-                        "timeout=" + std::to_string(how.keep_alive_seconds) + ", max=100000");
+    fields.emplace_back("Keep-Alive", keep_alive);
   }
-  std::stable_sort(fields.begin(), fields.end(),
-                   [](const auto& a, const auto& b) { return less_ignore_case(a.first, b.first); });
-  std::string head =
-      "HTTP/1.1 " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
-  for (const auto& [name, value] : fields) head += name + ": " + value + "\r\n";
-  head += "\r\n";
+  std::stable_sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) {
+    return less_ignore_case(a.first, b.first);
+  });
+  const std::string status = std::to_string(response.status);
+  const std::string_view reason = reason_phrase(response.status);
+  size_t size = 9 + status.size() + 1 + reason.size() + 2 + 2;
+  for (const auto& [name, value] : fields) size += name.size() + 2 + value.size() + 2;
+  std::string head;
+  head.reserve(size);
+  head.append("HTTP/1.1 ").append(status).append(" ").append(reason).append("\r\n");
+  for (const auto& [name, value] : fields) {
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  head.append("\r\n");
   return head;
 }
 
