@@ -3,6 +3,7 @@
 #include "model/conversation_tokens.h"
 #include "protocol/converse_request.h"
 #include "protocol/input_reader.h"
+#include "protocol/json_writer.h"
 
 using namespace bedrock;
 using nlohmann::json;
@@ -209,5 +210,32 @@ TEST_CASE("token counts on the typed request equal those on its JSON", "[convers
       CHECK(count_content_block_tokens(parse_content_block(block)) ==
             count_content_block_tokens(block));
     }
+  }
+}
+
+TEST_CASE("messages and blocks are written as dump() of to_json() writes them", "[converse]") {
+  auto written = [](const auto& value) {
+    std::string out;
+    bedrock::JsonWriter writer(out, nlohmann::json::error_handler_t::strict);
+    bedrock::write_json(writer, value);
+    return out;
+  };
+  for (const char* text : {
+           R"([{"role":"user","content":[{"text":"Hi \"there\"\n"},{"text":"é"}]},
+               {"role":"assistant","content":[{"text":"Hello"}]}])",
+           R"([{"role":"user","content":[{"text":"a","cachePoint":null}]}])",
+           R"([{"role":"user","content":[{"text":"a"},{"image":{"format":"png"}}]}])",
+           R"([{"role":"user","content":[{"text":"a"}],"extra":1}])",
+           R"([{"role":"user"}])",
+           R"([{"content":[{"text":"no role"}]}])",
+           R"([])",
+       }) {
+    const auto messages = bedrock::parse_messages(nlohmann::json::parse(text));
+    CHECK(written(messages) == bedrock::to_json(messages).dump());
+  }
+  for (const char* text :
+       {R"([{"text":"system"}])", R"([])", R"([{"cachePoint":{"type":"default"}}])"}) {
+    const auto blocks = bedrock::parse_content_blocks(nlohmann::json::parse(text));
+    CHECK(written(blocks) == bedrock::to_json(blocks).dump());
   }
 }

@@ -59,7 +59,26 @@ struct CachedPrefix {
   std::string ttl = "5m";  // CachePointBlock.ttl: "5m" (the default) or "1h" (service model)
 };
 
+bool has_any_cache_point(const ConverseRequest& request) {
+  if (request.tool_config) {
+    for (const auto& tool : request.tool_config->tools) {
+      if (tool.source.contains("cachePoint")) return true;
+    }
+  }
+  for (const auto& block : request.system) {
+    if (block.is<CachePointBlock>()) return true;
+  }
+  for (const auto& message : request.messages) {
+    for (const auto& block : message.content) {
+      if (block.is<CachePointBlock>()) return true;
+    }
+  }
+  return false;
+}
+
 CachedPrefix cached_prefix(const ConverseRequest& request) {
+  // Most requests have no cache point: they are told apart without listing every block.
+  if (!has_any_cache_point(request)) return CachedPrefix{};
   struct Item {
     const ToolSpec* tool = nullptr;
     const ContentBlock* block = nullptr;
@@ -137,9 +156,9 @@ std::string conversation_digest(const ConverseRequest& request) {
   out.key("inferenceConfig");
   out.value(request.inference_config ? request.inference_config->source : kNoSettings);
   out.key("messages");
-  out.value(to_json(request.messages));
+  write_json(out, request.messages);
   out.key("system");
-  out.value(to_json(request.system));
+  write_json(out, request.system);
   out.key("toolConfig");
   out.value(request.tool_config ? request.tool_config->source : kNoTools);
   out.end_object();

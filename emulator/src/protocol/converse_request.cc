@@ -1,5 +1,7 @@
 #include "protocol/converse_request.h"
 
+#include "protocol/json_writer.h"
+
 #include <initializer_list>
 #include <string_view>
 
@@ -424,6 +426,59 @@ std::string last_user_text(const std::vector<Message>& messages, UserText parts)
     text += piece;
   }
   return text;
+}
+
+namespace {
+
+bool no_extra(const json& extra) { return extra.is_null() || (extra.is_object() && extra.empty()); }
+
+bool plain_text(const ContentBlock& block) {
+  return block.is<TextBlock>() && no_extra(block.extra);
+}
+
+bool plain_text_blocks(const std::vector<ContentBlock>& blocks) {
+  for (const auto& block : blocks) {
+    if (!plain_text(block)) return false;
+  }
+  return true;
+}
+
+// {"text": T} for each block, as to_json() builds them.
+void write_text_blocks(JsonWriter& out, const std::vector<ContentBlock>& blocks) {
+  out.begin_array();
+  for (const auto& block : blocks) {
+    out.begin_object();
+    out.key("text");
+    out.text(block.get<TextBlock>()->text);
+    out.end_object();
+  }
+  out.end_array();
+}
+
+}  // namespace
+
+void write_json(JsonWriter& out, const std::vector<ContentBlock>& blocks) {
+  if (!plain_text_blocks(blocks)) return out.value(to_json(blocks));
+  write_text_blocks(out, blocks);
+}
+
+void write_json(JsonWriter& out, const std::vector<Message>& messages) {
+  for (const auto& message : messages) {
+    if (!no_extra(message.extra) || !message.has_content || !plain_text_blocks(message.content)) {
+      return out.value(to_json(messages));
+    }
+  }
+  out.begin_array();
+  for (const auto& message : messages) {
+    // {"content": [...], "role": R}: to_json() writes the role whenever no extra member has it.
+    out.begin_object();
+    out.key("content");
+    write_text_blocks(out, message.content);
+    out.key("role");
+    out.text(message.role);
+    out.end_object();
+  }
+  out.end_array();
 }
 
 }  // namespace bedrock

@@ -214,6 +214,12 @@ nlohmann::json to_json(const ContentBlock& block);
 nlohmann::json to_json(const std::vector<Message>& messages);
 nlohmann::json to_json(const std::vector<ContentBlock>& blocks);
 
+class JsonWriter;
+// The same text as dump() of to_json(): plain text blocks (the usual conversation) are written
+// straight out, anything else through to_json(). Digests of every request are written so.
+void write_json(JsonWriter& out, const std::vector<Message>& messages);
+void write_json(JsonWriter& out, const std::vector<ContentBlock>& blocks);
+
 // Which parts of the last user message count as its text.
 enum class UserText {
   // Text blocks, guardContent texts and tool-result texts: what generation and tool choice read.
