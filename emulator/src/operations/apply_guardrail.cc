@@ -45,8 +45,8 @@ constexpr const char* kGuardrailNotFound =
 
 // The GuardrailAssessment members, every one written (null when absent) as the service does.
 constexpr const char* kPolicyMembers[] = {
-    "automatedReasoningPolicy", "contentPolicy",       "contextualGroundingPolicy",
-    "sensitiveInformationPolicy", "topicPolicy",       "wordPolicy"};
+    "automatedReasoningPolicy",   "contentPolicy", "contextualGroundingPolicy",
+    "sensitiveInformationPolicy", "topicPolicy",   "wordPolicy"};
 
 // Empty lists inside a policy assessment, and a coverage without images, are written as null.
 void null_empty_members(nlohmann::json& object) {
@@ -113,8 +113,8 @@ Result<Response> apply_guardrail(const Request& request, OperationContext& conte
       {"outputs", outputs},
       {"output", outputs},
       {"blockedResponse", blocked_response},
-      {"assessments", nlohmann::json::array(
-                          {full_assessment(evaluation.assessment, applied.applied_details())})},
+      {"assessments",
+       nlohmann::json::array({full_assessment(evaluation.assessment, applied.applied_details())})},
       {"guardrailCoverage", with_null_images(evaluation.coverage)},
   };
   return json_response(body);
