@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
 
-PATHS = {
+MODEL_PATHS = {
     "Converse": "converse",
     "ConverseStream": "converse-stream",
     "InvokeModel": "invoke",
@@ -36,8 +36,8 @@ class Reply:
             return None
 
 
-def signed_headers(url, body, extra):
-    request = AWSRequest(method="POST", url=url, data=body, headers=extra)
+def signed_headers(method, url, body, extra):
+    request = AWSRequest(method=method, url=url, data=body, headers=extra)
     credentials = Credentials(os.environ.get("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
                               os.environ.get("AWS_SECRET_ACCESS_KEY", "secret"),
                               os.environ.get("AWS_SESSION_TOKEN"))
@@ -45,16 +45,39 @@ def signed_headers(url, body, extra):
     return dict(request.headers.items())
 
 
-def send(port, operation, model_id, body, timeout=30.0):
-    path = f"/model/{urllib.parse.quote(model_id, safe='')}/{PATHS[operation]}"
-    data = json.dumps(body).encode()
-    extra = {"Content-Type": "application/json"}
+def quoted(value):
+    return urllib.parse.quote(str(value), safe="")
+
+
+def path_for(operation, request):
+    """The method and REST path of a golden's request: model operations name the model,
+    ApplyGuardrail the guardrail and its version, GetAsyncInvoke the invocation ARN (the SDKs
+    move those members from the input into the path)."""
+    if operation in MODEL_PATHS:
+        return "POST", f"/model/{quoted(request['modelId'])}/{MODEL_PATHS[operation]}"
+    if operation == "ApplyGuardrail":
+        return "POST", (f"/guardrail/{quoted(request['guardrailIdentifier'])}"
+                        f"/version/{quoted(request['guardrailVersion'])}/apply")
+    if operation == "StartAsyncInvoke":
+        return "POST", "/async-invoke"
+    if operation == "GetAsyncInvoke":
+        return "GET", f"/async-invoke/{quoted(request['invocationArn'])}"
+    if operation == "ListAsyncInvokes":
+        query = urllib.parse.urlencode(request.get("query", {}))
+        return "GET", "/async-invoke" + (f"?{query}" if query else "")
+    raise ValueError(f"no path for operation {operation}")
+
+
+def send(port, operation, request, timeout=30.0):
+    method, path = path_for(operation, request)
+    data = json.dumps(request["body"]).encode() if method == "POST" else b""
+    extra = {"Content-Type": "application/json"} if method == "POST" else {}
     if operation.startswith("InvokeModel"):
         extra["Accept"] = "application/json"  # what the SDKs send for accept="application/json"
-    headers = signed_headers(f"http://127.0.0.1:{port}{path}", data, extra)
+    headers = signed_headers(method, f"http://127.0.0.1:{port}{path}", data, extra)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("POST", path, body=data, headers=headers)
+        conn.request(method, path, body=data or None, headers=headers)
         response = conn.getresponse()
         raw = response.read()
         reply_headers = {k.lower(): v for k, v in response.getheaders()}

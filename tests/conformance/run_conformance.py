@@ -96,6 +96,19 @@ def apply_setup(emulator, golden):
             raise RuntimeError(f"{golden['name']}: scenario not loaded: {status} {body[:200]!r}")
 
 
+def with_started_invocation(port, golden, request):
+    """setup.startAsync: a StartAsyncInvoke body sent first; "{invocationArn}" in the request
+    then names the invocation it started (GetAsyncInvoke of a fresh invocation)."""
+    start = golden.get("setup", {}).get("startAsync")
+    if not start:
+        return request
+    reply = send(port, "StartAsyncInvoke", {"body": start})
+    arn = (reply.json() or {}).get("invocationArn")
+    if reply.status != 200 or not arn:
+        raise RuntimeError(f"StartAsyncInvoke failed: {reply.status} {reply.raw[:200]!r}")
+    return json.loads(json.dumps(request).replace("{invocationArn}", arn))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-q", action="store_true")
@@ -115,8 +128,9 @@ def main():
             request = golden["request"]
             try:
                 for _ in range(golden.get("setup", {}).get("warmup", 0)):  # e.g. a cache write before the read
-                    send(emulator.port, golden["operation"], request["modelId"], request["body"])
-                reply = send(emulator.port, golden["operation"], request["modelId"], request["body"])
+                    send(emulator.port, golden["operation"], request)
+                request = with_started_invocation(emulator.port, golden, request)
+                reply = send(emulator.port, golden["operation"], request)
                 result = judge(golden, reply)
             except Exception as error:  # a crash or a dropped connection is a failure, not an abort
                 result = Result()

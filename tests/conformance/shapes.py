@@ -10,6 +10,7 @@ Shape language (JSON):
                                         (stopReason end_turn where the recording said tool_use)
   {"$oneOf": [S, ...]}                  any of the shapes
   {"$array": S, "$min": N}              every item matches S
+  {"$array": S, "$len": N}              exactly N items, each matching S (an embedding's size)
   {"$tuple": [S, ...]}                  exactly these items in this order
   {"$blocks": {...}}                    content blocks, see compare_blocks
   {"$json": S}                          a string holding JSON that matches S
@@ -149,6 +150,8 @@ def _compare_special(shape, value, path, result):
         else:
             if len(value) < shape.get("$min", 0):
                 result.fail(path, f"at least {shape['$min']} items", f"{len(value)} items")
+            if "$len" in shape and len(value) != shape["$len"]:
+                result.fail(path, f"{shape['$len']} items", f"{len(value)} items")
             for i, item in enumerate(value):
                 compare(shape["$array"], item, f"{path}[{i}]", result)
     elif "$tuple" in shape:

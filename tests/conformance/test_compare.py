@@ -111,6 +111,12 @@ class ShapeTest(unittest.TestCase):
         self.assertFalse(compare(shape, "ValidationException").ok)
         self.assertFalse(compare({"$const": "assistant"}, "user").ok)
 
+    def test_array_length_fails_when_different(self):
+        shape = {"$array": "number", "$len": 3}
+        self.assertTrue(compare(shape, [0.1, -0.2, 0.3]).ok)
+        self.assertFalse(compare(shape, [0.1, -0.2]).ok)
+        self.assertFalse(compare(shape, [0.1, -0.2, "x"]).ok)
+
     def test_unsorted_keys_are_found(self):
         self.assertEqual(keys_sorted('{"a": 1, "b": {"d": 1, "c": 2}}'), ["d,c"])
         self.assertEqual(keys_sorted('{"a": 1, "b": {"c": 1}}'), [])

@@ -34,6 +34,8 @@ const ModelInfo kTitanV2 =
     model_named("amazon.titan-embed-text-v2:0", "titan-embed-text-v2", {1024, 512, 256});
 const ModelInfo kTitanMm = model_named("amazon.titan-embed-image-v1", "titan-embed-image");
 const ModelInfo kCohere = model_named("cohere.embed-english-v3", "cohere-embed", {1024});
+const ModelInfo kCohereV4 =
+    model_named("cohere.embed-v4:0", "cohere-embed", {1536, 1024, 768, 512, 384, 256});
 const ModelInfo kNovaEmbed = model_named("amazon.nova-2-multimodal-embeddings-v1:0", "nova-embed");
 const ModelInfo kTitanImage = model_named("amazon.titan-image-generator-v2:0", "titan-image");
 const ModelInfo kCanvas = model_named("amazon.nova-canvas-v1:0", "nova-canvas");
@@ -236,6 +238,7 @@ TEST_CASE("Titan Text Embeddings G1", "[titan-embed]") {
   CHECK(r.body["inputTextTokenCount"] == count_tokens("Hello, world!"));
   CHECK(r.input_tokens == 6);
   CHECK(r.output_tokens == 0);
+  CHECK_FALSE(r.reports_output_tokens);  // recorded embedding answers carry no output count
   CHECK(all_finite_in_unit_range(r.body["embedding"]));
   CHECK(r.body.size() == 2);
   CHECK(ok(kTitanV1, {{"inputText", "Hello, world!"}}).body == r.body);
@@ -380,6 +383,31 @@ TEST_CASE("Cohere Embed v3", "[cohere-embed]") {
   CHECK(error_of(kCohere, {{"texts", {"x"}}, {"input_type", "clustering"}, {"model", "m"}}) ==
         "Malformed input request: #: extraneous key [model] is not permitted, please reformat "
         "your input and try again.");
+}
+
+// Recorded answers (pydantic-ai test_embeddings cassettes): v3 echoes texts lower-cased, v4
+// echoes them unchanged and answers embeddings by type (float) when none were asked.
+TEST_CASE("Cohere Embed v3 and v4 echo texts and choose the embeddings shape", "[cohere-embed]") {
+  const json body = {{"texts", {"Hello, world!"}}, {"input_type", "search_query"}};
+  auto v3 = ok(kCohere, body);
+  CHECK(v3.body["texts"] == json({"hello, world!"}));
+  CHECK(v3.body["response_type"] == "embeddings_floats");
+  CHECK_FALSE(v3.reports_output_tokens);
+
+  auto v4 = ok(kCohereV4, body);
+  CHECK(v4.body["texts"] == json({"Hello, world!"}));
+  CHECK(v4.body["response_type"] == "embeddings_by_type");
+  REQUIRE(v4.body["embeddings"].is_object());
+  CHECK(v4.body["embeddings"].size() == 1);
+  CHECK(v4.body["embeddings"]["float"][0].size() == 1536);
+
+  json sized = body;
+  sized["output_dimension"] = 256;
+  sized["max_tokens"] = 128;
+  CHECK(ok(kCohereV4, sized).body["embeddings"]["float"][0].size() == 256);
+  CHECK_FALSE(error_of(kCohere, sized).empty());  // v3 knows neither key
+  sized["output_dimension"] = 300;
+  CHECK_FALSE(error_of(kCohereV4, sized).empty());
 }
 
 TEST_CASE("Nova Multimodal Embeddings", "[nova-embed]") {

@@ -161,6 +161,7 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
     invocation.body = std::move(result->body);
     invocation.input_tokens = result->input_tokens;
     invocation.output_tokens = result->output_tokens;
+    invocation.reports_output_tokens = result->reports_output_tokens;
     return invocation;
   }
 

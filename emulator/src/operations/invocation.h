@@ -20,6 +20,7 @@ struct Invocation {
   std::vector<nlohmann::json> chunks;  // the stream's decoded chunk payloads (text models)
   size_t input_tokens = 0;
   size_t output_tokens = 0;
+  bool reports_output_tokens = true;  // false for embeddings: no Output-Token-Count header
 };
 
 // The scenario decision (context.scripted()) may give a raw body, raw chunks, or text and usage

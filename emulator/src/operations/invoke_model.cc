@@ -33,8 +33,10 @@ Result<Response> invoke_model(const InvokeRequest& request, OperationContext& co
   response.headers.add("Content-Type", "application/json");
   response.headers.add("X-Amzn-Bedrock-Input-Token-Count",
                        std::to_string(invocation->input_tokens));
-  response.headers.add("X-Amzn-Bedrock-Output-Token-Count",
-                       std::to_string(invocation->output_tokens));
+  if (invocation->reports_output_tokens) {
+    response.headers.add("X-Amzn-Bedrock-Output-Token-Count",
+                         std::to_string(invocation->output_tokens));
+  }
   response.headers.add("X-Amzn-Bedrock-Invocation-Latency", std::to_string(context.elapsed_ms()));
   if (invocation->model && usage_shape_of(*invocation->model).caches) {
     // Native bodies are never prompt-cached here (the prompt cache serves Converse's cachePoint

@@ -1,13 +1,15 @@
-// Cohere Embed v3 (cohere.embed-english-v3, cohere.embed-multilingual-v3) on InvokeModel.
+// Cohere Embed v3 (cohere.embed-english-v3, cohere.embed-multilingual-v3) and v4
+// (cohere.embed-v4:0) on InvokeModel.
 //
-// Request: AWS docs (model-parameters-embed.html). Response: {id, embeddings, texts,
-// response_type} from the docs and client libraries; not confirmed on captured output [U].
+// Request: AWS docs (model-parameters-embed.html). Response: {embeddings, id, response_type,
+// texts}, confirmed on recorded v3 and v4 answers (pydantic-ai test_embeddings cassettes).
 // Messages: "#/texts/0: expected maxLength: 2048, actual: N" is confirmed (users pasted it);
 // the missing-input_type text is the one a client's test fixture holds for a texts-only body
 // (Bedrock's schema is an anyOf of {texts + input_type} and {images, no texts}) [S].
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/base64.h"
 #include "model/families/embedding_vector.h"
@@ -24,6 +26,21 @@ constexpr size_t kMaxTexts = 96;
 constexpr size_t kMaxTextChars = 2048;
 constexpr size_t kMaxImages = 1;  // v3 embeds one image per call
 constexpr size_t kTruncateTokens = 512;
+// Embed v4's output sizes (AWS docs, model-parameters-embed-v4).
+const std::vector<int> kV4Dimensions = {256, 512, 1024, 1536};
+
+// Embed v4 (cohere.embed-v4:0) differs from v3 in what it accepts (output_dimension,
+// max_tokens) and answers: embeddings by type even when no embedding_types were asked (float),
+// and texts echoed unchanged, where v3 echoes them lower-cased (recorded answers,
+// pydantic-ai test_embeddings cassettes: v3 "Hello, world!" -> "hello, world!").
+bool is_v4(const ModelInfo& model) { return model.id.find("embed-v4") != std::string::npos; }
+
+std::string lower_ascii(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
 
 // A deterministic id in the uuid form Cohere uses.
 std::string uuid_like(uint64_t seed) {
@@ -72,8 +89,20 @@ class CohereEmbed : public SingleShotFamily {
       if (!body.contains("images")) violations.add("#", "required key [images] not found");
       if (body.contains("texts")) violations.add("#/texts", "false schema always fails");
     }
-    check_keys(body, "#", {}, {"texts", "images", "input_type", "truncate", "embedding_types"},
-               violations);
+    const bool v4 = is_v4(model);
+    if (v4) {
+      check_keys(body, "#", {},
+                 {"texts", "images", "input_type", "truncate", "embedding_types",
+                  "output_dimension", "max_tokens"},
+                 violations);
+    } else {
+      check_keys(body, "#", {}, {"texts", "images", "input_type", "truncate", "embedding_types"},
+                 violations);
+    }
+    if (v4 && body.contains("output_dimension")) {
+      check_integer_enum(body.at("output_dimension"), "#/output_dimension", kV4Dimensions,
+                         violations);
+    }
     if (body.contains("texts") &&
         check_array(body.at("texts"), "#/texts", 0, kMaxTexts, violations)) {
       const json& texts = body.at("texts");
@@ -112,8 +141,11 @@ class CohereEmbed : public SingleShotFamily {
     }
     if (!violations.empty()) return violations.error();
 
-    const size_t dimensions =
+    size_t dimensions =
         model.embedding_dimensions.empty() ? 1024 : model.embedding_dimensions.front();
+    if (v4 && body.contains("output_dimension")) {
+      dimensions = body.at("output_dimension").get<size_t>();
+    }
     const std::string mode = body.value("truncate", std::string("END"));
 
     // One input per text, or per image.
@@ -125,7 +157,7 @@ class CohereEmbed : public SingleShotFamily {
         std::string text = truncated(t.get<std::string>(), mode);
         tokens += count_tokens(text);
         inputs.push_back(text);
-        texts_out.push_back(t);
+        texts_out.push_back(v4 ? t.get<std::string>() : lower_ascii(t.get<std::string>()));
       }
     } else {
       for (const json& image : body.at("images")) {
@@ -139,16 +171,21 @@ class CohereEmbed : public SingleShotFamily {
     }
 
     SingleShotResult result;
+    result.reports_output_tokens = false;  // embeddings: no Output-Token-Count header
     result.input_tokens = tokens;
     json out = {{"id", uuid_like(request_seed(model, body))}, {"texts", texts_out}};
-    if (!body.contains("embedding_types")) {
+    const json float_only = json::array({"float"});
+    const json* types_asked = body.contains("embedding_types") ? &body.at("embedding_types")
+                              : v4                             ? &float_only
+                                                               : nullptr;
+    if (types_asked == nullptr) {
       json embeddings = json::array();
       for (const auto& v : vectors) embeddings.push_back(json_array(v));
       out["embeddings"] = embeddings;
       out["response_type"] = "embeddings_floats";
     } else {
       json by_type = json::object();
-      for (const json& type_json : body.at("embedding_types")) {
+      for (const json& type_json : *types_asked) {
         const std::string type = type_json.get<std::string>();
         json list = json::array();
         for (const auto& v : vectors) {

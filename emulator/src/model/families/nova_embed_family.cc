@@ -177,6 +177,7 @@ class NovaEmbed : public SingleShotFamily {
     }
     dimensions = params.value("embeddingDimension", dimensions);
     SingleShotResult result;
+    result.reports_output_tokens = false;  // embeddings: no Output-Token-Count header
     json embeddings = json::array();
     auto add = [&](const std::string& type, const std::string& seed_input) {
       embeddings.push_back(

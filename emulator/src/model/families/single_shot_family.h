@@ -14,7 +14,10 @@ namespace bedrock {
 struct SingleShotResult {
   nlohmann::json body;       // the InvokeModel response body
   size_t input_tokens = 0;   // for X-Amzn-Bedrock-Input-Token-Count
-  size_t output_tokens = 0;  // for X-Amzn-Bedrock-Output-Token-Count (0 for embeddings)
+  size_t output_tokens = 0;  // for X-Amzn-Bedrock-Output-Token-Count
+  // Embedding answers carry no X-Amzn-Bedrock-Output-Token-Count header at all (recorded Titan,
+  // Cohere and Nova embedding answers: input count and latency only).
+  bool reports_output_tokens = true;
 };
 
 class SingleShotFamily {

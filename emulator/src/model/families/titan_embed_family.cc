@@ -63,6 +63,7 @@ class TitanEmbedTextV1 : public SingleShotFamily {
 
     const int dimensions = default_dimension(model, {1536}, 1536);
     SingleShotResult result;
+    result.reports_output_tokens = false;  // embeddings: no Output-Token-Count header
     result.body = {
         {"embedding", json_array(embedding_vector(model.id, text, dimensions, false))},
         {"inputTextTokenCount", tokens},
@@ -117,6 +118,7 @@ class TitanEmbedTextV2 : public SingleShotFamily {
     if (want_float) by_type["float"] = json_array(vector);
     if (want_binary) by_type["binary"] = json_array(to_bits(vector));
     SingleShotResult result;
+    result.reports_output_tokens = false;  // embeddings: no Output-Token-Count header
     // "embedding" is documented as always the float vector, whatever embeddingTypes asks for.
     result.body = {
         {"embedding", json_array(vector)},
@@ -184,6 +186,7 @@ class TitanEmbedImage : public SingleShotFamily {
       }
     }
     SingleShotResult result;
+    result.reports_output_tokens = false;  // embeddings: no Output-Token-Count header
     result.body = {
         {"embedding", json_array(vector)},
         {"inputTextTokenCount", tokens},
