@@ -162,7 +162,8 @@ PngInfo check_base64_png(const json& image) {
 TEST_CASE("find_single_shot_family knows every family and nothing else", "[single-shot]") {
   for (const char* name :
        {"titan-embed-text-v1", "titan-embed-text-v2", "titan-embed-image", "cohere-embed",
-        "nova-embed", "titan-image", "nova-canvas", "stability"}) {
+        "nova-embed", "titan-image", "nova-canvas", "stability", "stability-image-services",
+        "twelvelabs-marengo-2-7", "twelvelabs-marengo-3"}) {
     CHECK(find_single_shot_family(name) != nullptr);
   }
   CHECK(find_single_shot_family("nope") == nullptr);

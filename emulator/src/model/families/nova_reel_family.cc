@@ -4,6 +4,7 @@
 #include <string>
 
 #include "model/async_outputs.h"
+#include "model/families/placeholder_video.h"
 
 namespace bedrock {
 
@@ -13,7 +14,8 @@ void put_u32(std::string& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 255));
 }
 
-// A tiny ISO BMFF file: an ftyp box (so tools see an MP4) and a free box naming the invocation.
+}  // namespace
+
 std::string placeholder_mp4(const std::string& invocation_arn) {
   std::string out;
   put_u32(out, 28);
@@ -27,8 +29,6 @@ std::string placeholder_mp4(const std::string& invocation_arn) {
   out += note;
   return out;
 }
-
-}  // namespace
 
 AsyncOutputFiles nova_reel_async_outputs(const AsyncOutputRequest& request) {
   return {{"output.mp4", placeholder_mp4(request.invocation_arn)}};

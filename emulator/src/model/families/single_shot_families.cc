@@ -16,6 +16,9 @@ const SingleShotFamily& nova_embed_family();
 const SingleShotFamily& titan_image_family();
 const SingleShotFamily& nova_canvas_family();
 const SingleShotFamily& stability_family();
+const SingleShotFamily& stability_image_services_family();
+const SingleShotFamily& twelvelabs_marengo_2_7_family();
+const SingleShotFamily& twelvelabs_marengo_3_family();
 
 }  // namespace single_shot
 
@@ -30,6 +33,9 @@ const SingleShotFamily* find_single_shot_family(std::string_view name) {
       {"titan-image", &titan_image_family()},
       {"nova-canvas", &nova_canvas_family()},
       {"stability", &stability_family()},
+      {"stability-image-services", &stability_image_services_family()},
+      {"twelvelabs-marengo-2-7", &twelvelabs_marengo_2_7_family()},
+      {"twelvelabs-marengo-3", &twelvelabs_marengo_3_family()},
   };
   for (const auto& [family_name, family] : kFamilies) {
     if (family_name == name) return family;

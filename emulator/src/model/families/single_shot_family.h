@@ -1,6 +1,7 @@
 // Families whose InvokeModel answer is one JSON document and which never stream: embeddings
-// (Titan Text v1/v2, Titan Multimodal, Cohere Embed, Nova embeddings) and image generation
-// (Titan Image, Nova Canvas, Stability). One implementation per family under model/families/.
+// (Titan Text v1/v2, Titan Multimodal, Cohere Embed, Nova embeddings, TwelveLabs Marengo) and
+// image generation (Titan Image, Nova Canvas, Stability, Stability Image Services). One
+// implementation per family under model/families/.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,7 +31,8 @@ class SingleShotFamily {
 };
 
 // "titan-embed-text-v1", "titan-embed-text-v2", "titan-embed-image", "cohere-embed",
-// "nova-embed", "titan-image", "nova-canvas", "stability"; or nullptr.
+// "nova-embed", "titan-image", "nova-canvas", "stability", "stability-image-services",
+// "twelvelabs-marengo-2-7", "twelvelabs-marengo-3"; or nullptr.
 const SingleShotFamily* find_single_shot_family(std::string_view name);
 
 }  // namespace bedrock

@@ -103,7 +103,8 @@ class TextFamily {
 };
 
 // The family named in the catalog ("anthropic", "nova", "titan-text", "llama", "mistral-chat",
-// "mistral-text", "cohere-command-r", "ai21-jamba", "deepseek", "openai"), or nullptr.
+// "mistral-text", "cohere-command-r", "ai21-jamba", "deepseek", "openai", "twelvelabs-pegasus"),
+// or nullptr.
 const TextFamily* find_text_family(std::string_view name);
 
 }  // namespace bedrock
