@@ -14,6 +14,7 @@ const TextFamily& cohere_command_family();
 const TextFamily& ai21_jamba_family();
 const TextFamily& deepseek_family();
 const TextFamily& openai_gpt_oss_family();
+const TextFamily& openai_chat_family();
 
 const TextFamily* find_text_family(std::string_view name) {
   struct Entry {
@@ -31,6 +32,7 @@ const TextFamily* find_text_family(std::string_view name) {
       {"ai21-jamba", ai21_jamba_family},
       {"deepseek", deepseek_family},
       {"openai", openai_gpt_oss_family},
+      {"openai-chat", openai_chat_family},
   };
   for (const auto& entry : kFamilies) {
     if (entry.name == name) return &entry.get();
