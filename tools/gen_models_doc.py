@@ -54,7 +54,10 @@ def render():
             life = m["lifecycle"]
             lifecycle = "retired" + (f" {life['eolDate']}" if "eolDate" in life else "") + \
                 f" ({life['source']})"
-        lines.append(f"| `{m['id']}` | {m['provider']} | {m['family']} | {modalities} | {limits} | "
+        family = m["family"]
+        if m.get("toolUseIdForm") == "functions":
+            family += " (tool ids `functions.<name>:<n>`)"
+        lines.append(f"| `{m['id']}` | {m['provider']} | {family} | {modalities} | {limits} | "
                      f"{', '.join(m['features'])} | {profiles} | {lifecycle} | {m['source']} |")
     return "\n".join(lines) + "\n"
 

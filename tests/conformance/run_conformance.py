@@ -43,6 +43,26 @@ def load_goldens(pattern=None):
     return goldens
 
 
+def retired_model_ids():
+    """Foundation model ids the catalog marks retired (lifecycle eol)."""
+    with open(os.path.join(HERE, "..", "..", "emulator", "data", "models.json"), encoding="utf-8") as f:
+        catalog = json.load(f)
+    return {m["id"] for m in catalog["models"] if "lifecycle" in m}
+
+
+def replays_retired_as_live(golden, retired):
+    """A golden of a model retired since its recording (a 200 then, a 404 today) is replayed
+    with retired models served as live: it records how the model answered while it was live.
+    A golden of the end-of-life answer itself (status 404) is replayed against the lifecycle."""
+    model_id = golden["request"]["modelId"]
+    bare = model_id.split(".", 1)[1] if model_id.split(".", 1)[0] in PROFILE_PREFIXES else model_id
+    return bare in retired and golden["expect"]["status"] != 404
+
+
+# Cross-region inference profile prefixes ("us.<model id>").
+PROFILE_PREFIXES = {"us", "eu", "apac", "global", "jp", "au", "ca", "us-gov"}
+
+
 def compare_headers(spec, headers, result):
     for name in spec.get("present", []):
         if name.lower() not in headers:
@@ -120,10 +140,23 @@ def main():
         return 1
 
     started = time.monotonic()
-    emulator = harness.Emulator().start()
+    # Two servers: one that follows the model lifecycle (a retired model answers Bedrock's
+    # end-of-life 404), and one that serves retired models as live, for goldens recorded while
+    # their model was live (see replays_retired_as_live).
+    retired = retired_model_ids()
+    servers = {}
+
+    def server_for(golden):
+        live = replays_retired_as_live(golden, retired)
+        if live not in servers:
+            servers[live] = harness.Emulator(serve_retired_models=live).start()
+        return servers[live]
+
     outcomes = []  # (golden, Result)
+    as_live = [g["name"] for g in goldens if replays_retired_as_live(g, retired)]
     try:
         for golden in goldens:
+            emulator = server_for(golden)
             apply_setup(emulator, golden)
             request = golden["request"]
             try:
@@ -137,11 +170,15 @@ def main():
                 result.fail("request", "an answer", f"{type(error).__name__}: {error}")
             outcomes.append((golden, result))
     finally:
-        code = emulator.stop()
-    if code not in (0, None):
-        print(f"emulator exited with {code}")
+        for server in servers.values():
+            code = server.stop()
+            if code not in (0, None):
+                print(f"emulator exited with {code}")
 
     report(outcomes, args.q)
+    if as_live:
+        print(f"\nreplayed with retired models served as live (recorded before their end of life): "
+              f"{', '.join(as_live)}")
     elapsed = time.monotonic() - started
     failed = sum(1 for _, r in outcomes if r.failures)
     print(f"conformance: {len(outcomes) - failed} passed, {failed} failed ({elapsed:.1f} s)")

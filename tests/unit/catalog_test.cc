@@ -200,3 +200,26 @@ TEST_CASE("catalog: lifecycle entries are checked when the catalog is read", "[c
   CHECK(retired_only.resolve("x.m-v1:0", ModelCatalog::Use::kInvoke, ModelCatalog::Retired::kServe)
             .ok());
 }
+
+TEST_CASE("catalog: toolUseIdForm is read per model and checked", "[catalog]") {
+  const ModelInfo* kimi = catalog().find("moonshot.kimi-k2-thinking");
+  REQUIRE(kimi);
+  CHECK(kimi->tool_use_id_form == ToolUseIdForm::kFunctions);
+  const ModelInfo* qwen = catalog().find("qwen.qwen3-32b-v1:0");
+  REQUIRE(qwen);
+  CHECK(qwen->tool_use_id_form == ToolUseIdForm::kDefault);
+  const std::string model_head =
+      R"({"id": "x.m-v1:0", "provider": "X", "name": "M", "family": "openai",
+          "features": ["converse"], "source": "test")";
+  CHECK_NOTHROW(ModelCatalog(R"({"models": [)" + model_head + R"(, "toolUseIdForm": "functions"}]})"));
+  CHECK_THROWS(ModelCatalog(R"({"models": [)" + model_head + R"(, "toolUseIdForm": "uuid"}]})"));
+}
+
+TEST_CASE("catalog: GPT-6 Sol answers through its us. and global. profiles", "[catalog]") {
+  const ModelInfo* sol = catalog().find("openai.gpt-6-sol");
+  REQUIRE(sol);
+  CHECK(sol->family == "openai-chat");
+  CHECK(catalog().resolve("us.openai.gpt-6-sol").ok());
+  CHECK(catalog().resolve("global.openai.gpt-6-sol").ok());
+  CHECK_FALSE(catalog().resolve("openai.gpt-6-sol").ok());  // profile only
+}

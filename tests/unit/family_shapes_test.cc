@@ -9,6 +9,7 @@
 
 #include "model/default_generator.h"
 #include "model/families/text_family.h"
+#include "model/redacted_thinking.h"
 #include "model/token_counter.h"
 
 using namespace bedrock;
@@ -106,13 +107,13 @@ TEST_CASE("nova: tool calls come after a <thinking> text block, with UUID ids",
   CHECK(std::regex_match(id, kUuid));
   CHECK(f.tool_use_id(42) == id);  // deterministic
   CHECK(f.tool_use_id(43) != id);
-  CHECK(f.tool_call_preface("get_weather").rfind("<thinking>", 0) == 0);
+  CHECK(f.tool_call_preface(kNova, "get_weather").rfind("<thinking>", 0) == 0);
 
   TextCompletion c = tool_completion(id);
   json body = f.response_body(c, kNova);
   const json& content = body["output"]["message"]["content"];
   REQUIRE(content.size() == 2);
-  CHECK(content[0]["text"] == f.tool_call_preface("get_weather"));
+  CHECK(content[0]["text"] == f.tool_call_preface(kNova, "get_weather"));
   CHECK(content[1]["toolUse"]["toolUseId"] == id);
   CHECK(content[1]["toolUse"]["input"] == json({{"city", "Paris"}}));
   CHECK(body["stopReason"] == "tool_use");
@@ -130,16 +131,58 @@ TEST_CASE("nova: tool calls come after a <thinking> text block, with UUID ids",
       CHECK(chunk["contentBlockStart"]["start"]["toolUse"]["toolUseId"] == id);
     }
   }
-  CHECK(preface == f.tool_call_preface("get_weather"));
+  CHECK(preface == f.tool_call_preface(kNova, "get_weather"));
   CHECK(tool_index > 0);
   CHECK(event_of(chunks.back()) == "metadata");
 
   // Families without the quirk keep the caller's ids and write no preface.
   CHECK(family("anthropic").tool_use_id(42).empty());
-  CHECK(family("anthropic").tool_call_preface("x").empty());
+  const ModelInfo haiku = model_of("anthropic.claude-3-haiku-20240307-v1:0", "anthropic");
+  CHECK(family("anthropic").tool_call_preface(haiku, "x").empty());
 }
 
-TEST_CASE("titan-text stream: nulls until the last chunk, the input count on the first only",
+TEST_CASE("anthropic: Claude 3.7 writes a sentence before a tool call; Converse toolUse has a type",
+          "[families][anthropic][shapes]") {
+  const TextFamily& f = family("anthropic");
+  const ModelInfo sonnet37 = model_of("anthropic.claude-3-7-sonnet-20250219-v1:0", "anthropic");
+  CHECK(f.tool_call_preface(sonnet37, "get_user_country").find("get_user_country") !=
+        std::string::npos);
+  CHECK(f.converse_tool_use_type() == "tool_use");
+  CHECK(family("nova").converse_tool_use_type().empty());
+}
+
+TEST_CASE("anthropic native: a redacted_thinking block leads the answer when one was made",
+          "[families][anthropic][shapes]") {
+  const TextFamily& f = family("anthropic");
+  ModelInfo sonnet37 = model_of("anthropic.claude-3-7-sonnet-20250219-v1:0", "anthropic");
+  sonnet37.features.insert(ModelFeature::kReasoning);
+  json request = {{"anthropic_version", "bedrock-2023-05-31"},
+                  {"max_tokens", 2048},
+                  {"thinking", {{"type", "enabled"}, {"budget_tokens", 1024}}},
+                  {"messages", json::array({{{"role", "user"},
+                                             {"content", std::string(kRedactedThinkingTrigger)}}})}};
+  Result<TextPrompt> prompt = f.read_request(request, sonnet37);
+  REQUIRE(prompt.ok());
+  CHECK(prompt->redacted_thinking);
+  request.erase("thinking");
+  CHECK_FALSE(f.read_request(request, sonnet37)->redacted_thinking);
+
+  TextCompletion c = text_completion("Hello there.");
+  c.redacted_thinking = redacted_thinking_data(7);
+  json body = f.response_body(c, sonnet37);
+  REQUIRE(body["content"].size() == 2);
+  CHECK(body["content"][0] == json({{"type", "redacted_thinking"}, {"data", c.redacted_thinking}}));
+  CHECK(body["content"][1]["type"] == "text");
+
+  std::vector<json> chunks = f.stream_chunks(c, sonnet37);
+  REQUIRE(chunks.size() > 3);
+  CHECK(chunks[1]["content_block"]["type"] == "redacted_thinking");
+  CHECK(chunks[1]["index"] == 0);
+  CHECK(chunks[2] == json({{"type", "content_block_stop"}, {"index", 0}}));
+  CHECK(chunks[3]["index"] == 1);
+}
+
+TEST_CASE("titan-text stream: counts null until the last chunk, the input count on all but the last",
           "[families][titan][shapes]") {
   const TextFamily& f = family("titan-text");
   TextCompletion c = text_completion("One two three four five six seven eight nine ten.");
@@ -155,9 +198,9 @@ TEST_CASE("titan-text stream: nulls until the last chunk, the input count on the
     }
     CHECK(chunks[i]["totalOutputTextTokenCount"].is_null() == !last);
     CHECK(chunks[i]["completionReason"].is_null() == !last);
-    CHECK(chunks[i]["inputTextTokenCount"].is_null() == (i > 0));
+    CHECK(chunks[i]["inputTextTokenCount"].is_null() == last);
+    if (!last) CHECK(chunks[i]["inputTextTokenCount"] == 11);
   }
-  CHECK(chunks.front()["inputTextTokenCount"] == 11);
   CHECK(chunks.back()["totalOutputTextTokenCount"] == c.generation.output_tokens);
   CHECK(chunks.back()["completionReason"] == "FINISH");
 }

@@ -19,6 +19,7 @@ const std::map<std::string, ModelFeature, std::less<>>& feature_names() {
       {"images", ModelFeature::kImages},
       {"documents", ModelFeature::kDocuments},
       {"reasoning", ModelFeature::kReasoning},
+      {"alwaysReasons", ModelFeature::kAlwaysReasons},
       {"countTokens", ModelFeature::kCountTokens},
       {"embeddings", ModelFeature::kEmbeddings},
       {"imageOutput", ModelFeature::kImageOutput},
@@ -49,6 +50,13 @@ ModelInfo read_model(const nlohmann::json& entry) {
   model.input_modalities = entry.value("inputModalities", std::vector<std::string>{"text"});
   model.output_modalities = entry.value("outputModalities", std::vector<std::string>{"text"});
   model.source = entry.at("source").get<std::string>();
+  if (entry.contains("toolUseIdForm")) {
+    const std::string form = entry.at("toolUseIdForm").get<std::string>();
+    if (form != "functions") {
+      throw std::runtime_error("model " + model.id + ": unknown toolUseIdForm " + form);
+    }
+    model.tool_use_id_form = ToolUseIdForm::kFunctions;
+  }
   if (entry.contains("lifecycle")) {
     const nlohmann::json& lifecycle = entry.at("lifecycle");
     std::string state = lifecycle.at("state").get<std::string>();

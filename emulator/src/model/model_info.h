@@ -16,13 +16,18 @@ enum class ModelFeature {
   kSystemPrompt,      // system blocks on Converse
   kImages,            // image blocks in messages
   kDocuments,         // document blocks in messages
-  kReasoning,         // reasoning content (extended thinking)
+  kReasoning,         // reasoning content (extended thinking), when the request asks for it
+  kAlwaysReasons,     // reasoning content on every answer, asked or not (gpt-oss, DeepSeek-R1)
   kCountTokens,       // CountTokens accepts it
   kEmbeddings,        // an embeddings model (InvokeModel only)
   kImageOutput,       // an image generation model (InvokeModel only)
   kAsync,             // StartAsyncInvoke accepts it
   kBidirectional,     // InvokeModelWithBidirectionalStream (speech)
 };
+
+// How the model's tool-use ids read, where they differ from its family's (catalog
+// "toolUseIdForm"): kDefault, the family's form; kFunctions, "functions.<name>:<index>".
+enum class ToolUseIdForm { kDefault, kFunctions };
 
 struct ModelInfo {
   std::string id;        // foundation model id: "anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -38,6 +43,7 @@ struct ModelInfo {
   std::vector<std::string> input_modalities;   // "text", "image", "document", "video", ...
   std::vector<std::string> output_modalities;  // "text", "embedding", "image", "video", ...
   std::string source;  // where the catalog's facts about this model come from
+  ToolUseIdForm tool_use_id_form = ToolUseIdForm::kDefault;
 
   // Past its end of life (the AWS model lifecycle page): Bedrock answers every call on it with
   // 404 ResourceNotFoundException, unless the emulator serves retired models as live.

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "model/model_info.h"
+
 namespace bedrock {
 
 // Base62 text of `length` characters drawn from a hash.
@@ -27,5 +29,16 @@ inline std::string converse_tool_use_id(uint64_t seed) {
   return "tooluse_" + base62(seed ^ kToolUseSalt, 22);
 }
 inline std::string reasoning_signature(uint64_t seed) { return base62(seed ^ kSignatureSalt, 64); }
+
+// The tool-use id the catalog gives a model's calls (ModelInfo::tool_use_id_form): Kimi's
+// "functions.<name>:<index>" (index of the call in the answer, from 0; recorded 2026 for
+// moonshot.kimi-k2-thinking); empty when the model has no such form.
+inline std::string model_tool_use_id(const ModelInfo& model, const std::string& tool_name,
+                                     size_t call_index) {
+  if (model.tool_use_id_form == ToolUseIdForm::kFunctions) {
+    return "functions." + tool_name + ":" + std::to_string(call_index);
+  }
+  return {};
+}
 
 }  // namespace bedrock

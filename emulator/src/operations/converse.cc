@@ -34,6 +34,12 @@ void write_content_block(JsonWriter& out, const AnswerPart& part) {
     case AnswerPart::Kind::kReasoning:
       out.key("reasoningContent");
       out.begin_object();
+      if (part.redacted) {
+        out.key("redactedContent");
+        out.text(part.text);
+        out.end_object();
+        break;
+      }
       out.key("reasoningText");
       out.begin_object();
       if (!part.signature.empty()) {
@@ -54,6 +60,10 @@ void write_content_block(JsonWriter& out, const AnswerPart& part) {
       out.text(part.tool_name);
       out.key("toolUseId");
       out.text(part.tool_use_id);
+      if (!part.tool_use_type.empty()) {
+        out.key("type");
+        out.text(part.tool_use_type);
+      }
       out.end_object();
       break;
     case AnswerPart::Kind::kText:

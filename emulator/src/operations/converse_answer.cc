@@ -4,10 +4,13 @@
 #include <chrono>
 #include <optional>
 
+#include "core/base64.h"
+
 #include "model/conversation_tokens.h"
 #include "model/default_generator.h"
 #include "model/families/text_family.h"
 #include "model/prompt_cache.h"
+#include "model/redacted_thinking.h"
 #include "model/token_counter.h"
 #include "model/tool_input.h"
 #include "model/usage_shape.h"
@@ -36,10 +39,9 @@ std::vector<ToolDescription> tools_of(const ConverseRequest& request) {
   return tools;
 }
 
-bool wants_reasoning(const ConverseRequest& request, const ModelInfo& model,
-                     const TextFamily* family) {
+bool wants_reasoning(const ConverseRequest& request, const ModelInfo& model) {
   if (!model.supports(ModelFeature::kReasoning)) return false;
-  if (family && family->always_reasons()) return true;
+  if (model.supports(ModelFeature::kAlwaysReasons)) return true;
   const json& extra = request.additional_model_request_fields;
   if (extra.is_null()) return false;
   if (!extra.is_object()) return false;
@@ -264,7 +266,7 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
       fnv1a64(generation_request.conversation_digest, fnv1a64("\n", fnv1a64(model.id)));
 
   const bool answering_tool_result = last_user && last_user->has(is_tool_result);
-  const bool reasons = wants_reasoning(request, model, family) &&
+  const bool reasons = wants_reasoning(request, model) &&
                        !(answering_tool_result && family && !family->reasons_after_tool_result());
   if (reasons) {
     GenerationRequest thinking = generation_request;
@@ -274,9 +276,18 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     thinking.opening = "Let me think about how to answer";
     AnswerPart part;
     part.kind = AnswerPart::Kind::kReasoning;
-    part.text = family && family->redacts_reasoning() ? "[REDACTED]" : generate(thinking).text;
-    if (family && family->signs_reasoning()) part.signature = reasoning_signature(seed);
-    answer.output_tokens += count_tokens(part.text);
+    if (family && family->redacts_on_trigger() &&
+        asks_redacted_thinking(generation_request.last_user_text)) {
+      // The blob travels as base64 in JSON; its bytes are the block's base64 data.
+      const std::string data = redacted_thinking_data(seed);
+      part.redacted = true;
+      part.text = base64_encode(data);
+      answer.output_tokens += count_tokens(data);
+    } else {
+      part.text = family && family->redacts_reasoning() ? "[REDACTED]" : generate(thinking).text;
+      if (family && family->signs_reasoning()) part.signature = reasoning_signature(seed);
+      answer.output_tokens += count_tokens(part.text);
+    }
     answer.parts.push_back(std::move(part));
   }
 
@@ -303,15 +314,17 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   Generation generation;
   if (tool_index) {
     const std::string& tool_name = tools[*tool_index].name;
-    if (std::string preface = family ? family->tool_call_preface(tool_name) : "";
+    if (std::string preface = family ? family->tool_call_preface(model, tool_name) : "";
         !preface.empty()) {
       answer.output_tokens += count_tokens(preface);
       answer.parts.push_back(AnswerPart::of(AnswerPart::Kind::kText, std::move(preface)));
     }
     AnswerPart part;
     part.kind = AnswerPart::Kind::kToolUse;
-    part.tool_use_id = family ? family->tool_use_id(seed) : "";
+    part.tool_use_id = model_tool_use_id(model, tool_name, 0);  // one call per answer: index 0
+    if (part.tool_use_id.empty() && family) part.tool_use_id = family->tool_use_id(seed);
     if (part.tool_use_id.empty()) part.tool_use_id = converse_tool_use_id(seed);
+    if (family) part.tool_use_type = std::string(family->converse_tool_use_type());
     part.tool_name = tools[*tool_index].name;
     part.tool_input = input_for_schema(
         tools[*tool_index].input_schema, generation_request.last_user_text,

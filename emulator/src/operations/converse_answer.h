@@ -21,9 +21,11 @@ namespace bedrock {
 struct AnswerPart {
   enum class Kind { kReasoning, kText, kToolUse };
   Kind kind = Kind::kText;
-  std::string text;         // reasoning or answer text
+  std::string text;         // reasoning or answer text; redactedContent (base64) when redacted
   std::string signature;    // reasoning signature (Anthropic)
+  bool redacted = false;    // reasoning as reasoningContent.redactedContent (model/redacted_thinking.h)
   std::string tool_use_id;  // "tooluse_" + 22 base62 characters
+  std::string tool_use_type;  // toolUse.type on Converse ("tool_use" on Claude); empty: none
   std::string tool_name;
   nlohmann::json tool_input;  // a JSON object
 

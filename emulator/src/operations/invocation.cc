@@ -3,6 +3,7 @@
 #include "model/default_generator.h"
 #include "model/families/single_shot_family.h"
 #include "model/families/text_family.h"
+#include "model/redacted_thinking.h"
 #include "model/token_counter.h"
 #include "operations/answer_ids.h"
 #include "operations/guarded_inference.h"
@@ -39,7 +40,8 @@ void choose_native_tool(const TextPrompt& prompt, const ModelInfo& model, const 
     call.input = input_for_schema(tool.input_schema, prompt.last_user_text,
                                   tool_input_seed(model.id, tool.name, prompt.last_user_text));
   }
-  call.id = family.tool_use_id(seed);
+  call.id = model_tool_use_id(model, call.name, 0);  // one call per answer: index 0
+  if (call.id.empty()) call.id = family.tool_use_id(seed);
   if (call.id.empty())
     call.id = std::string(family.tool_use_id_prefix()) + base62(seed ^ kToolUseSalt, 22);
   completion.generation.text.clear();
@@ -175,6 +177,7 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
   const std::string_view guarded_stop = text->guardrail_stop_reason();
   TextCompletion completion;
   completion.response_id = std::to_string(fnv1a64(model.id + prompt->conversation_digest));
+  completion.model_id_called = request.model_id;
   if (input_blocked) {
     // The model does not run: the answer is the guardrail's message, and no tokens are counted.
     completion.generation.text = guarded->blocked_input_message();
@@ -203,6 +206,10 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
     if (text->declares_tools()) choose_native_tool(*prompt, model, *text, completion, scripted);
   }
   if (scripted) overlay_native(*scripted, completion);
+  if (prompt->redacted_thinking) {
+    completion.redacted_thinking =
+        redacted_thinking_data(fnv1a64(model.id + '\n' + prompt->conversation_digest));
+  }
   completion.input_tokens = prompt->input_tokens;
   invocation.input_tokens = completion.input_tokens;
   invocation.output_tokens = completion.generation.output_tokens;

@@ -35,6 +35,7 @@ void overlay_converse(const ScriptedResponse& scripted, uint64_t seed, ConverseA
       reasoning->signature = reasoning_signature(seed);
     }
     reasoning->text = *scripted.reasoning;
+    reasoning->redacted = false;  // scripted reasoning is plain text
   }
   if (scripted.tool_use) {
     answer.parts.erase(

@@ -25,6 +25,15 @@ ShapeKind kind_of(const std::string& type) {
 }
 
 // A bound as the AWS framework's messages write it: whole numbers without a fraction.
+// Enum values the service answers beyond the published model, accepted when a client sends
+// them back (refusals still list the published values): Claude's Converse toolUse blocks carry
+// "type": "tool_use" (recorded 2025) where ToolUseType lists only "server_tool_use".
+const std::vector<std::string>& answered_enum_values(const std::string& shape_name) {
+  static const std::vector<std::string> kNone;
+  static const std::vector<std::string> kToolUseType{"tool_use"};
+  return shape_name == "ToolUseType" ? kToolUseType : kNone;
+}
+
 std::optional<Bound> bound_of(const nlohmann::json& shape, const char* name) {
   auto it = shape.find(name);
   if (it == shape.end() || !it->is_number()) return std::nullopt;
@@ -122,6 +131,7 @@ void ServiceModel::compile_shapes() {
         shape.enum_text += (i ? ", " : "") + shape.enum_values.back();
       }
       shape.enum_text += "]";
+      for (const auto& value : answered_enum_values(it.key())) shape.enum_values.push_back(value);
     }
     shape.pattern = pattern(definition);
     shape.payload = definition.value("payload", "");

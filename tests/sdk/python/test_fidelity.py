@@ -216,6 +216,57 @@ class FidelityTest(harness.EmulatorTest):
         self.assertEqual(kinds(final), ["text"])
         self.assertEqual(final["stopReason"], "end_turn")
 
+    def test_claude_redacted_thinking_trigger(self):
+        trigger = ("ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_"
+                   "46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB")
+        thinking = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+        response = self.converse_both(SONNET_37, [user(trigger)], additionalModelRequestFields=thinking)
+        self.assertEqual(kinds(response), ["reasoningContent", "text"])
+        redacted = response["output"]["message"]["content"][0]["reasoningContent"]
+        self.assertEqual(list(redacted), ["redactedContent"])
+        self.assertIsInstance(redacted["redactedContent"], bytes)  # a blob, decoded by boto3
+        events = list(self.client.converse_stream(modelId=SONNET_37, messages=[user(trigger)],
+                                                  additionalModelRequestFields=thinking)["stream"])
+        deltas = [e["contentBlockDelta"]["delta"] for e in events if "contentBlockDelta" in e]
+        self.assertEqual(deltas[0], {"reasoningContent": {"redactedContent": redacted["redactedContent"]}})
+        native = self.invoke(SONNET_37, {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 2048,
+                                         "thinking": thinking["thinking"],
+                                         "messages": [{"role": "user", "content": trigger}]})
+        self.assertEqual(native["content"][0]["type"], "redacted_thinking")
+        self.assertIsInstance(native["content"][0]["data"], str)
+        self.assertEqual(native["content"][1]["type"], "text")
+
+    def test_claude_37_writes_text_before_a_tool_call(self):
+        response = self.client.converse(modelId=SONNET_37, messages=[user(SF_QUESTION)],
+                                        toolConfig={"tools": [WEATHER_TOOL]})
+        self.assertEqual(kinds(response), ["text", "toolUse"])
+
+    def test_kimi_tool_use_ids(self):
+        response = self.converse_both("moonshot.kimi-k2-thinking", [user(SF_QUESTION)],
+                                      toolConfig={"tools": [WEATHER_TOOL]})
+        call = next(b["toolUse"] for b in response["output"]["message"]["content"] if "toolUse" in b)
+        self.assertEqual(call["toolUseId"], "functions.get_weather:0")
+
+    def test_reasoning_only_where_the_catalog_says(self):
+        for model_id, expected in (("moonshot.kimi-k2-thinking", ["reasoningContent", "text"]),
+                                   ("qwen.qwen3-32b-v1:0", ["text"]),
+                                   ("qwen.qwen3-coder-30b-a3b-v1:0", ["text"]),
+                                   ("google.gemma-3-27b-it", ["text"]),
+                                   ("mistral.devstral-2-123b", ["text"])):
+            with self.subTest(model=model_id):
+                self.assertEqual(kinds(self.converse_both(model_id, [user("Think about this")])), expected)
+
+    def test_gpt_6_sol_answers_as_openai_does(self):
+        body = {"messages": [{"role": "user", "content": "say pong"}], "max_completion_tokens": 256}
+        parsed = self.invoke("us.openai.gpt-6-sol", body)
+        self.assertEqual(parsed["model"], "us.openai.gpt-6-sol")
+        self.assertEqual(parsed["service_tier"], "default")
+        self.assertEqual(parsed["choices"][0]["message"]["annotations"], [])
+        self.assertIn("prompt_tokens_details", parsed["usage"])
+        chunks = self.invoke_stream("us.openai.gpt-6-sol", dict(body, stream=True))
+        self.assertEqual(chunks[-1]["choices"], [])
+        self.assertTrue(all(isinstance(c["obfuscation"], str) for c in chunks))
+
     def test_tool_input_takes_the_place_name(self):
         for model_id in (HAIKU_35, NOVA_LITE):
             with self.subTest(model=model_id):

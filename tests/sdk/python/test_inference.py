@@ -227,6 +227,25 @@ NATIVE = {
         stream_shape=lambda t, cs: (_openai_like_stream_shape(t, cs),
                                     t.assertTrue(all(c["object"] == "chat.completion.chunk" for c in cs))),
         done="stop", length="length"),
+    # OpenAI's own models (recorded 2026-09, us.openai.gpt-6-sol): the model as called, and a
+    # last stream chunk with no choices that carries the usage.
+    "openai-chat": dict(
+        body=lambda text, n: {"messages": [{"role": "user", "content": text}], "max_completion_tokens": n},
+        text=lambda b: b["choices"][0]["message"]["content"],
+        stop=lambda b: b["choices"][0]["finish_reason"],
+        input_count=lambda b: b["usage"]["prompt_tokens"],
+        output_count=lambda b: b["usage"]["completion_tokens"],
+        shape=lambda t, b, m: (t.assertEqual(b["object"], "chat.completion"),
+                               t.assertEqual(b["model"], m),
+                               t.assertEqual(b["choices"][0]["message"]["annotations"], []),
+                               t.assertRegex(b["id"], r"^chatcmpl-[a-z0-9]{52}$")),
+        chunk_text=lambda c: (c["choices"] or [{}])[0].get("delta", {}).get("content", ""),
+        stream_stop=lambda cs: cs[-2]["choices"][0]["finish_reason"],
+        stream_output=lambda cs: cs[-1]["usage"]["completion_tokens"],
+        stream_shape=lambda t, cs: (_openai_like_stream_shape(t, cs[:-1]),
+                                    t.assertEqual(cs[-1]["choices"], []),
+                                    t.assertTrue(all(isinstance(c["obfuscation"], str) for c in cs))),
+        done="stop", length="length"),
 }
 
 CATALOG = harness.load_catalog()
@@ -769,16 +788,19 @@ class InferenceTest(harness.EmulatorTest):
         question = user(WEATHER_QUESTION)
         response = self.converse(model_id, [question], **extra)
         content = response["output"]["message"]["content"]
-        self.assertEqual([next(iter(b)) for b in content], ["reasoningContent", "toolUse"])
+        # Claude 3.7 writes a sentence between its reasoning and the call (recorded, pydantic-ai
+        # test_bedrock_anthropic_tool_with_thinking.yaml), and its toolUse carries "type".
+        self.assertEqual([next(iter(b)) for b in content], ["reasoningContent", "text", "toolUse"])
+        self.assertEqual(content[2]["toolUse"].get("type", "tool_use"), "tool_use")
         self.assertEqual(response["stopReason"], "tool_use")
         events = self.stream_events(model_id, [question], **extra)
         starts = [e["contentBlockStart"] for e in events if "contentBlockStart" in e]
-        self.assertEqual([(s["contentBlockIndex"], s["start"]["toolUse"]["name"]) for s in starts], [(1, "get_weather")])
+        self.assertEqual([(s["contentBlockIndex"], s["start"]["toolUse"]["name"]) for s in starts], [(2, "get_weather")])
         order = [(next(iter(e)), e[next(iter(e))].get("contentBlockIndex")) for e in events]
-        self.assertEqual(order.index(("contentBlockStop", 0)) + 1, order.index(("contentBlockStart", 1)))
+        self.assertEqual(order.index(("contentBlockStop", 1)) + 1, order.index(("contentBlockStart", 2)))
         self.assertEqual(events[-2]["messageStop"]["stopReason"], "tool_use")
         # The reasoning block goes back with the assistant turn; the answer to the result is text.
-        result = {"role": "user", "content": [{"toolResult": {"toolUseId": content[1]["toolUse"]["toolUseId"],
+        result = {"role": "user", "content": [{"toolResult": {"toolUseId": content[2]["toolUse"]["toolUseId"],
                                                               "content": [{"text": "sunny"}]}}]}
         final = self.converse(model_id, [question, response["output"]["message"], result], **extra)
         # Claude goes on with its thinking of the turn that made the call (recorded: text only).

@@ -9,6 +9,7 @@
 #include "model/families/native_text.h"
 #include "model/families/stream_pieces.h"
 #include "model/families/text_family.h"
+#include "model/redacted_thinking.h"
 
 namespace bedrock {
 
@@ -241,6 +242,18 @@ class AnthropicFamily final : public TextFamily {
         std::to_string(kMaxMedia));
   }
   bool signs_reasoning() const override { return true; }
+  bool redacts_on_trigger() const override { return true; }
+  // Recorded (Claude 3.7 Sonnet, Converse, 2025): the toolUse block carries "type": "tool_use"
+  // (a member the service model has as ToolUseType). Not in ConverseStream's contentBlockStart,
+  // where no recording shows it.
+  std::string_view converse_tool_use_type() const override { return "tool_use"; }
+  // Recorded (Claude 3.7 Sonnet, with and without thinking, 2025): a sentence before each tool
+  // call; Claude 3 Haiku's recorded calls come alone.
+  std::string tool_call_preface(const ModelInfo& model,
+                                const std::string& tool_name) const override {
+    if (model.id.find("claude-3-7-sonnet") == std::string::npos) return {};
+    return "I'll use the " + tool_name + " tool to answer that.";
+  }
   // Recorded (Claude 3.7 Sonnet with thinking, 2025): the turn after a tool result is text only.
   bool reasons_after_tool_result() const override { return false; }
   int context_window(const ModelInfo& model, const json& fields) const override {
@@ -254,7 +267,6 @@ class AnthropicFamily final : public TextFamily {
   std::string_view tool_use_id_prefix() const override { return "toolu_bdrk_01"; }
 
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
-    (void)model;
     Violations violations;
     violations.check_object(body, "#", body_fields(),
                             {"messages", "max_tokens", "anthropic_version"});
@@ -288,6 +300,10 @@ class AnthropicFamily final : public TextFamily {
         break;
       }
     }
+    const json thinking = body.value("thinking", json::object());
+    prompt.redacted_thinking = model.supports(ModelFeature::kReasoning) &&
+                               thinking.is_object() && thinking.value("type", "") == "enabled" &&
+                               asks_redacted_thinking(prompt.last_user_text);
     prompt.conversation_digest = json{{"system", system},
                                       {"messages", messages},
                                       {"max_tokens", prompt.max_tokens},
@@ -302,6 +318,10 @@ class AnthropicFamily final : public TextFamily {
     const Generation& g = completion.generation;
     json body = message_head(completion, model);
     body["content"] = json::array();
+    if (!completion.redacted_thinking.empty()) {
+      body["content"].push_back(
+          {{"type", "redacted_thinking"}, {"data", completion.redacted_thinking}});
+    }
     if (completion.tool_call) {
       body["content"].push_back({{"type", "tool_use"},
                                  {"id", completion.tool_call->id},
@@ -326,11 +346,23 @@ class AnthropicFamily final : public TextFamily {
     start["stop_sequence"] = nullptr;
     start["usage"] = {{"input_tokens", completion.input_tokens}, {"output_tokens", 1}};
     chunks.push_back({{"type", "message_start"}, {"message", start}});
+    // A redacted_thinking block comes whole in its content_block_start (Anthropic's streaming
+    // docs); the answer's block follows at the next index.
+    int index = 0;
+    if (!completion.redacted_thinking.empty()) {
+      chunks.push_back(
+          {{"type", "content_block_start"},
+           {"index", index},
+           {"content_block",
+            {{"type", "redacted_thinking"}, {"data", completion.redacted_thinking}}}});
+      chunks.push_back({{"type", "content_block_stop"}, {"index", index}});
+      ++index;
+    }
     if (completion.tool_call) {
       // The input arrives as partial JSON text, opened by an empty piece as Anthropic does.
       const NativeToolCall& call = *completion.tool_call;
       chunks.push_back({{"type", "content_block_start"},
-                        {"index", 0},
+                        {"index", index},
                         {"content_block",
                          {{"type", "tool_use"},
                           {"id", call.id},
@@ -347,13 +379,13 @@ class AnthropicFamily final : public TextFamily {
       }
       for (const auto& piece : pieces) {
         chunks.push_back({{"type", "content_block_delta"},
-                          {"index", 0},
+                          {"index", index},
                           {"delta", {{"type", "input_json_delta"}, {"partial_json", piece}}}});
       }
     } else {
-      text_block_chunks(g, chunks);
+      text_block_chunks(g, index, chunks);
     }
-    chunks.push_back({{"type", "content_block_stop"}, {"index", 0}});
+    chunks.push_back({{"type", "content_block_stop"}, {"index", index}});
     chunks.push_back(
         {{"type", "message_delta"},
          {"delta", {{"stop_reason", g.stop_reason}, {"stop_sequence", stop_sequence(g)}}},
@@ -366,14 +398,14 @@ class AnthropicFamily final : public TextFamily {
   // Characters of tool input JSON per input_json_delta.
   static constexpr size_t kInputJsonPiece = 12;
 
-  static void text_block_chunks(const Generation& g, std::vector<json>& chunks) {
+  static void text_block_chunks(const Generation& g, int index, std::vector<json>& chunks) {
     chunks.push_back({{"type", "content_block_start"},
-                      {"index", 0},
+                      {"index", index},
                       {"content_block", {{"type", "text"}, {"text", ""}}}});
     for (const auto& piece : family_util::stream_pieces(g.text)) {
       if (piece.empty()) continue;
       chunks.push_back({{"type", "content_block_delta"},
-                        {"index", 0},
+                        {"index", index},
                         {"delta", {{"type", "text_delta"}, {"text", piece}}}});
     }
   }

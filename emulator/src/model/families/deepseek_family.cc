@@ -20,7 +20,6 @@ const char* stop_reason(const Generation& g) {
 
 class DeepSeekFamily final : public TextFamily {
  public:
-  bool always_reasons() const override { return true; }  // R1 reasons on every turn
   // Recorded (Converse, us.deepseek.r1-v1:0, 2025): the text block, then reasoningContent.
   bool reasoning_after_text() const override { return true; }
 

@@ -144,7 +144,9 @@ class NovaFamily final : public TextFamily {
   bool declares_tools() const override { return true; }
   // Nova's Invoke body is Converse-shaped: an intervention ends with Converse's stop reason.
   std::string_view guardrail_stop_reason() const override { return "guardrail_intervened"; }
-  std::string tool_call_preface(const std::string& tool_name) const override {
+  std::string tool_call_preface(const ModelInfo& model,
+                                const std::string& tool_name) const override {
+    (void)model;
     return preface_for(tool_name);
   }
   // Nova's tool-use ids are UUIDs, not "tooluse_..." (2026 recordings).

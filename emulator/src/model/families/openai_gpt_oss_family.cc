@@ -1,5 +1,10 @@
-// OpenAI gpt-oss (20b, 120b): the OpenAI Chat Completions body.
-// shape: from the family's public docs; not confirmed on captured output
+// The OpenAI Chat Completions body, in two answer shapes:
+// "openai": gpt-oss (20b, 120b) and the open-weight models Bedrock serves in the same format
+//   (shape: from the family's public docs; not confirmed on captured output);
+// "openai-chat": OpenAI's own models (GPT-6 and later), answered as OpenAI's service answers:
+//   the model as called, service_tier, system_fingerprint, message annotations and refusal,
+//   usage details, and stream chunks with "obfuscation" padding and a usage chunk last
+//   (recorded 2026-09, openinference cassettes TestOpenAIInvokeModel*, us.openai.gpt-6-sol).
 #include "model/families/everit_violations.h"
 #include "model/families/family_ids.h"
 #include "model/families/native_text.h"
@@ -72,9 +77,17 @@ const char* finish_reason(const Generation& g) {
   return family_util::hit_length(g) ? "length" : "stop";
 }
 
-class OpenAiGptOssFamily final : public TextFamily {
+// Which answer shape (see the top of this file).
+enum class Shape { kOpenWeight, kOpenAiService };
+
+constexpr std::string_view kLowerBase36 = "abcdefghijklmnopqrstuvwxyz0123456789";
+// OpenAI's stream padding: a prefix of this alphabet, of varying length (recorded).
+constexpr std::string_view kObfuscationAlphabet =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+class OpenAiFamily final : public TextFamily {
  public:
-  bool always_reasons() const override { return true; }  // gpt-oss reasons on every turn
+  explicit OpenAiFamily(Shape shape) : shape_(shape) {}
 
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
@@ -101,9 +114,13 @@ class OpenAiGptOssFamily final : public TextFamily {
   json response_body(const TextCompletion& completion, const ModelInfo& model) const override {
     const Generation& g = completion.generation;
     json body = head(completion, model, "chat.completion");
-    body["choices"] = json::array({{{"index", 0},
-                                    {"message", {{"role", "assistant"}, {"content", g.text}}},
-                                    {"finish_reason", finish_reason(g)}}});
+    json message = {{"role", "assistant"}, {"content", g.text}};
+    if (shape_ == Shape::kOpenAiService) {
+      message["annotations"] = json::array();
+      message["refusal"] = nullptr;
+    }
+    body["choices"] = json::array(
+        {{{"index", 0}, {"message", std::move(message)}, {"finish_reason", finish_reason(g)}}});
     body["usage"] = usage_of(completion);
     return body;
   }
@@ -119,38 +136,83 @@ class OpenAiGptOssFamily final : public TextFamily {
       return c;
     };
     std::vector<json> chunks;
-    chunks.push_back(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+    json opening = {{"role", "assistant"}, {"content", ""}};
+    if (shape_ == Shape::kOpenAiService) opening["refusal"] = nullptr;
+    chunks.push_back(chunk(std::move(opening), nullptr));
     for (const auto& piece : family_util::stream_pieces(g.text)) {
       if (!piece.empty()) chunks.push_back(chunk({{"content", piece}}, nullptr));
     }
-    json last = chunk(json::object(), finish_reason(g));
-    last["usage"] = usage_of(completion);
-    chunks.push_back(std::move(last));
+    if (shape_ == Shape::kOpenWeight) {
+      json last = chunk(json::object(), finish_reason(g));
+      last["usage"] = usage_of(completion);
+      chunks.push_back(std::move(last));
+      return chunks;
+    }
+    // OpenAI's service: the finish reason, then a chunk with no choices that carries the usage;
+    // every chunk has usage (null until then) and its own obfuscation padding.
+    chunks.push_back(chunk(json::object(), finish_reason(g)));
+    json usage = base;
+    usage["choices"] = json::array();
+    usage["usage"] = usage_of(completion);
+    chunks.push_back(std::move(usage));
+    uint64_t state = family_util::completion_seed(completion, model, "obfuscation");
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (i + 1 < chunks.size()) chunks[i]["usage"] = nullptr;
+      size_t length = 1 + family_util::next_random(state) % kObfuscationAlphabet.size();
+      chunks[i]["obfuscation"] = std::string(kObfuscationAlphabet.substr(0, length));
+    }
     return chunks;
   }
 
  private:
-  static json head(const TextCompletion& completion, const ModelInfo& model, const char* object) {
-    std::string id = family_util::given_or(
-        completion, "chatcmpl-",
-        "chatcmpl-" +
-            family_util::random_chars(family_util::completion_seed(completion, model, "openai"), 29,
-                                      family_util::kBase62));
-    return {{"id", id}, {"object", object}, {"created", kCreated}, {"model", model.id}};
+  json head(const TextCompletion& completion, const ModelInfo& model, const char* object) const {
+    const uint64_t seed = family_util::completion_seed(completion, model, "openai");
+    if (shape_ == Shape::kOpenWeight) {
+      std::string id = family_util::given_or(
+          completion, "chatcmpl-",
+          "chatcmpl-" + family_util::random_chars(seed, 29, family_util::kBase62));
+      return {{"id", id}, {"object", object}, {"created", kCreated}, {"model", model.id}};
+    }
+    // Recorded: 52 lower-case letters and digits; "model" is the id as called (the profile).
+    std::string id = "chatcmpl-" + family_util::random_chars(seed, 52, kLowerBase36);
+    const std::string& called = completion.model_id_called.empty() ? model.id
+                                                                   : completion.model_id_called;
+    return {{"id", id},
+            {"object", object},
+            {"created", kCreated},
+            {"model", called},
+            {"service_tier", "default"},
+            {"system_fingerprint", nullptr}};
   }
 
-  static json usage_of(const TextCompletion& completion) {
+  json usage_of(const TextCompletion& completion) const {
     size_t output = completion.generation.output_tokens;
-    return {{"prompt_tokens", completion.input_tokens},
-            {"completion_tokens", output},
-            {"total_tokens", completion.input_tokens + output}};
+    json usage = {{"prompt_tokens", completion.input_tokens},
+                  {"completion_tokens", output},
+                  {"total_tokens", completion.input_tokens + output}};
+    if (shape_ == Shape::kOpenAiService) {
+      usage["completion_tokens_details"] = {{"accepted_prediction_tokens", 0},
+                                            {"audio_tokens", 0},
+                                            {"reasoning_tokens", 0},
+                                            {"rejected_prediction_tokens", 0}};
+      usage["prompt_tokens_details"] = {
+          {"audio_tokens", 0}, {"cache_write_tokens", 0}, {"cached_tokens", 0}};
+    }
+    return usage;
   }
+
+  Shape shape_;
 };
 
 }  // namespace
 
 const TextFamily& openai_gpt_oss_family() {
-  static const OpenAiGptOssFamily family;
+  static const OpenAiFamily family(Shape::kOpenWeight);
+  return family;
+}
+
+const TextFamily& openai_chat_family() {
+  static const OpenAiFamily family(Shape::kOpenAiService);
   return family;
 }
 

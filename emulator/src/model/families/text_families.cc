@@ -15,6 +15,7 @@ const TextFamily& ai21_jamba_family();
 const TextFamily& deepseek_family();
 const TextFamily& openai_gpt_oss_family();
 const TextFamily& twelvelabs_pegasus_family();
+const TextFamily& openai_chat_family();
 
 const TextFamily* find_text_family(std::string_view name) {
   struct Entry {
@@ -33,6 +34,7 @@ const TextFamily* find_text_family(std::string_view name) {
       {"deepseek", deepseek_family},
       {"openai", openai_gpt_oss_family},
       {"twelvelabs-pegasus", twelvelabs_pegasus_family},
+      {"openai-chat", openai_chat_family},
   };
   for (const auto& entry : kFamilies) {
     if (entry.name == name) return &entry.get();

@@ -28,6 +28,8 @@ struct TextPrompt {
   std::vector<ToolDescription> tools;
   ToolChoice tool_choice;
   bool answering_tool_result = false;  // the last user turn carries a tool result
+  // Extended thinking asked for and the trigger string sent (model/redacted_thinking.h).
+  bool redacted_thinking = false;
 };
 
 // A tool call in a native answer; generation.stop_reason is then "tool_use".
@@ -42,6 +44,8 @@ struct TextCompletion {
   std::optional<NativeToolCall> tool_call;
   size_t input_tokens = 0;
   std::string response_id;  // deterministic id for families that carry one ("msg_bdrk_...")
+  std::string redacted_thinking;  // the data of a redacted_thinking block; empty: none
+  std::string model_id_called;    // the modelId of the request (a profile id, an ARN, ...)
 };
 
 class TextFamily {
@@ -67,7 +71,6 @@ class TextFamily {
     (void)documents;
     return std::nullopt;
   }
-  virtual bool always_reasons() const { return false; }     // reasoning without being asked
   virtual bool redacts_reasoning() const { return false; }  // reasoning text "[REDACTED]"
   virtual bool signs_reasoning() const { return false; }    // reasoning carries a signature
   // Whether the model reasons again on the turn that answers a tool result. Claude (without
@@ -76,10 +79,16 @@ class TextFamily {
   // Whether Converse's reasoningContent block follows the text instead of leading it.
   virtual bool reasoning_after_text() const { return false; }
   // Text the model writes before a tool call (its own block, ahead of the toolUse); empty: none.
-  virtual std::string tool_call_preface(const std::string& tool_name) const {
+  virtual std::string tool_call_preface(const ModelInfo& model,
+                                        const std::string& tool_name) const {
+    (void)model;
     (void)tool_name;
     return {};
   }
+  // The "type" member of Converse's toolUse block ("tool_use" on Claude); empty: no member.
+  virtual std::string_view converse_tool_use_type() const { return {}; }
+  // Whether the model answers Anthropic's redacted-thinking trigger (model/redacted_thinking.h).
+  virtual bool redacts_on_trigger() const { return false; }
   // The tool-use id of a generated call, from the answer's seed (Converse and native bodies
   // alike); empty: the caller's "tooluse_" form (or tool_use_id_prefix() in native bodies).
   virtual std::string tool_use_id(uint64_t seed) const {
@@ -103,8 +112,8 @@ class TextFamily {
 };
 
 // The family named in the catalog ("anthropic", "nova", "titan-text", "llama", "mistral-chat",
-// "mistral-text", "cohere-command-r", "ai21-jamba", "deepseek", "openai", "twelvelabs-pegasus"),
-// or nullptr.
+// "mistral-text", "cohere-command-r", "ai21-jamba", "deepseek", "openai", "openai-chat",
+// "twelvelabs-pegasus"), or nullptr.
 const TextFamily* find_text_family(std::string_view name);
 
 }  // namespace bedrock

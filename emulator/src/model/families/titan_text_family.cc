@@ -111,9 +111,9 @@ class TitanTextFamily final : public TextFamily {
                                   const ModelInfo& model) const override {
     (void)model;
     const Generation& g = completion.generation;
-    // Every chunk carries all five keys (2026 recordings): the running output count and the
-    // reason are null until the last chunk; the input count is on the first chunk only, null
-    // after it (a one-chunk answer keeps it).
+    // Every chunk carries all five keys (2026 recordings): the output count and the reason are
+    // null until the last chunk; the input count is on every chunk but the last, which is null
+    // there (the last chunk's invocation metrics carry it).
     std::vector<json> chunks;
     std::vector<std::string> pieces = family_util::stream_pieces(g.text);
     for (size_t i = 0; i < pieces.size(); ++i) {
@@ -123,7 +123,7 @@ class TitanTextFamily final : public TextFamily {
            {"index", 0},
            {"totalOutputTextTokenCount", last ? json(g.output_tokens) : json(nullptr)},
            {"completionReason", last ? json(completion_reason(g)) : json(nullptr)},
-           {"inputTextTokenCount", i == 0 ? json(completion.input_tokens) : json(nullptr)}});
+           {"inputTextTokenCount", last ? json(nullptr) : json(completion.input_tokens)}});
     }
     return chunks;
   }
