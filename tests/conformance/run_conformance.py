@@ -54,7 +54,12 @@ def replays_retired_as_live(golden, retired):
     """A golden of a model retired since its recording (a 200 then, a 404 today) is replayed
     with retired models served as live: it records how the model answered while it was live.
     A golden of the end-of-life answer itself (status 404) is replayed against the lifecycle."""
-    model_id = golden["request"]["modelId"]
+    request = golden["request"]
+    model_id = request.get("modelId") or request.get("body", {}).get("modelId")
+    if not model_id:
+        model_id = golden.get("setup", {}).get("startAsync", {}).get("modelId")
+    if not model_id:
+        return False  # no model: ApplyGuardrail, or a listing of what a setup started
     bare = model_id.split(".", 1)[1] if model_id.split(".", 1)[0] in PROFILE_PREFIXES else model_id
     return bare in retired and golden["expect"]["status"] != 404
 

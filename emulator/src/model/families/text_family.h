@@ -43,7 +43,7 @@ struct TextCompletion {
   Generation generation;
   std::optional<NativeToolCall> tool_call;
   size_t input_tokens = 0;
-  std::string response_id;  // deterministic id for families that carry one ("msg_bdrk_...")
+  std::string response_id;        // deterministic id for families that carry one ("msg_bdrk_...")
   std::string redacted_thinking;  // the data of a redacted_thinking block; empty: none
   std::string model_id_called;    // the modelId of the request (a profile id, an ARN, ...)
 };
