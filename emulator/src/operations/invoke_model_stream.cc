@@ -12,6 +12,8 @@
 // ASYNCHRONOUS streams the generated text unchanged and reports an intervention only in the
 // action and trace.
 // LIMITATIONS: as InvokeModel (invoke_model.cc); the answer is checked whole, not chunk by chunk.
+#include <algorithm>
+
 #include "core/base64.h"
 #include "model/usage_shape.h"
 #include "operations/invocation.h"
@@ -36,8 +38,11 @@ Result<Response> invoke_model_stream(const InvokeRequest& request, OperationCont
     size_t next = 0;
     long long first_byte = 0;
     bool operator()(EventStreamWriter& out) {
+      // The transport's clock is read when its loop turn began, which can be before the request
+      // was received in that same turn: a latency is never below 0.
       auto elapsed = [&] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(out.now() - started).count();
+        return std::max<long long>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(out.now() - started).count());
       };
       if (next == 0) first_byte = elapsed();
       if (next == invocation.chunks.size()) return false;

@@ -1,5 +1,7 @@
 #include "protocol/event_stream_writer.h"
 
+#include <algorithm>
+
 #include "eventstream/frames.h"
 #include "eventstream/message.h"
 #include "faults/frame_faults.h"
@@ -33,7 +35,9 @@ EventStreamWriter::Clock::time_point EventStreamWriter::now() const {
 }
 
 bool EventStreamWriter::next(Clock::time_point now, StreamPiece& piece) {
-  now_ = now;
+  // Never back: a transport may pass the time its loop turn began, earlier than a time it
+  // passed before from a fresh clock reading, and latencies measured on now() must not shrink.
+  now_ = std::max(now_, now);
   while (queued_.empty()) {
     if (finished_) return false;
     if (stopped_ || !step_(*this)) finish();
