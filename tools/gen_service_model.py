@@ -194,8 +194,8 @@ def main():
     js = json.loads(subprocess.run(["node", os.path.join(HERE, "js_service_model.cjs"), js_dir],
                                    check=True, capture_output=True, text=True).stdout)
     model = Merger(model, js, read_member_types(js_dir)).run()
-    origin = (f"{model['metadata']['uid']}.service.json (botocore) merged with "
-              f"@aws-sdk/client-bedrock-runtime {js['version']}")
+    origin = (f"{model['metadata']['uid']}.service.json (botocore)\n// merged with the "
+              f"schema of @aws-sdk/client-bedrock-runtime {js['version']}")
     text = json.dumps(model, sort_keys=True, separators=(",", ":"))
     assert ')model"' not in text
     # Separate literals joined at run time: ISO C++ only promises 65,536 characters in one
