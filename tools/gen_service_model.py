@@ -1,14 +1,30 @@
 #!/usr/bin/env python3
-"""Emits emulator/src/protocol/generated/service_model.cc from the official service model.
+"""Emits emulator/src/protocol/generated/service_model.cc from the published service models.
 
 The emulator validates every request against the shapes of bedrock-runtime-2023-09-30 (types,
 required members, lengths, ranges, enums, patterns) and routes by its requestUri table. This
 keeps only what validation needs (documentation stripped) and embeds it as a string, so the
 binary carries the model with no file to find at run time.
 
-Usage: tools/gen_service_model.py PATH/TO/bedrock-runtime-2023-09-30.service.json
+The newest model is the one in the JS SDK (@aws-sdk/client-bedrock-runtime): its schema
+(read by tools/js_service_model.cjs) gives the operations, members, required members,
+locations, unions, event streams, errors and enums. It carries no lengths, ranges or patterns
+and names no simple shapes, so the botocore JSON model is the base: every shape and member it
+has keeps its constraints, and what the JS schema adds (operations, shapes, members, enum
+values, required members) is merged in. A new member of a simple type takes its enum from
+dist-types (the enum its type names, or values listed in its documentation as "Supported
+values are <code>a</code>, ... <code>z</code>") and otherwise the plain shape of its type.
+
+Usage (from the repository root, one command for the next update):
+  tools/gen_service_model.py [BOTOCORE.service.json] [PATH/TO/@aws-sdk/client-bedrock-runtime]
+Defaults: /work/shared/reference/bedrock-runtime-2023-09-30.service.json and
+tests/js/node_modules/@aws-sdk/client-bedrock-runtime.
 """
+import copy
 import json
+import os
+import re
+import subprocess
 import sys
 
 KEEP_SHAPE_KEYS = {"type", "members", "member", "key", "value", "required", "min", "max",
@@ -16,6 +32,15 @@ KEEP_SHAPE_KEYS = {"type", "members", "member", "key", "value", "required", "min
                    "exception", "error", "timestampFormat", "sensitive", "document"}
 KEEP_MEMBER_KEYS = {"shape", "location", "locationName", "timestampFormat", "eventpayload",
                     "eventheader", "idempotencyToken", "jsonvalue"}
+DEFAULT_BOTOCORE = "/work/shared/reference/bedrock-runtime-2023-09-30.service.json"
+DEFAULT_JS = "tests/js/node_modules/@aws-sdk/client-bedrock-runtime"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Plain shapes botocore already names, for new members of a simple type.
+PLAIN = {"string": "String", "boolean": "Boolean", "timestamp": "Timestamp", "blob": "Blob",
+         "document": "Document", "long": "Long", "number": "Integer", "double": "Double"}
+PLAIN_TYPES = {"String": "string", "Boolean": "boolean", "Timestamp": "timestamp",
+               "Blob": "blob", "Long": "long", "Integer": "integer", "Double": "double"}
 
 
 def trim(model):
@@ -36,18 +61,148 @@ def trim(model):
             "operations": operations, "shapes": shapes}
 
 
+def read_member_types(js_dir):
+    """{(interface, member): (type text, documentation)} from dist-types/models/models_0.d.ts."""
+    path = os.path.join(js_dir, "dist-types", "models", "models_0.d.ts")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    found = {}
+    for interface, body in re.findall(r"export interface (\w+) \{(.*?)\n\}", text, re.S):
+        for doc, member, type_text in re.findall(
+                r"/\*\*(.*?)\*/\s*(\w+)\??: ([^;]+);", body, re.S):
+            found[(interface, member)] = (type_text.replace(" | undefined", "").strip(), doc)
+    return found
+
+
+def documented_values(doc):
+    match = re.search(r"Supported values are (.*?)</p>", doc)
+    return re.findall(r"<code>([^<]+)</code>", match.group(1)) if match else []
+
+
+class Merger:
+    def __init__(self, model, js, member_types):
+        self.model, self.js, self.member_types = model, js, member_types
+        self.shapes = model["shapes"]
+
+    def declared_order(self, values):
+        """The JS SDK sorts enum values; error messages list them in the model's order. A new
+        enum with the value set of a botocore one (GuardrailChecksRole and ConversationRole)
+        takes its order; others stay sorted (the declared order is not published in them)."""
+        for shape in self.shapes.values():
+            known = shape.get("enum")
+            if known and set(known) == set(values):
+                return list(known)
+        return values
+
+    def plain(self, kind, owner, member):
+        if kind == "number" and re.search(r"(Score|Confidence)$", member):
+            kind = "double"
+        name = PLAIN[kind]
+        if name not in self.shapes:
+            self.shapes[name] = ({"type": "structure", "members": {}, "document": True}
+                                 if name == "Document" else {"type": PLAIN_TYPES[name]})
+        return name
+
+    def simple(self, ref, owner, member):
+        """The shape name for a member the JS schema gives only as a simple kind."""
+        kind = ref["primitive"]
+        type_text, doc = self.member_types.get((owner, member), ("", ""))
+        if kind == "list":
+            name = f"{owner}{member[0].upper()}{member[1:]}List"
+            self.shapes[name] = {"type": "list",
+                                 "member": {"shape": self.simple(ref["member"], owner, member)}}
+            return name
+        if kind == "map":
+            name = f"{owner}{member[0].upper()}{member[1:]}Map"
+            self.shapes[name] = {"type": "map", "key": {"shape": self.plain("string", "", "")},
+                                 "value": {"shape": self.simple(ref["value"], owner, member)}}
+            return name
+        if kind == "string" and type_text in self.js["enums"]:
+            self.shapes.setdefault(type_text, {"type": "string"})
+            self.shapes[type_text]["enum"] = self.declared_order(self.js["enums"][type_text])
+            return type_text
+        values = documented_values(doc) if kind == "string" else []
+        if values:
+            name = f"{owner}{member[0].upper()}{member[1:]}"
+            self.shapes[name] = {"type": "string", "enum": values}
+            return name
+        return self.plain(kind, owner, member)
+
+    def reference(self, ref, owner, member):
+        out = {k: v for k, v in ref.items() if k in KEEP_MEMBER_KEYS}
+        if "shape" in ref:
+            self.add_shape(ref["shape"])
+        else:
+            out["shape"] = self.simple(ref, owner, member)
+        return out
+
+    def add_shape(self, name):
+        if name in self.shapes:
+            return
+        js_shape = self.js["shapes"][name]
+        if js_shape.get("simple"):
+            kind = js_shape["primitive"]
+            self.shapes[name] = {"type": PLAIN_TYPES[PLAIN[kind]] if kind in PLAIN else kind}
+            if js_shape.get("sensitive"):
+                self.shapes[name]["sensitive"] = True
+            return
+        shape = {k: v for k, v in js_shape.items()
+                 if k in KEEP_SHAPE_KEYS and k not in ("members", "member", "key", "value")}
+        self.shapes[name] = shape
+        for part in ("member", "key", "value"):
+            if part in js_shape:
+                shape[part] = self.reference(js_shape[part], name, part)
+        if "members" in js_shape:
+            shape["members"] = {m: self.reference(ref, name, m)
+                                for m, ref in js_shape["members"].items()}
+
+    def merge_shape(self, name, js_shape):
+        shape = self.shapes[name]
+        for member, ref in js_shape.get("members", {}).items():
+            if member not in shape.get("members", {}):
+                shape.setdefault("members", {})[member] = self.reference(ref, name, member)
+        if js_shape.get("required"):
+            shape["required"] = js_shape["required"]
+        else:
+            shape.pop("required", None)
+
+    def run(self):
+        for name, values in self.js["enums"].items():
+            if name in self.shapes and "enum" in self.shapes[name]:
+                # botocore's order (the order error messages list them in), new values after.
+                known = self.shapes[name]["enum"]
+                known += [v for v in values if v not in known]
+        for name, op in self.js["operations"].items():
+            if name not in self.model["operations"]:
+                self.add_shape(op["input"])
+                self.add_shape(op["output"])
+                self.model["operations"][name] = op
+        for name, js_shape in self.js["shapes"].items():
+            if name in self.shapes and "members" in js_shape and "members" in self.shapes[name]:
+                self.merge_shape(name, js_shape)
+        return self.model
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    if len(args) > 2 or any(a.startswith("-") for a in args):
         sys.exit(__doc__)
-    with open(sys.argv[1], encoding="utf-8") as f:
-        model = json.load(f)
-    text = json.dumps(trim(model), sort_keys=True, separators=(",", ":"))
+    botocore_path = args[0] if args else DEFAULT_BOTOCORE
+    js_dir = args[1] if len(args) > 1 else DEFAULT_JS
+    with open(botocore_path, encoding="utf-8") as f:
+        model = trim(json.load(f))
+    js = json.loads(subprocess.run(["node", os.path.join(HERE, "js_service_model.cjs"), js_dir],
+                                   check=True, capture_output=True, text=True).stdout)
+    model = Merger(model, js, read_member_types(js_dir)).run()
+    origin = (f"{model['metadata']['uid']}.service.json (botocore)\n// merged with the "
+              f"schema of @aws-sdk/client-bedrock-runtime {js['version']}")
+    text = json.dumps(model, sort_keys=True, separators=(",", ":"))
     assert ')model"' not in text
     # Separate literals joined at run time: ISO C++ only promises 65,536 characters in one
     # string literal (-Woverlength-strings under -Wpedantic).
     pieces = [text[i:i + 8000] for i in range(0, len(text), 8000)]
     body = ",\n".join(f'      R"model({p})model"' for p in pieces)
-    source = f"""// Generated by tools/gen_service_model.py from {model["metadata"]["uid"]}.service.json.
+    source = f"""// Generated by tools/gen_service_model.py from {origin}.
 // Do not edit; run the generator again.
 #include "protocol/service_model.h"
 

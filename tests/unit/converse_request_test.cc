@@ -56,6 +56,10 @@ TEST_CASE("every ContentBlock kind parses into its variant member and writes bac
       {"citationsContent",
        {{"citationsContent", {{"content", json::array({{{"text", "c"}}})}}}},
        10},
+      {"toolAddition",
+       {{"toolAddition", {{"tool", {{"type", "mcp"}, {"name", "search"}, {"serverName", "s1"}}}}}},
+       12},
+      {"toolRemoval", {{"toolRemoval", {{"tool", {{"name", "lookup"}, {"extra", 1}}}}}}, 13},
   };
   for (const auto& kind : kinds) {
     SECTION(kind.name) {
@@ -238,4 +242,21 @@ TEST_CASE("messages and blocks are written as dump() of to_json() writes them", 
     const auto blocks = bedrock::parse_content_blocks(nlohmann::json::parse(text));
     CHECK(written(blocks) == bedrock::to_json(blocks).dump());
   }
+}
+
+TEST_CASE("toolAddition and toolRemoval carry their tool reference", "[converse_request]") {
+  Message message = parse_message(json::parse(R"({"role":"system","content":[
+      {"toolAddition":{"tool":{"name":"search","serverName":"docs"}}},
+      {"toolRemoval":{"tool":{"type":"function","name":"lookup"}}}]})"));
+  CHECK(message.is_system());
+  REQUIRE(message.content.size() == 2);
+  const auto* added = message.content[0].get<ToolAdditionBlock>();
+  REQUIRE(added);
+  CHECK(added->tool.name == "search");
+  CHECK(added->tool.server_name == "docs");
+  CHECK_FALSE(added->tool.type);
+  const auto* removed = message.content[1].get<ToolRemovalBlock>();
+  REQUIRE(removed);
+  CHECK(removed->tool.type == "function");
+  CHECK(removed->tool.name == "lookup");
 }

@@ -74,7 +74,7 @@ TEST_CASE("an input error stops before the decision and the operation", "[dispat
   f.load(R"({"name": "s", "rules": [{"match": {"operation": "Converse"},
              "response": {"text": "never"}}]})");
   Response response =
-      f.post(kConverse, R"({"messages":[{"role":"system","content":[{"text":"x"}]}]})");
+      f.post(kConverse, R"({"messages":[{"role":"developer","content":[{"text":"x"}]}]})");
   CHECK(response.status == 400);
   CHECK(response.headers.get("x-amzn-ErrorType").rfind("ValidationException", 0) == 0);
   CHECK_FALSE(response.headers.get("x-amzn-RequestId").empty());

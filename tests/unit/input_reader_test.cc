@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/input_reader.h"
+#include "protocol/invoke_request.h"
 
 using namespace bedrock;
 using nlohmann::json;
@@ -34,11 +35,11 @@ TEST_CASE("confirmed constraint messages are reproduced exactly", "[input]") {
 
   auto role = read_operation_input(
       OperationId::kConverse,
-      converse_request(R"({"messages":[{"role":"system","content":[{"text":"x"}]}]})"));
+      converse_request(R"({"messages":[{"role":"developer","content":[{"text":"x"}]}]})"));
   REQUIRE_FALSE(role.ok());
   CHECK(role.error().message ==
-        "1 validation error detected: Value 'system' at 'messages.1.member.role' failed to "
-        "satisfy constraint: Member must satisfy enum value set: [user, assistant]");
+        "1 validation error detected: Value 'developer' at 'messages.1.member.role' failed to "
+        "satisfy constraint: Member must satisfy enum value set: [user, assistant, system]");
 
   // The service model allows 2,500 stop sequences; the limit of 4 seen on real answers is a
   // per-model limit, so here an empty one is the model-level violation.
@@ -241,4 +242,57 @@ TEST_CASE("blob members must be base64", "[input]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().type == ErrorType::kSerialization);
   CHECK(image("iVBORw0KGgo=").ok());
+}
+
+TEST_CASE("members newer than botocore 1.43.11 are in the embedded model", "[input]") {
+  auto effort = read_operation_input(
+      OperationId::kConverse,
+      converse_request(R"({"messages":[{"role":"user","content":[{"text":"x"}]}],
+                           "outputConfig":{"effort":"xhigh"}})"));
+  CHECK(effort.ok());
+  auto wrong = read_operation_input(
+      OperationId::kConverse,
+      converse_request(R"({"messages":[{"role":"user","content":[{"text":"x"}]}],
+                           "outputConfig":{"effort":"huge"}})"));
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().message ==
+        "1 validation error detected: Value 'huge' at 'outputConfig.effort' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [low, medium, high, xhigh, max]");
+
+  auto system = read_operation_input(
+      OperationId::kConverse,
+      converse_request(R"({"messages":[{"role":"user","content":[{"text":"x"}]},
+          {"role":"system","content":[{"toolAddition":{"tool":{"name":"t","serverName":"s"}}}]}]})"));
+  CHECK(system.ok());
+
+  Request invoke;
+  invoke.method = "POST";
+  invoke.labels["modelId"] = "amazon.titan-text-express-v1";
+  invoke.body = "{}";
+  invoke.headers.add("X-Amzn-Bedrock-Request-Metadata", R"({"team":"search"})");
+  for (auto operation : {OperationId::kInvokeModel, OperationId::kInvokeModelWithResponseStream}) {
+    auto input = read_operation_input(operation, invoke);
+    REQUIRE(input.ok());
+    CHECK(input.value()["requestMetadata"] == R"({"team":"search"})");
+  }
+
+  Request checks;
+  checks.method = "POST";
+  checks.body = R"({"messages":[{"role":"user","content":[{"text":"x"}]}],"checks":{}})";
+  CHECK(read_operation_input(OperationId::kInvokeGuardrailChecks, checks).ok());
+  checks.body = R"({"messages":[{"role":"tool","content":[{"text":"x"}]}],"checks":{}})";
+  auto role = read_operation_input(OperationId::kInvokeGuardrailChecks, checks);
+  REQUIRE_FALSE(role.ok());
+  CHECK(role.error().message.find("Member must satisfy enum value set") != std::string::npos);
+}
+
+TEST_CASE("the request metadata header reaches the typed InvokeRequest", "[input]") {
+  json input = {{"modelId", "m"}, {"requestMetadata", R"({"team":"search","env":"dev"})"}};
+  InvokeRequest typed = parse_invoke_request(input, "{}");
+  CHECK(typed.request_metadata_json == R"({"team":"search","env":"dev"})");
+  CHECK(typed.request_metadata.at("team") == "search");
+  CHECK(typed.request_metadata.at("env") == "dev");
+  // Any text is what the model allows; only a JSON object of strings yields pairs.
+  CHECK(parse_invoke_request({{"requestMetadata", "not json"}}, "{}").request_metadata.empty());
+  CHECK_FALSE(parse_invoke_request({{"modelId", "m"}}, "{}").request_metadata_json);
 }

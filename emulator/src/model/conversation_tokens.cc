@@ -105,6 +105,13 @@ struct BlockTokens {
   size_t operator()(const CachePointBlock&) const { return 0; }
   size_t operator()(const CitationsBlock&) const { return 0; }
   size_t operator()(const SearchResultBlock&) const { return 0; }
+  // A tool added or removed: its name (the tool's specification was counted in toolConfig).
+  size_t operator()(const ToolAdditionBlock& block) const {
+    return count_tokens(block.tool.name.value_or(""));
+  }
+  size_t operator()(const ToolRemovalBlock& block) const {
+    return count_tokens(block.tool.name.value_or(""));
+  }
   size_t operator()(const OtherBlock&) const { return 0; }
 };
 

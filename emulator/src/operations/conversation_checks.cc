@@ -25,6 +25,12 @@ constexpr const char* kNoStreamingToolUse =
 constexpr const char* kNoSystemPrompt =
     "This model doesn't support system messages. Try again without a system message or use a "
     "model that supports system messages.";
+// Tag U: toolAddition and toolRemoval are documented for system-role messages only, naming a
+// tool of the top-level tool configuration (ToolAdditionBlock, ToolReference in the service
+// model's documentation); the real refusals' texts are not known.
+constexpr const char* kToolChangeConfigRequired =
+    "The toolConfig field must be defined when using toolAddition and toolRemoval content "
+    "blocks.";
 // Bedrock allows 5 documents per request (user guide, "API restrictions"); images are limited
 // by the models (TextFamily::converse_media_limit).
 constexpr size_t kMaxDocuments = 5;
@@ -100,7 +106,8 @@ Result<bool> check_conversation(const std::vector<Message>& messages, bool has_t
     const Message& message = messages[i];
     const std::string& role = message.role;
     if (role == "assistant" && role == previous_role) return validation_error(kMustAlternate);
-    previous_role = role;
+    // A system-role message changes the tool set between turns; it is not a turn.
+    if (!message.is_system()) previous_role = role;
     const std::vector<ContentBlock>& content = message.content;
     for (size_t j = 0; j < content.size(); ++j) {
       const ContentBlock& block = content[j];
@@ -110,6 +117,15 @@ Result<bool> check_conversation(const std::vector<Message>& messages, bool has_t
       }
       if ((block.is<ToolUseBlock>() || block.is<ToolResultBlock>()) && !has_tool_config) {
         return validation_error(kToolConfigRequired);
+      }
+      if (block.is<ToolAdditionBlock>() || block.is<ToolRemovalBlock>()) {
+        const char* member = block.is<ToolAdditionBlock>() ? "toolAddition" : "toolRemoval";
+        if (!message.is_system()) {
+          return validation_error(std::string("The ") + member +
+                                  " field in the ContentBlock object at " + at(i, j) +
+                                  " is only allowed in a system role message.");
+        }
+        if (!has_tool_config) return validation_error(kToolChangeConfigRequired);
       }
       if (const auto* result = block.get<ToolResultBlock>()) {
         const auto& parts = result->content;

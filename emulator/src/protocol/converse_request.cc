@@ -92,6 +92,34 @@ json guard_text_json(const GuardTextBlock& text) {
   return with_extra(text.extra, std::move(out));
 }
 
+template <typename Block>
+bool parse_tool_change(const json& block, ContentBlock& out) {
+  auto it = block.find(Block::kMember);
+  if (it == block.end() || !it->is_object()) return false;
+  Block change;
+  if (auto tool = it->find("tool"); tool != it->end() && tool->is_object()) {
+    change.has_tool = true;
+    change.tool.type = string_member(*tool, "type");
+    change.tool.name = string_member(*tool, "name");
+    change.tool.server_name = string_member(*tool, "serverName");
+    change.tool.extra = extra_members(*tool, {"type", "name", "serverName"});
+    change.extra = extra_members(*it, {"tool"});
+  } else {
+    change.extra = *it;  // no tool object: carried whole
+  }
+  out.value = std::move(change);
+  out.extra = extra_members(block, {Block::kMember});
+  return true;
+}
+
+json tool_reference_json(const ToolReference& tool) {
+  json out = json::object();
+  if (tool.type) out["type"] = *tool.type;
+  if (tool.name) out["name"] = *tool.name;
+  if (tool.server_name) out["serverName"] = *tool.server_name;
+  return with_extra(tool.extra, std::move(out));
+}
+
 struct BlockWriter {
   json operator()(const TextBlock& block) const { return one_member("text", block.text); }
   template <typename Tag>
@@ -129,6 +157,12 @@ struct BlockWriter {
     if (block.text) inner["text"] = guard_text_json(*block.text);
     if (!block.image.is_null()) inner["image"] = block.image;
     return one_member("guardContent", with_extra(block.extra, std::move(inner)));
+  }
+  template <typename Tag>
+  json operator()(const ToolChangeBlock<Tag>& block) const {
+    json inner = json::object();
+    if (block.has_tool) inner["tool"] = tool_reference_json(block.tool);
+    return one_member(ToolChangeBlock<Tag>::kMember, with_extra(block.extra, std::move(inner)));
   }
   json operator()(const OtherBlock& block) const {
     if (block.member.empty()) return json::object();
@@ -218,7 +252,9 @@ ContentBlock parse_content_block(const json& block) {
   if (parse_carried<ImageBlock>(block, out) || parse_carried<DocumentBlock>(block, out) ||
       parse_carried<VideoBlock>(block, out) || parse_carried<AudioBlock>(block, out) ||
       parse_carried<CachePointBlock>(block, out) || parse_carried<CitationsBlock>(block, out) ||
-      parse_carried<SearchResultBlock>(block, out)) {
+      parse_carried<SearchResultBlock>(block, out) ||
+      parse_tool_change<ToolAdditionBlock>(block, out) ||
+      parse_tool_change<ToolRemovalBlock>(block, out)) {
     return out;
   }
   // A member without a type here (or none at all): the whole block, carried.

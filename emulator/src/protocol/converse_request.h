@@ -111,6 +111,33 @@ struct GuardContentBlock {
   nlohmann::json extra;
 };
 
+// ToolReference: the tool a toolAddition or toolRemoval block names (all members optional in
+// the model; serverName names an MCP server's tool).
+struct ToolReference {
+  std::optional<std::string> type;
+  std::optional<std::string> name;
+  std::optional<std::string> server_name;
+  nlohmann::json extra;
+};
+
+// toolAddition / toolRemoval: a tool made available or withdrawn mid-conversation, inside a
+// system-role message (the service model's ToolAdditionBlock / ToolRemovalBlock).
+template <typename Tag>
+struct ToolChangeBlock {
+  static constexpr const char* kMember = Tag::kMember;
+  ToolReference tool;
+  bool has_tool = false;  // the member was sent
+  nlohmann::json extra;
+};
+struct ToolAdditionTag {
+  static constexpr const char* kMember = "toolAddition";
+};
+struct ToolRemovalTag {
+  static constexpr const char* kMember = "toolRemoval";
+};
+using ToolAdditionBlock = ToolChangeBlock<ToolAdditionTag>;
+using ToolRemovalBlock = ToolChangeBlock<ToolRemovalTag>;
+
 // A member the emulator has no type for: carried as sent.
 struct OtherBlock {
   std::string member;
@@ -120,7 +147,8 @@ struct OtherBlock {
 using ContentBlockValue =
     std::variant<TextBlock, ImageBlock, DocumentBlock, VideoBlock, AudioBlock, ToolUseBlock,
                  ToolResultBlock, ReasoningBlock, CachePointBlock, GuardContentBlock,
-                 CitationsBlock, SearchResultBlock, OtherBlock>;
+                 CitationsBlock, SearchResultBlock, ToolAdditionBlock, ToolRemovalBlock,
+                 OtherBlock>;
 
 struct ContentBlock {
   ContentBlockValue value;
@@ -143,6 +171,8 @@ struct Message {
   nlohmann::json extra;
 
   bool is_user() const { return role == "user"; }
+  // ConversationRole "system" (newer than botocore 1.43.11): carries toolAddition/toolRemoval.
+  bool is_system() const { return role == "system"; }
   bool has(bool (*test)(const ContentBlock&)) const;
 };
 

@@ -12,6 +12,19 @@ std::optional<std::string> string_member(const nlohmann::json& object, const cha
   return it->get<std::string>();
 }
 
+// The members of a JSON object whose values are all strings; empty for anything else (the
+// model lets the header carry any text).
+std::map<std::string, std::string> metadata_pairs(const std::string& text) {
+  std::map<std::string, std::string> out;
+  nlohmann::json parsed = parse_bounded_json_or_discarded(text);
+  if (parsed.is_discarded() || !parsed.is_object()) return out;
+  for (auto it = parsed.begin(); it != parsed.end(); ++it) {
+    if (!it->is_string()) return {};
+    out.emplace(it.key(), it->get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
 
 InvokeRequest parse_invoke_request(const nlohmann::json& input, std::string_view raw_body) {
@@ -24,6 +37,8 @@ InvokeRequest parse_invoke_request(const nlohmann::json& input, std::string_view
   out.trace = string_member(input, "trace");
   out.performance_config_latency = string_member(input, "performanceConfigLatency");
   out.service_tier = string_member(input, "serviceTier");
+  out.request_metadata_json = string_member(input, "requestMetadata");
+  if (out.request_metadata_json) out.request_metadata = metadata_pairs(*out.request_metadata_json);
   return out;
 }
 

@@ -4,6 +4,7 @@
 // family reads the parsed value (model/families/text_family.h), never the text again.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -24,6 +25,11 @@ struct InvokeRequest {
   std::optional<std::string>
       performance_config_latency;           // X-Amzn-Bedrock-PerformanceConfig-Latency
   std::optional<std::string> service_tier;  // X-Amzn-Bedrock-Service-Tier
+  // X-Amzn-Bedrock-Request-Metadata: key-value pairs to filter invocation logs by, sent as
+  // JSON text (the model's RequestMetadataJson: a sensitive string with no constraint). The
+  // text as sent, and its members when it is a JSON object of strings (else empty).
+  std::optional<std::string> request_metadata_json;
+  std::map<std::string, std::string> request_metadata;
 
   bool body_is_object() const { return !body.is_discarded() && body.is_object(); }
 };

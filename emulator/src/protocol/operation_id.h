@@ -1,5 +1,5 @@
-// The operations of bedrock-runtime 2023-09-30, plus InvokeGuardrailChecks (newer than the
-// botocore model; shapes from the JS SDK's dist-types/models).
+// The operations of bedrock-runtime 2023-09-30 as the embedded service model has them
+// (protocol/generated/service_model.cc).
 #pragma once
 
 #include <optional>

@@ -12,8 +12,7 @@ struct Route {
   OperationId operation;
 };
 
-// requestUri of every operation in bedrock-runtime-2023-09-30.service.json, plus
-// InvokeGuardrailChecks from the JS SDK.
+// requestUri of every operation of the embedded service model (router_test checks each).
 constexpr std::array<Route, 11> kRoutes{{
     {"POST", "/model/{modelId}/invoke", OperationId::kInvokeModel},
     {"POST", "/model/{modelId}/invoke-with-response-stream",

@@ -366,10 +366,10 @@ class GuardrailsTest(harness.EmulatorTest):
                                        "checks": {"contentFilter": {"categories": [{"category": "GORE"}]}}})
         self.assertEqual(status, 400)
         self.assertEqual(body["message"], (
-            "2 validation errors detected: Value 'robot' at 'messages.1.member.role' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [user, assistant, system]; Value 'GORE' at "
-            "'checks.contentFilter.categories.1.member.category' failed to satisfy constraint: Member must satisfy "
-            "enum value set: [VIOLENCE, HATE, SEXUAL, MISCONDUCT, INSULTS]"))
+            "2 validation errors detected: Value 'GORE' at 'checks.contentFilter.categories.1.member.category' "
+            "failed to satisfy constraint: Member must satisfy enum value set: [HATE, INSULTS, MISCONDUCT, SEXUAL, "
+            "VIOLENCE]; Value 'robot' at 'messages.1.member.role' failed to satisfy constraint: Member must satisfy "
+            "enum value set: [user, assistant, system]"))
         status, _, body = self.checks({"messages": [{"role": "user", "content": [{"text": "hi"}]}], "checks": {}})
         self.assertEqual((status, body["message"]), (400, "At least one check must be specified."))
 
