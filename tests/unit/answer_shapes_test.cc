@@ -58,7 +58,8 @@ TEST_CASE("Usage shape by model", "[usage]") {
   }
 }
 
-TEST_CASE("Every catalog model has a usage shape; Claude from 3.7 on reports the cache", "[usage]") {
+TEST_CASE("Every catalog model has a usage shape; Claude from 3.7 on reports the cache",
+          "[usage]") {
   size_t claude_always = 0;
   for (const ModelInfo& info : ModelCatalog::instance().models()) {
     UsageShape shape = usage_shape_of(info);
@@ -90,10 +91,11 @@ TEST_CASE("Converse usage: members in key order, tree and text agree", "[usage]"
     answer.uses_cache = true;
     answer.cache_write_tokens = 1504;
     answer.cache_ttl = "1h";
-    CHECK(usage_text(answer) ==
-          R"({"cacheDetails":[{"inputTokens":1504,"ttl":"1h"}],"cacheReadInputTokenCount":0,)"
-          R"("cacheReadInputTokens":0,"cacheWriteInputTokenCount":1504,"cacheWriteInputTokens":1504,)"
-          R"("inputTokens":13,"outputTokens":5,"serverToolUsage":{},"totalTokens":1522})");
+    CHECK(
+        usage_text(answer) ==
+        R"({"cacheDetails":[{"inputTokens":1504,"ttl":"1h"}],"cacheReadInputTokenCount":0,)"
+        R"("cacheReadInputTokens":0,"cacheWriteInputTokenCount":1504,"cacheWriteInputTokens":1504,)"
+        R"("inputTokens":13,"outputTokens":5,"serverToolUsage":{},"totalTokens":1522})");
   }
   SECTION("a read has no cacheDetails") {
     answer.usage_shape = {true, true, true};

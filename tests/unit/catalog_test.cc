@@ -211,7 +211,8 @@ TEST_CASE("catalog: toolUseIdForm is read per model and checked", "[catalog]") {
   const std::string model_head =
       R"({"id": "x.m-v1:0", "provider": "X", "name": "M", "family": "openai",
           "features": ["converse"], "source": "test")";
-  CHECK_NOTHROW(ModelCatalog(R"({"models": [)" + model_head + R"(, "toolUseIdForm": "functions"}]})"));
+  CHECK_NOTHROW(
+      ModelCatalog(R"({"models": [)" + model_head + R"(, "toolUseIdForm": "functions"}]})"));
   CHECK_THROWS(ModelCatalog(R"({"models": [)" + model_head + R"(, "toolUseIdForm": "uuid"}]})"));
 }
 

@@ -62,26 +62,27 @@ TEST_CASE("conversation checks: a system-role message changes the tool set", "[c
   json system = {{"role", "system"},
                  {"content", json::array({{{"toolAddition", {{"tool", {{"name", "search"}}}}}},
                                           {{"toolRemoval", {{"tool", {{"name", "old"}}}}}}})}};
-  json messages = json::array({turn("user", "hi"), turn("assistant", "hello"), system,
-                               turn("user", "search for it")});
+  json messages = json::array(
+      {turn("user", "hi"), turn("assistant", "hello"), system, turn("user", "search for it")});
   CHECK(check_conversation(parse_messages(messages), true).ok());
   // A system message between two assistant turns does not make them alternate.
-  json twice = json::array({turn("user", "hi"), turn("assistant", "a"), system,
-                            turn("assistant", "b")});
+  json twice =
+      json::array({turn("user", "hi"), turn("assistant", "a"), system, turn("assistant", "b")});
   auto alternation = check_conversation(parse_messages(twice), true);
   REQUIRE_FALSE(alternation.ok());
   CHECK(alternation.error().message == kMustAlternate);
 
   // Outside a system message, or without a toolConfig to name tools of (texts unconfirmed).
-  json misplaced = json::array({{{"role", "user"},
-                                 {"content", json::array({{{"toolAddition",
-                                                            {{"tool", {{"name", "x"}}}}}}})}}});
+  json misplaced =
+      json::array({{{"role", "user"},
+                    {"content", json::array({{{"toolAddition", {{"tool", {{"name", "x"}}}}}}})}}});
   auto outside = check_conversation(parse_messages(misplaced), true);
   REQUIRE_FALSE(outside.ok());
   CHECK(outside.error().message ==
         "The toolAddition field in the ContentBlock object at messages.0.content.0 is only "
         "allowed in a system role message.");
-  auto without = check_conversation(parse_messages(json::array({turn("user", "hi"), system})), false);
+  auto without =
+      check_conversation(parse_messages(json::array({turn("user", "hi"), system})), false);
   REQUIRE_FALSE(without.ok());
   CHECK(without.error().message.find("toolConfig field must be defined") != std::string::npos);
 }

@@ -156,11 +156,12 @@ TEST_CASE("anthropic native: a redacted_thinking block leads the answer when one
   const TextFamily& f = family("anthropic");
   ModelInfo sonnet37 = model_of("anthropic.claude-3-7-sonnet-20250219-v1:0", "anthropic");
   sonnet37.features.insert(ModelFeature::kReasoning);
-  json request = {{"anthropic_version", "bedrock-2023-05-31"},
-                  {"max_tokens", 2048},
-                  {"thinking", {{"type", "enabled"}, {"budget_tokens", 1024}}},
-                  {"messages", json::array({{{"role", "user"},
-                                             {"content", std::string(kRedactedThinkingTrigger)}}})}};
+  json request = {
+      {"anthropic_version", "bedrock-2023-05-31"},
+      {"max_tokens", 2048},
+      {"thinking", {{"type", "enabled"}, {"budget_tokens", 1024}}},
+      {"messages",
+       json::array({{{"role", "user"}, {"content", std::string(kRedactedThinkingTrigger)}}})}};
   Result<TextPrompt> prompt = f.read_request(request, sonnet37);
   REQUIRE(prompt.ok());
   CHECK(prompt->redacted_thinking);
@@ -182,8 +183,9 @@ TEST_CASE("anthropic native: a redacted_thinking block leads the answer when one
   CHECK(chunks[3]["index"] == 1);
 }
 
-TEST_CASE("titan-text stream: counts null until the last chunk, the input count on all but the last",
-          "[families][titan][shapes]") {
+TEST_CASE(
+    "titan-text stream: counts null until the last chunk, the input count on all but the last",
+    "[families][titan][shapes]") {
   const TextFamily& f = family("titan-text");
   TextCompletion c = text_completion("One two three four five six seven eight nine ten.");
   std::vector<json> chunks =

@@ -82,9 +82,11 @@ TEST_CASE("Stability Image Services", "[image]") {
   REQUIRE(r.body["seeds"].size() == 1);
   CHECK(ok(remove, {{"image", kPng}, {"output_format", "png"}}).body == r.body);
 
-  auto replaced = ok("stability.stable-image-search-replace-v1:0",
-                     {{"image", kPng}, {"prompt", "a red car"}, {"search_prompt", "car"},
-                      {"seed", 7}, {"grow_mask", 5}});
+  auto replaced = ok("stability.stable-image-search-replace-v1:0", {{"image", kPng},
+                                                                    {"prompt", "a red car"},
+                                                                    {"search_prompt", "car"},
+                                                                    {"seed", 7},
+                                                                    {"grow_mask", 5}});
   CHECK(replaced.body["seeds"] == json::array({7}));
   CHECK(replaced.input_tokens > 0);
   ok("stability.stable-style-transfer-v1:0",
@@ -116,7 +118,8 @@ TEST_CASE("Marengo Embed 2.7", "[marengo]") {
   CHECK(error_of(id, {{"inputType", "video"},
                       {"mediaSource", {{"s3Location", {{"uri", "s3://b/v.mp4"}}}}}}) ==
         "Malformed input request: #/inputType: video input is supported only through "
-        "StartAsyncInvoke" + kReformat);
+        "StartAsyncInvoke" +
+            kReformat);
 }
 
 TEST_CASE("Marengo Embed 3.0", "[marengo]") {
@@ -133,11 +136,10 @@ TEST_CASE("Marengo Embed 3.0", "[marengo]") {
 }
 
 TEST_CASE("Marengo async outputs", "[marengo][async]") {
-  AsyncOutputFiles files = outputs_of(
-      "twelvelabs.marengo-embed-2-7-v1:0",
-      {{"inputType", "video"},
-       {"mediaSource", {{"s3Location", {{"uri", "s3://b/v.mp4"}}}}},
-       {"embeddingOption", {"visual-text", "audio"}}});
+  AsyncOutputFiles files = outputs_of("twelvelabs.marengo-embed-2-7-v1:0",
+                                      {{"inputType", "video"},
+                                       {"mediaSource", {{"s3Location", {{"uri", "s3://b/v.mp4"}}}}},
+                                       {"embeddingOption", {"visual-text", "audio"}}});
   REQUIRE(files.size() == 1);
   CHECK(files[0].first == "output.json");
   json out = json::parse(files[0].second);

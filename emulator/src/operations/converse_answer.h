@@ -21,10 +21,11 @@ namespace bedrock {
 struct AnswerPart {
   enum class Kind { kReasoning, kText, kToolUse };
   Kind kind = Kind::kText;
-  std::string text;         // reasoning or answer text; redactedContent (base64) when redacted
-  std::string signature;    // reasoning signature (Anthropic)
-  bool redacted = false;    // reasoning as reasoningContent.redactedContent (model/redacted_thinking.h)
-  std::string tool_use_id;  // "tooluse_" + 22 base62 characters
+  std::string text;       // reasoning or answer text; redactedContent (base64) when redacted
+  std::string signature;  // reasoning signature (Anthropic)
+  bool redacted =
+      false;  // reasoning as reasoningContent.redactedContent (model/redacted_thinking.h)
+  std::string tool_use_id;    // "tooluse_" + 22 base62 characters
   std::string tool_use_type;  // toolUse.type on Converse ("tool_use" on Claude); empty: none
   std::string tool_name;
   nlohmann::json tool_input;  // a JSON object
@@ -45,9 +46,9 @@ struct ConverseAnswer {
   size_t output_tokens = 0;
   size_t cache_read_tokens = 0;
   size_t cache_write_tokens = 0;
-  bool uses_cache = false;      // the request had a cachePoint: usage reports the cache fields
+  bool uses_cache = false;       // the request had a cachePoint: usage reports the cache fields
   std::string cache_ttl = "5m";  // the last cachePoint's ttl ("5m" unless it asks for "1h")
-  UsageShape usage_shape;       // which members this model's usage carries (model/usage_shape.h)
+  UsageShape usage_shape;        // which members this model's usage carries (model/usage_shape.h)
   nlohmann::json additional_response_fields;  // null unless paths were requested
   nlohmann::json performance_config;          // echoed when requested
   nlohmann::json service_tier;                // echoed when requested

@@ -102,9 +102,8 @@ class ConverseEvents {
         // Redacted reasoning comes whole, in one delta (recorded, Claude 3.7 Sonnet, 2025).
         if (part.redacted) {
           part_stage_ = PartStage::kEnd;
-          return block_event(
-              out, "contentBlockDelta",
-              {{"delta", {{"reasoningContent", {{"redactedContent", part.text}}}}}});
+          return block_event(out, "contentBlockDelta",
+                             {{"delta", {{"reasoningContent", {{"redactedContent", part.text}}}}}});
         }
         const std::string& text = tool ? tool_input_ : part.text;
         if (pos_ < text.size()) {

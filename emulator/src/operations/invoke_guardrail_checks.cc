@@ -1,5 +1,6 @@
 // InvokeGuardrailChecks: POST /guardrail-checks/invoke (in the embedded model since it is
-// generated from the JS SDK's schema as well, tools/gen_service_model.py). Inline checks over the messages, no guardrail needed:
+// generated from the JS SDK's schema as well, tools/gen_service_model.py). Inline checks over the
+// messages, no guardrail needed:
 //   - contentFilter: per requested category (VIOLENCE, HATE, SEXUAL, MISCONDUCT, INSULTS) a
 //     severityScore from the built-in word lists of the content filters (guardrails/README.md):
 //     0.0 nothing, 0.3 LOW, 0.6 MEDIUM, 0.9 HIGH, +0.02 per further phrase of that tier;

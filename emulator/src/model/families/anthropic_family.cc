@@ -301,8 +301,8 @@ class AnthropicFamily final : public TextFamily {
       }
     }
     const json thinking = body.value("thinking", json::object());
-    prompt.redacted_thinking = model.supports(ModelFeature::kReasoning) &&
-                               thinking.is_object() && thinking.value("type", "") == "enabled" &&
+    prompt.redacted_thinking = model.supports(ModelFeature::kReasoning) && thinking.is_object() &&
+                               thinking.value("type", "") == "enabled" &&
                                asks_redacted_thinking(prompt.last_user_text);
     prompt.conversation_digest = json{{"system", system},
                                       {"messages", messages},
@@ -350,11 +350,10 @@ class AnthropicFamily final : public TextFamily {
     // docs); the answer's block follows at the next index.
     int index = 0;
     if (!completion.redacted_thinking.empty()) {
-      chunks.push_back(
-          {{"type", "content_block_start"},
-           {"index", index},
-           {"content_block",
-            {{"type", "redacted_thinking"}, {"data", completion.redacted_thinking}}}});
+      chunks.push_back({{"type", "content_block_start"},
+                        {"index", index},
+                        {"content_block",
+                         {{"type", "redacted_thinking"}, {"data", completion.redacted_thinking}}}});
       chunks.push_back({{"type", "content_block_stop"}, {"index", index}});
       ++index;
     }

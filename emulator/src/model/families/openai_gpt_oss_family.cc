@@ -175,14 +175,10 @@ class OpenAiFamily final : public TextFamily {
     }
     // Recorded: 52 lower-case letters and digits; "model" is the id as called (the profile).
     std::string id = "chatcmpl-" + family_util::random_chars(seed, 52, kLowerBase36);
-    const std::string& called = completion.model_id_called.empty() ? model.id
-                                                                   : completion.model_id_called;
-    return {{"id", id},
-            {"object", object},
-            {"created", kCreated},
-            {"model", called},
-            {"service_tier", "default"},
-            {"system_fingerprint", nullptr}};
+    const std::string& called =
+        completion.model_id_called.empty() ? model.id : completion.model_id_called;
+    return {{"id", id},        {"object", object},          {"created", kCreated},
+            {"model", called}, {"service_tier", "default"}, {"system_fingerprint", nullptr}};
   }
 
   json usage_of(const TextCompletion& completion) const {

@@ -91,18 +91,21 @@ class Marengo27 : public SingleShotFamily {
       check_string_enum(body["textTruncate"], "#/textTruncate", {"end", "none"}, v);
     }
     if (input_type == "text") {
-      if (!body.contains("inputText")) v.add("#", "required key [inputText] not found");
-      else check_string(body["inputText"], "#/inputText", 1, kMaxText, v);
+      if (!body.contains("inputText"))
+        v.add("#", "required key [inputText] not found");
+      else
+        check_string(body["inputText"], "#/inputText", 1, kMaxText, v);
     } else {
-      if (!body.contains("mediaSource")) v.add("#", "required key [mediaSource] not found");
-      else check_media_source(body["mediaSource"], "#/mediaSource", v);
+      if (!body.contains("mediaSource"))
+        v.add("#", "required key [mediaSource] not found");
+      else
+        check_media_source(body["mediaSource"], "#/mediaSource", v);
     }
     if (!v.empty()) return v.error();
-    const std::string seed = input_type == "text" ? body["inputText"].get<std::string>()
-                                                  : body["mediaSource"].dump();
-    return embedding_answer(model, seed,
-                            input_type == "text" ? count_tokens(body["inputText"].get<std::string>())
-                                                 : 0);
+    const std::string seed =
+        input_type == "text" ? body["inputText"].get<std::string>() : body["mediaSource"].dump();
+    return embedding_answer(
+        model, seed, input_type == "text" ? count_tokens(body["inputText"].get<std::string>()) : 0);
   }
 };
 
@@ -135,8 +138,10 @@ class Marengo3 : public SingleShotFamily {
     if (wants_media && !part.contains("mediaSource")) {
       v.add(at, "required key [mediaSource] not found");
     }
-    if (part.contains("inputText")) check_string(part["inputText"], at + "/inputText", 1, kMaxText, v);
-    if (part.contains("mediaSource")) check_media_source(part["mediaSource"], at + "/mediaSource", v);
+    if (part.contains("inputText"))
+      check_string(part["inputText"], at + "/inputText", 1, kMaxText, v);
+    if (part.contains("mediaSource"))
+      check_media_source(part["mediaSource"], at + "/mediaSource", v);
     if (!v.empty()) return v.error();
     const std::string text = part.value("inputText", "");
     return embedding_answer(model, text + part.value("mediaSource", json::object()).dump(),
@@ -168,9 +173,12 @@ AsyncOutputFiles marengo_outputs(const AsyncOutputRequest& request, bool version
       }
     }
     if (options.empty()) {
-      if (input_type == "audio") options = {"audio"};
-      else if (version3) options = {"visual", "audio"};
-      else options = {"visual-text", "visual-image", "audio"};
+      if (input_type == "audio")
+        options = {"audio"};
+      else if (version3)
+        options = {"visual", "audio"};
+      else
+        options = {"visual-text", "visual-image", "audio"};
     }
     for (const std::string& option : options) {
       for (int segment = 0; segment < 2; ++segment) {

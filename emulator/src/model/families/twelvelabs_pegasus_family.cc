@@ -34,10 +34,10 @@ void check_media_source(const json& value, const std::string& pointer, Violation
                  {Field("base64String", Kind::kString),
                   Field("s3Location", Kind::kObject)
                       .with([](const json& location, const std::string& p, Violations& w) {
-                        w.check_object(location, p,
-                                       {Field("uri", Kind::kString),
-                                        Field("bucketOwner", Kind::kString)},
-                                       {"uri"});
+                        w.check_object(
+                            location, p,
+                            {Field("uri", Kind::kString), Field("bucketOwner", Kind::kString)},
+                            {"uri"});
                       })},
                  {});
   if (value.is_object() && value.contains("base64String") == value.contains("s3Location")) {
@@ -49,14 +49,13 @@ class PegasusFamily final : public TextFamily {
  public:
   Result<TextPrompt> read_request(const json& body, const ModelInfo& model) const override {
     Violations violations;
-    violations.check_object(
-        body, "#",
-        {Field("inputPrompt", Kind::kString), Field("mediaSource", Kind::kObject).with(
-                                                  check_media_source),
-         Field("temperature", Kind::kNumber).range(0, 1),
-         Field("maxOutputTokens", Kind::kInteger).range(1, kMaxOutputTokens),
-         Field("responseFormat", Kind::kObject)},
-        {"inputPrompt", "mediaSource"});
+    violations.check_object(body, "#",
+                            {Field("inputPrompt", Kind::kString),
+                             Field("mediaSource", Kind::kObject).with(check_media_source),
+                             Field("temperature", Kind::kNumber).range(0, 1),
+                             Field("maxOutputTokens", Kind::kInteger).range(1, kMaxOutputTokens),
+                             Field("responseFormat", Kind::kObject)},
+                            {"inputPrompt", "mediaSource"});
     if (!violations.empty()) return violations.error(family_util::ErrorStyle::kBare);
 
     const std::string text = body["inputPrompt"].get<std::string>();
@@ -64,10 +63,11 @@ class PegasusFamily final : public TextFamily {
     prompt.max_tokens = family_util::int_or(body, "maxOutputTokens", model.max_output_tokens);
     prompt.input_tokens = count_tokens(text);
     prompt.last_user_text = text;
-    prompt.conversation_digest = json{{"inputPrompt", text},
-                                      {"mediaSource", body["mediaSource"]},
-                                      {"maxOutputTokens", prompt.max_tokens}}
-                                     .dump();
+    prompt.conversation_digest = json{
+        {"inputPrompt", text},
+        {"mediaSource", body["mediaSource"]},
+        {"maxOutputTokens",
+         prompt.max_tokens}}.dump();
     return prompt;
   }
 
