@@ -136,7 +136,8 @@ void ServiceModel::compile_shapes() {
     shape.pattern = pattern(definition);
     shape.payload = definition.value("payload", "");
   }
-  for (auto& [name, shape] : compiled_) {
+  for (auto& entry : compiled_) {
+    Shape& shape = entry.second;  // (a structured binding cannot be captured below in C++17)
     if (shape.payload.empty()) continue;
     const ShapeMember* payload = shape.member(shape.payload);
     if (!payload) continue;
