@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): install what is missing, build, run every test.
 #   1. formatting (clang-format, the checked-in .clang-format); includes against the layer order
-#   2. Release build (g++); Catch2 unit tests through CTest
+#   2. Release build (g++) of the server and the event-stream tool
 #   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3, its answers
 #      compared with recorded real answer shapes (tests/conformance), and the hardening
 #      suite's hostile input (tests/hardening)
 #   4. the event-stream codec cross-checked against @smithy/eventstream-codec
-#   5. one clang-14 AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests, the
-#      boto3 and hardening suites against its server, and the libFuzzer targets (20 s each,
-#      scripts/fuzz.sh)
-#   6. one clang-14 ThreadSanitizer build: the unit tests and the JS SDK suite against its server
-# Budget: under 20 minutes on 2 cores (about 15 measured). The sanitizer builds are unity builds
-# of only what they run, and each starts at idle priority while the suites before it run: the
-# suites mostly wait on sockets, so the build takes the idle CPU. Every suite prints its time.
+#   5. one clang-14 AddressSanitizer + UndefinedBehaviorSanitizer build: the Catch2 unit tests
+#      (CTest), the boto3 and hardening suites against its server, and the libFuzzer targets
+#      (20 s each, scripts/fuzz.sh)
+#   6. one clang-14 ThreadSanitizer build: the unit tests that start threads (ctest -L threads)
+#      and the JS SDK suite against its server
+# Budget: under 20 minutes on 2 cores. Compiling is most of it, so each unit test is compiled
+# once, in the ASan build (the Release build makes only what the client suites need). The
+# sanitizer builds are unity builds of only what they run, and each starts at idle priority
+# while the suites before it run: the suites mostly wait on sockets, so the build takes the idle
+# CPU. Every suite prints its time.
 # Ends with one line "suites: N passed, N failed", and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,13 +55,17 @@ format_check() {
 }
 
 # Build configurations: DIR, then cmake arguments, then -- and the targets it needs.
-release=(build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=ON)
+release=(build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=ON -- bedrock-emulator
+         eventstream_tool)
+# Line tables are all a sanitizer report needs (file:line in every frame), at less compile time
+# than full debug information.
 clang_sanitizer=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS=-O1
-                 -DCMAKE_UNITY_BUILD=ON -DBEDROCK_EMULATOR_TESTS=ON)
+                 -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only -DCMAKE_UNITY_BUILD=ON
+                 -DBEDROCK_EMULATOR_TESTS=ON)
 asan=(build-sanitize "${clang_sanitizer[@]}" -DBEDROCK_EMULATOR_FUZZ=ON -- bedrock-emulator unit_tests
       fuzz_targets)
 tsan=(build-tsan "${clang_sanitizer[@]}" -DBEDROCK_EMULATOR_SANITIZE=thread -- bedrock-emulator
-      unit_tests)
+      threaded_unit_tests)
 
 build() {  # build DIR CMAKE_ARGS... [-- TARGETS...]: quiet unless it fails
   local dir=$1 args=() targets=()
@@ -113,7 +120,6 @@ suite "model catalog doc in sync" python3 tools/gen_models_doc.py --check
 suite "includes follow the layer order (docs/architecture.md)" python3 scripts/check_layers.py
 suite "build (Release)" build "${release[@]}"
 start_build "build (clang ASan+UBSan+fuzz)" "${asan[@]}"
-suite "unit tests (ctest)" ctest --test-dir build -j"$jobs" --output-on-failure
 suite "boto3 tests" python3 tests/sdk/python/run_all.py -q
 suite "conformance to recorded real answer shapes (tests/conformance)" \
   bash -c 'python3 tests/conformance/test_compare.py && python3 tests/conformance/run_conformance.py -q'
@@ -128,7 +134,7 @@ finish_build "build (clang ASan+UBSan+fuzz)" && asan_built=1
 start_build "build (clang TSan)" "${tsan[@]}"
 if ((asan_built)); then
   export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
-  suite "unit tests and fuzz corpora under ASan+UBSan" \
+  suite "unit tests (ctest) and fuzz corpora under ASan+UBSan" \
     ctest --test-dir build-sanitize -j"$jobs" --output-on-failure
   suite "boto3 tests against the ASan+UBSan server" \
     env BEDROCK_EMULATOR_BIN="$root/build-sanitize/bedrock-emulator" BEDROCK_EMULATOR_SANITIZER=address \
@@ -149,7 +155,8 @@ if finish_build "build (clang TSan)"; then
   # Reports go to files (one per process, servers included) and are checked after the suites.
   rm -f "$root"/build-tsan/tsan-report.*
   export TSAN_OPTIONS="log_path=$root/build-tsan/tsan-report second_deadlock_stack=1"
-  suite "unit tests under TSan" ctest --test-dir build-tsan -j"$jobs" --output-on-failure
+  suite "threaded unit tests under TSan" \
+    ctest --test-dir build-tsan -L threads -j"$jobs" --output-on-failure
   suite "JS SDK tests against the TSan server" \
     env BEDROCK_EMULATOR_BIN="$root/build-tsan/bedrock-emulator" bash -c 'cd tests/js && node --test sdk/'
   unset TSAN_OPTIONS
