@@ -322,6 +322,7 @@ std::optional<TextSpan> first_sentence(const std::string& text) {
 std::vector<std::string> pdf_page_texts(const std::string& bytes) {
   std::vector<std::string> pages;
   size_t from = 0;
+  bool any_text = false;
   while (true) {
     size_t keyword = bytes.find("stream", from);
     if (keyword == std::string::npos) break;
@@ -344,9 +345,10 @@ std::vector<std::string> pdf_page_texts(const std::string& bytes) {
     if (flate) content = inflated(content);
     from = stop + 9;
     if (content.find("BT") == std::string::npos) continue;
-    std::string text = as_utf8(shown_text(content));
-    if (!blank(text)) pages.push_back(std::move(text));
+    pages.push_back(as_utf8(shown_text(content)));
+    any_text = any_text || !blank(pages.back());
   }
+  if (!any_text) pages.clear();
   return pages;
 }
 

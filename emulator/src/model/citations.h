@@ -62,8 +62,10 @@ struct TextSpan {
 constexpr size_t kMaxSentence = 400;
 std::optional<TextSpan> first_sentence(const std::string& text);
 
-// The text of each page of a PDF, approximately: one page per content stream that shows text
-// (FlateDecode streams inflated), its literal strings in order. Empty when none is readable.
+// The text of each page of a PDF, approximately: one page per content stream with a text
+// object (BT, FlateDecode streams inflated), its literal strings in order; a page of several
+// content streams counts as several, and text in CID fonts is not decoded. Empty when no page
+// shows readable text.
 std::vector<std::string> pdf_page_texts(const std::string& bytes);
 
 // The citation of one source; nullopt when it has nothing to cite.
