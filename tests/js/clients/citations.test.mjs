@@ -1,13 +1,17 @@
 // Citations through third-party clients, unmodified: the Vercel AI SDK's Converse provider sends
 // a file part with citations enabled as a cited document and reads the answer's
-// citationsContent blocks (and, streamed, skips the citation deltas) into its text.
+// citationsContent blocks (and, streamed, skips the citation deltas) into its text; LangChain's
+// ChatBedrockConverse keeps them as citations_content blocks.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { createAmazonBedrock } from "@ai-sdk/amazon-bedrock";
+import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import { ChatBedrockConverse } from "@langchain/aws";
+import { HumanMessage } from "@langchain/core/messages";
 import { generateText, streamText } from "ai";
 
-import { ACCESS_KEY_ID, CLAUDE, REGION, SECRET_ACCESS_KEY, useEmulator } from "./helpers.mjs";
+import { ACCESS_KEY_ID, CLAUDE, CREDENTIALS, REGION, SECRET_ACCESS_KEY, useEmulator } from "./helpers.mjs";
 
 globalThis.AI_SDK_LOG_WARNINGS = false;
 
@@ -49,5 +53,33 @@ describe("Vercel AI SDK with a cited document", () => {
     assert.deepEqual(errors, []);
     assert.equal(text, "According to the document, The grass is green.");
     assert.equal(await result.finishReason, "stop");
+  });
+});
+
+describe("LangChain ChatBedrockConverse with a cited document", () => {
+  const chat = () =>
+    new ChatBedrockConverse({
+      model: CLAUDE,
+      region: REGION,
+      credentials: CREDENTIALS,
+      client: new BedrockRuntimeClient({ region: REGION, endpoint: server.endpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
+    });
+  const question = new HumanMessage({
+    content: [
+      { type: "document", document: { name: "facts", format: "txt", source: { text: FACTS }, citations: { enabled: true } } },
+      { type: "text", text: "What colour is the grass?" },
+    ],
+  });
+
+  test("invoke keeps citations_content blocks whose citations point at the quoted span", async () => {
+    const answer = await chat().invoke([question]);
+    const cited = answer.content.find((block) => block.type === "citations_content");
+    assert.ok(cited, JSON.stringify(answer.content));
+    const [citation] = cited.citationsContent.citations;
+    const { start, end } = citation.location.documentChar;
+    assert.equal(FACTS.slice(start, end), citation.sourceContent[0].text);
+    assert.equal(cited.citationsContent.content[0].text, "The grass is green");
+    // (LangChain itself refuses to send a citations_content block back as history, before any
+    // request: "Unsupported content block type", so a second turn is not tried here.)
   });
 });
