@@ -1,11 +1,14 @@
 // Citations through third-party clients, unmodified: the Vercel AI SDK's Converse provider sends
 // a file part with citations enabled as a cited document and reads the answer's
 // citationsContent blocks (and, streamed, skips the citation deltas) into its text; LangChain's
-// ChatBedrockConverse keeps them as citations_content blocks.
+// ChatBedrockConverse keeps them as citations_content blocks; Anthropic's Bedrock SDK reads the
+// native text blocks' citations, and its stream helper gathers the citations_delta events into
+// the same blocks.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { createAmazonBedrock } from "@ai-sdk/amazon-bedrock";
+import { AnthropicBedrock } from "@anthropic-ai/bedrock-sdk";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { ChatBedrockConverse } from "@langchain/aws";
 import { HumanMessage } from "@langchain/core/messages";
@@ -81,5 +84,47 @@ describe("LangChain ChatBedrockConverse with a cited document", () => {
     assert.equal(cited.citationsContent.content[0].text, "The grass is green");
     // (LangChain itself refuses to send a citations_content block back as history, before any
     // request: "Unsupported content block type", so a second turn is not tried here.)
+  });
+});
+
+describe("Anthropic Bedrock SDK with a cited document", () => {
+  const anthropic = () =>
+    new AnthropicBedrock({
+      awsRegion: REGION,
+      awsAccessKey: ACCESS_KEY_ID,
+      awsSecretKey: SECRET_ACCESS_KEY,
+      baseURL: server.endpoint,
+      maxRetries: 0,
+      defaultHeaders: { "anthropic-version": "bedrock-2023-05-31" },
+    });
+  const request = {
+    model: CLAUDE,
+    max_tokens: 200,
+    messages: [
+      {
+        role: "user",
+        content: [
+          {
+            type: "document",
+            source: { type: "text", media_type: "text/plain", data: FACTS },
+            title: "Facts",
+            citations: { enabled: true },
+          },
+          { type: "text", text: "What colour is the grass?" },
+        ],
+      },
+    ],
+  };
+
+  test("messages.create and the stream's final message carry the same char_location citation", async () => {
+    const message = await anthropic().messages.create(request);
+    const cited = message.content.find((block) => block.citations);
+    const [citation] = cited.citations;
+    assert.equal(citation.type, "char_location");
+    assert.equal(citation.document_title, "Facts");
+    assert.equal(FACTS.slice(citation.start_char_index, citation.end_char_index), citation.cited_text);
+
+    const streamed = await anthropic().messages.stream(request).finalMessage();
+    assert.deepEqual(streamed.content, message.content);
   });
 });
