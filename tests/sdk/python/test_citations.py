@@ -278,6 +278,19 @@ class AnthropicNativeCitationsTest(harness.EmulatorTest):
         self.assertEqual((result["search_result_index"], result["source"], result["title"]),
                          (0, "kb://x", "X"))
 
+    def test_scripted_text_wins_over_citations(self):
+        status, _, body = self.emulator.request("POST", "/_emulator/scenarios", {
+            "name": "scripted", "rules": [{"response": {"text": "Scripted."}}]})
+        self.assertEqual(status, 200, body)
+        try:
+            answer = self.invoke([
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": FACTS},
+                 "citations": {"enabled": True}},
+                {"type": "text", "text": "Grass?"}])
+            self.assertEqual(answer["content"], [{"type": "text", "text": "Scripted."}])
+        finally:
+            self.emulator.request("DELETE", "/_emulator/scenarios")
+
     def test_stream_sends_citations_delta_before_text_delta(self):
         content = [{"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": FACTS},
                     "title": "Facts", "citations": {"enabled": True}},
