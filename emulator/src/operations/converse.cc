@@ -67,6 +67,12 @@ void write_content_block(JsonWriter& out, const AnswerPart& part) {
       out.end_object();
       break;
     case AnswerPart::Kind::kText:
+      if (!part.citations.is_null()) {  // CitationsContentBlock: citations, then content
+        out.key("citationsContent");
+        out.value({{"citations", part.citations},
+                   {"content", nlohmann::json::array({{{"text", part.text}}})}});
+        break;
+      }
       out.key("text");
       out.text(part.text);
       break;

@@ -6,6 +6,7 @@
 
 #include "core/base64.h"
 
+#include "model/citations.h"
 #include "model/conversation_tokens.h"
 #include "model/default_generator.h"
 #include "model/families/text_family.h"
@@ -332,6 +333,19 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.output_tokens += count_tokens(part.tool_name) + count_tokens(part.tool_input.dump());
     answer.parts.push_back(std::move(part));
     answer.stop_reason = "tool_use";
+  } else if (std::vector<CitedSegment> cited =
+                 scripted && (scripted->text || scripted->tool_use)
+                     ? std::vector<CitedSegment>()
+                     : cited_answer(converse_citable_sources(messages));
+             !cited.empty()) {
+    // Citations enabled on what the user sent: the answer quotes it (model/citations.h).
+    for (auto& segment : cited) {
+      AnswerPart part = AnswerPart::of(AnswerPart::Kind::kText, std::move(segment.text));
+      if (segment.citation) part.citations = json::array({converse_citation(*segment.citation)});
+      answer.output_tokens += count_tokens(part.text);
+      answer.parts.push_back(std::move(part));
+    }
+    answer.stop_reason = "end_turn";
   } else {
     generation = generate(generation_request);
     AnswerPart part;

@@ -29,6 +29,9 @@ struct AnswerPart {
   std::string tool_use_type;  // toolUse.type on Converse ("tool_use" on Claude); empty: none
   std::string tool_name;
   nlohmann::json tool_input;  // a JSON object
+  // Converse Citation objects (model/citations.h): a text part that has them is a
+  // citationsContent block; null for any other part.
+  nlohmann::json citations;
 
   static AnswerPart of(Kind kind, std::string text = "") {
     AnswerPart part;

@@ -76,7 +76,7 @@ class ConverseEvents {
 
  private:
   enum class Stage { kStart, kParts, kStop, kMetadata, kDone };
-  enum class PartStage { kBegin, kDeltas, kSignature, kEnd };
+  enum class PartStage { kBegin, kCitations, kDeltas, kSignature, kEnd };
 
   bool block_event(EventStreamWriter& out, const char* type, nlohmann::json payload) {
     payload["contentBlockIndex"] = static_cast<int>(part_);
@@ -88,7 +88,7 @@ class ConverseEvents {
     const bool tool = part.kind == AnswerPart::Kind::kToolUse;
     switch (part_stage_) {
       case PartStage::kBegin:
-        part_stage_ = PartStage::kDeltas;
+        part_stage_ = PartStage::kCitations;
         pos_ = 0;
         if (tool) {
           tool_input_ = part.tool_input.dump();
@@ -97,6 +97,16 @@ class ConverseEvents {
               {{"start",
                 {{"toolUse", {{"toolUseId", part.tool_use_id}, {"name", part.tool_name}}}}}});
         }
+        [[fallthrough]];
+      case PartStage::kCitations:
+        // A cited text block sends its citations before its text, one delta each (recorded
+        // Claude streams: citations_delta, then text_delta).
+        if (part.citations.is_array() && pos_ < part.citations.size()) {
+          return block_event(out, "contentBlockDelta",
+                             {{"delta", {{"citation", part.citations[pos_++]}}}});
+        }
+        part_stage_ = PartStage::kDeltas;
+        pos_ = 0;
         [[fallthrough]];
       case PartStage::kDeltas: {
         // Redacted reasoning comes whole, in one delta (recorded, Claude 3.7 Sonnet, 2025).

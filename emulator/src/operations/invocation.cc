@@ -206,6 +206,15 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
     if (text->declares_tools()) choose_native_tool(*prompt, model, *text, completion, scripted);
   }
   if (scripted) overlay_native(*scripted, completion);
+  if (!prompt->cited_answer.empty() && !completion.tool_call &&
+      !(scripted && (scripted->text || scripted->tool_use))) {
+    // Citations enabled on what the user sent: the answer quotes it (model/citations.h).
+    completion.cited_answer = prompt->cited_answer;
+    completion.generation.text = segments_text(completion.cited_answer);
+    completion.generation.output_tokens = count_tokens(completion.generation.text);
+    completion.generation.stop_reason = "end_turn";
+    completion.generation.stop_sequence.clear();
+  }
   if (prompt->redacted_thinking) {
     completion.redacted_thinking =
         redacted_thinking_data(fnv1a64(model.id + '\n' + prompt->conversation_digest));
@@ -219,6 +228,7 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
     std::string original = text->response_body(completion, model).dump();
     const auto action =
         guarded->check_output({completion.generation.text}, streaming && guard->async);
+    if (action != GuardedInference::OutputAction::kKeep) completion.cited_answer.clear();
     if (action == GuardedInference::OutputAction::kBlock) {
       completion.generation.text = guarded->blocked_output_message();
     } else if (action == GuardedInference::OutputAction::kMask) {

@@ -1,5 +1,6 @@
 #include "protocol/converse_request.h"
 
+#include "core/base64.h"
 #include "protocol/json_writer.h"
 
 #include <initializer_list>
@@ -515,6 +516,67 @@ void write_json(JsonWriter& out, const std::vector<Message>& messages) {
     out.end_object();
   }
   out.end_array();
+}
+
+// ---- Citable documents and search results (model/citations.h reads these) ----
+
+namespace {
+
+bool citations_enabled(const json& block) {
+  auto it = block.find("citations");
+  if (it == block.end() || !it->is_object()) return false;
+  auto enabled = it->find("enabled");
+  return enabled != it->end() && enabled->is_boolean() && enabled->get<bool>();
+}
+
+// The texts of a list of {text} blocks (DocumentContentBlock, SearchResultContentBlock).
+std::vector<std::string> texts_of(const json& blocks) {
+  std::vector<std::string> texts;
+  if (!blocks.is_array()) return texts;
+  for (const auto& block : blocks) {
+    auto text = block.is_object() ? block.find("text") : block.end();
+    texts.push_back(block.is_object() && text != block.end() && text->is_string()
+                        ? text->get<std::string>()
+                        : std::string());
+  }
+  return texts;
+}
+
+}  // namespace
+
+CitableContent read_citable_document(const json& document) {
+  CitableContent out;
+  if (!document.is_object()) return out;
+  out.citations_enabled = citations_enabled(document);
+  out.title = string_member(document, "name").value_or("");
+  const std::string format = string_member(document, "format").value_or("");
+  auto source = document.find("source");
+  if (source == document.end() || !source->is_object()) return out;
+  if (auto text = string_member(*source, "text")) {
+    out.kind = CitableContent::Kind::kText;
+    out.text = std::move(*text);
+  } else if (auto content = source->find("content"); content != source->end()) {
+    out.kind = CitableContent::Kind::kChunks;
+    out.chunks = texts_of(*content);
+  } else if (auto bytes = string_member(*source, "bytes")) {
+    // Formats whose bytes are text; the office formats are not read.
+    const bool textual = format == "txt" || format == "md" || format == "csv" || format == "html";
+    if ((textual || format == "pdf") && base64_decode(*bytes, out.text)) {
+      out.kind = textual ? CitableContent::Kind::kText : CitableContent::Kind::kPdf;
+    }
+  }
+  return out;
+}
+
+CitableContent read_citable_search_result(const json& result) {
+  CitableContent out;
+  if (!result.is_object()) return out;
+  out.kind = CitableContent::Kind::kSearchResult;
+  out.citations_enabled = citations_enabled(result);
+  out.title = string_member(result, "title").value_or("");
+  out.source = string_member(result, "source").value_or("");
+  out.chunks = texts_of(result.value("content", json::array()));
+  return out;
 }
 
 }  // namespace bedrock

@@ -250,6 +250,27 @@ class JsonWriter;
 void write_json(JsonWriter& out, const std::vector<Message>& messages);
 void write_json(JsonWriter& out, const std::vector<ContentBlock>& blocks);
 
+// A document or searchResult block (or toolResult part) read for citing: what an answer may
+// quote and where it is. Read on demand from the carried block (model/citations.h).
+struct CitableContent {
+  enum class Kind {
+    kText,          // documentChar: source.text, or txt/md/csv/html bytes (decoded)
+    kPdf,           // documentPage: pdf bytes (decoded), pages read approximately
+    kChunks,        // documentChunk: source.content[] texts
+    kSearchResult,  // searchResultLocation: content[] texts
+    kUnreadable,    // s3Location, office formats, bad base64: never cited
+  };
+  Kind kind = Kind::kUnreadable;
+  bool citations_enabled = false;   // citations.enabled
+  std::string title;                // the document's name or the search result's title
+  std::string source;               // the search result's source; empty for documents
+  std::string text;                 // kText: the text; kPdf: the file's bytes
+  std::vector<std::string> chunks;  // kChunks and kSearchResult: the blocks' texts in order
+};
+// `document` is a DocumentBlock value, `result` a SearchResultBlock value, as sent.
+CitableContent read_citable_document(const nlohmann::json& document);
+CitableContent read_citable_search_result(const nlohmann::json& result);
+
 // Which parts of the last user message count as its text.
 enum class UserText {
   // Text blocks, guardContent texts and tool-result texts: what generation and tool choice read.

@@ -300,6 +300,7 @@ class AnthropicFamily final : public TextFamily {
         break;
       }
     }
+    prompt.cited_answer = cited_answer(native_citable_sources(messages));
     const json thinking = body.value("thinking", json::object());
     prompt.redacted_thinking = model.supports(ModelFeature::kReasoning) && thinking.is_object() &&
                                thinking.value("type", "") == "enabled" &&
@@ -327,6 +328,13 @@ class AnthropicFamily final : public TextFamily {
                                  {"id", completion.tool_call->id},
                                  {"name", completion.tool_call->name},
                                  {"input", completion.tool_call->input}});
+    } else if (!completion.cited_answer.empty()) {
+      // One text block per segment; a cited one carries its citations (recorded answers).
+      for (const auto& segment : completion.cited_answer) {
+        json block = {{"type", "text"}, {"text", segment.text}};
+        if (segment.citation) block["citations"] = {native_citation(*segment.citation)};
+        body["content"].push_back(std::move(block));
+      }
     } else {
       body["content"].push_back({{"type", "text"}, {"text", g.text}});
     }
@@ -381,6 +389,8 @@ class AnthropicFamily final : public TextFamily {
                           {"index", index},
                           {"delta", {{"type", "input_json_delta"}, {"partial_json", piece}}}});
       }
+    } else if (!completion.cited_answer.empty()) {
+      cited_block_chunks(completion.cited_answer, index, chunks);
     } else {
       text_block_chunks(g, index, chunks);
     }
@@ -406,6 +416,32 @@ class AnthropicFamily final : public TextFamily {
       chunks.push_back({{"type", "content_block_delta"},
                         {"index", index},
                         {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+    }
+  }
+
+  // A cited answer's blocks, the last one left open: a cited block starts with "citations": []
+  // and sends its citations_delta before its text (a recorded Claude stream).
+  static void cited_block_chunks(const std::vector<CitedSegment>& segments, int& index,
+                                 std::vector<json>& chunks) {
+    for (size_t i = 0; i < segments.size(); ++i) {
+      if (i > 0) chunks.push_back({{"type", "content_block_stop"}, {"index", index++}});
+      json start = {{"type", "text"}, {"text", ""}};
+      if (segments[i].citation) start["citations"] = json::array();
+      chunks.push_back(
+          {{"type", "content_block_start"}, {"index", index}, {"content_block", std::move(start)}});
+      if (segments[i].citation) {
+        chunks.push_back({{"type", "content_block_delta"},
+                          {"index", index},
+                          {"delta",
+                           {{"type", "citations_delta"},
+                            {"citation", native_citation(*segments[i].citation)}}}});
+      }
+      for (const auto& piece : family_util::stream_pieces(segments[i].text)) {
+        if (piece.empty()) continue;
+        chunks.push_back({{"type", "content_block_delta"},
+                          {"index", index},
+                          {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+      }
     }
   }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "model/citations.h"
 #include "model/default_generator.h"
 #include "model/model_info.h"
 #include "model/tool_input.h"
@@ -30,6 +31,9 @@ struct TextPrompt {
   bool answering_tool_result = false;  // the last user turn carries a tool result
   // Extended thinking asked for and the trigger string sent (model/redacted_thinking.h).
   bool redacted_thinking = false;
+  // The answer that quotes the documents the last user turn enables citations on
+  // (model/citations.h); empty when there is none.
+  std::vector<CitedSegment> cited_answer;
 };
 
 // A tool call in a native answer; generation.stop_reason is then "tool_use".
@@ -46,6 +50,8 @@ struct TextCompletion {
   std::string response_id;        // deterministic id for families that carry one ("msg_bdrk_...")
   std::string redacted_thinking;  // the data of a redacted_thinking block; empty: none
   std::string model_id_called;    // the modelId of the request (a profile id, an ARN, ...)
+  // The answer as cited segments (generation.text is their text joined); empty: not cited.
+  std::vector<CitedSegment> cited_answer;
 };
 
 class TextFamily {
