@@ -105,7 +105,8 @@ TEST_CASE("frames that break the rules are refused with their close code", "[web
     REQUIRE(decode_all(decoder, c.wire, frame) == FrameDecoder::Status::kError);
     CHECK(decoder.error().code == c.code);
     // The decoder stays failed.
-    std::string_view more = client_frame(kFinBinary, "ok");
+    const std::string ok = client_frame(kFinBinary, "ok");
+    std::string_view more = ok;
     CHECK(decoder.next(more, frame) == FrameDecoder::Status::kError);
   }
 }
