@@ -8,6 +8,7 @@ import os
 import socket
 import struct
 import time
+import zlib
 from datetime import datetime, timedelta, timezone
 
 from payloads import SONIC
@@ -373,3 +374,56 @@ def _never_read(ctx):
     finally:
         for sock in socks:
             reset_close(sock)
+
+
+# -- scenario faults and errors on a WebSocket stream ------------------------------------------------
+FAULT_SCENARIOS = {"ws-faults.json": {"name": "ws-faults", "rules": [
+    {"match": {"operation": "InvokeModelWithBidirectionalStream", "headers": {"x-case": "reset"}},
+     "fault": "reset", "afterEvents": 2},
+    {"match": {"operation": "InvokeModelWithBidirectionalStream", "headers": {"x-case": "crc"}},
+     "fault": "corruptMessageCrc", "afterEvents": 1},
+    {"match": {"operation": "InvokeModelWithBidirectionalStream", "headers": {"x-case": "throttled"}},
+     "error": {"type": "ThrottlingException", "message": "Too many requests, please wait."}},
+]}}
+
+
+def faulted_session(port, which):
+    sock = connect(port)
+    sock.sendall(upgrade_bytes(headers={"x-case": which}))
+    status, _, rest = read_head(sock)
+    if status != 101:
+        raise Failure(f"{which}: upgrade answered {status}")
+    frames = Frames(sock, rest)
+    sock.sendall(b"".join(client_frame(0x2, sonic(e)) for e in [SESSION_START] + text_turn()))
+    return sock, frames
+
+
+@case("ws-scenario-faults", fresh=True, scenarios=FAULT_SCENARIOS)
+def _ws_faults(ctx):
+    # A scenario error before any event: the modelled exception in-stream, then 1000.
+    sock, frames = faulted_session(ctx.port, "throttled")
+    try:
+        messages, code = frames.until_close()
+        if event_names(messages) != ["throttlingException"] or code != 1000:
+            raise Failure(f"throttled: {event_names(messages)}, close {code}")
+    finally:
+        sock.close()
+    # reset: two events, then a TCP reset (no close frame).
+    sock, frames = faulted_session(ctx.port, "reset")
+    try:
+        messages, code = frames.until_close()
+        if len(messages) != 2 or code is not None:
+            raise Failure(f"reset: {len(messages)} messages, close {code}")
+    finally:
+        sock.close()
+    # A bad message CRC on the second event: it arrives damaged in its own message, then the end.
+    sock, frames = faulted_session(ctx.port, "crc")
+    try:
+        messages, code = frames.until_close()
+        if len(messages) != 2 or code != 1000:
+            raise Failure(f"crc: {len(messages)} messages, close {code}")
+        last = messages[-1]
+        if struct.unpack(">I", last[-4:])[0] == zlib.crc32(last[:-4]):
+            raise Failure("crc: the second message's CRC is right")
+    finally:
+        sock.close()
