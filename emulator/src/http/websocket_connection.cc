@@ -251,24 +251,25 @@ void WebSocketConnection::pull_producer() {
     producer_.reset();
     reading_ = false;
     end_input(/*gone=*/taken.fault != Fault::kNone);
-    close_queued_ = true;
+    // The end: a close frame, or the connection broken as the scenario's fault says.
     switch (taken.fault) {
       case Fault::kNone:
-        close_queued_ = false;
         queue_close(ws::kCloseNormal, "");
         break;
       case Fault::kReset:
+        close_queued_ = true;
         out_.add_close(Clock::time_point{}, /*abortive=*/true);
         break;
       case Fault::kGarbage:
+        close_queued_ = true;
         out_.append(Clock::time_point{}, kGarbage);
         out_.add_close(Clock::time_point{}, /*abortive=*/false);
         break;
       case Fault::kEmpty:
+        close_queued_ = true;
         out_.add_close(Clock::time_point{}, /*abortive=*/false);
         break;
       default:
-        close_queued_ = false;
         queue_close(ws::kCloseInternalError, "stream broken");
         break;
     }
