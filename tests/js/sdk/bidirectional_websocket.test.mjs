@@ -33,17 +33,21 @@ const decoder = new TextDecoder();
 const require = createRequire(import.meta.url);
 const { eventStreamSerdeProvider } = require(join(dirname(require.resolve("@smithy/core/event-streams")), "index.browser.js"));
 
-// Every URL the SDK dialled, as it dialled it.
+// Every URL the SDK dialled, as it dialled it, and every error its sockets met.
 const dialled = [];
+const socketErrors = [];
 class PlainWebSocket extends NodeWebSocket {
   constructor(url, ...rest) {
     dialled.push(url);
     super(String(url).replace(/^wss:/, "ws:"), ...rest);
+    // A browser's WebSocket drops an error event nobody listens to; Node's EventEmitter would
+    // throw it (the SDK sets onerror only once the socket is open).
+    this.on("error", (error) => socketErrors.push(error.message));
   }
 }
 globalThis.WebSocket = PlainWebSocket;
 
-function makeBrowserClient(endpoint) {
+function makeBrowserClient(endpoint, extra = {}) {
   return new BedrockRuntimeClient({
     region: "us-east-1",
     endpoint,
@@ -52,6 +56,7 @@ function makeBrowserClient(endpoint) {
     requestHandler: new WebSocketFetchHandler({ connectionTimeout: 5000 }),
     eventStreamPayloadHandlerProvider,
     eventStreamSerdeProvider,
+    ...extra,
   });
 }
 
@@ -264,6 +269,31 @@ describe("SDK client: browser WebSocket handler", () => {
     await session.finished();
     assert.ok(session.error instanceof ValidationException, String(session.error));
     assert.equal(session.error.message, INVALID_INPUT);
+  });
+
+  test("a presign already expired (a clock 2 minutes slow): refused, the SDK never connects", async () => {
+    // The upgrade is answered 403 before the 101; the SDK's handler sees no "open" and, after
+    // its connection timeout, rejects with its synthetic 500.
+    const slow = makeBrowserClient(server.endpoint, {
+      systemClockOffset: -120000,
+      requestHandler: new WebSocketFetchHandler({ connectionTimeout: 1000 }),
+    });
+    dialled.length = 0;
+    socketErrors.length = 0;
+    try {
+      const session = openSession(slow);
+      session.send(opening());
+      await session.finished();
+      assert.ok(session.error, "the session failed");
+      assert.equal(session.error.$metadata?.websocketSynthetic500Error, true, String(session.error));
+      assert.deepEqual(session.events, []);
+      assert.deepEqual(socketErrors, ["Unexpected server response: 403"]);
+      const signedAt = new URL(dialled[0]).searchParams.get("X-Amz-Date");
+      const age = Date.now() - Date.parse(signedAt.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"));
+      assert.ok(age > 60000, `signed ${age} ms ago`);
+    } finally {
+      slow.destroy();
+    }
   });
 
   test("ten sessions at once", async () => {
