@@ -427,3 +427,31 @@ def _ws_faults(ctx):
             raise Failure("crc: the second message's CRC is right")
     finally:
         sock.close()
+
+
+@case("ws-audio-flood", fresh=True)
+def _audio_flood(ctx):
+    """40 MB of audio input as fast as the socket takes it (8 s at most), output never read: the
+    server's memory stays bounded (the connection reads no more while 1 MiB waits unread)."""
+    sock, _ = open_ws(ctx.port)
+    try:
+        p = "p"
+        opening = [SESSION_START, text_turn()[0],
+                   {"contentStart": {"promptName": p, "contentName": "mic", "type": "AUDIO", "interactive": True,
+                                     "role": "USER", "audioInputConfiguration": {
+                                         "mediaType": "audio/lpcm", "sampleRateHertz": 16000, "sampleSizeBits": 16,
+                                         "channelCount": 1, "audioType": "SPEECH", "encoding": "base64"}}}]
+        sock.sendall(b"".join(client_frame(0x2, sonic(e)) for e in opening))
+        pcm = base64.b64encode(bytes(600_000)).decode()  # 19 s of silence, under the 1,000,000-byte chunk
+        frame = client_frame(0x2, sonic({"audioInput": {"promptName": p, "contentName": "mic", "content": pcm}}))
+        sock.settimeout(5)
+        sent, deadline = 0, time.monotonic() + 8
+        while sent < 40 * MB and time.monotonic() < deadline:
+            try:
+                sock.sendall(frame)
+            except (socket.timeout, OSError):
+                break
+            sent += len(frame)
+        ctx.note(f"{sent / MB:.0f} MB sent")
+    finally:
+        reset_close(sock)
