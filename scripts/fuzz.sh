@@ -13,7 +13,7 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(eventstream_decoder request_framing input_reader scenario_parser
-                                 sonic_input_decoder)
+                                 sonic_input_decoder websocket_frames)
 
 build=${BEDROCK_FUZZ_BUILD:-}
 if [[ -z "$build" ]]; then

@@ -158,6 +158,32 @@ def sonic_seeds():
     write("sonic_input_decoder", "bad_base64", WHOLE + envelope(event("chunk", '{"bytes":"@@@"}')))
 
 
+def ws_frame(first, payload, masked=True, key=b"\x37\xfa\x21\x3d"):
+    n = len(payload)
+    bit = 0x80 if masked else 0
+    if n < 126:
+        head = struct.pack(">BB", first, bit | n)
+    elif n <= 0xFFFF:
+        head = struct.pack(">BBH", first, bit | 126, n)
+    else:
+        head = struct.pack(">BBQ", first, bit | 127, n)
+    if not masked:
+        return head + payload
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def websocket_seeds():
+    start = sonic_event("sessionStart", {"inferenceConfiguration": {"maxTokens": 1024}})
+    whole = ws_frame(0x82, envelope(start)) + ws_frame(0x89, b"ping") + ws_frame(0x88, b"\x03\xe8")
+    write("websocket_frames", "session", WHOLE + whole)
+    write("websocket_frames", "session_bytewise", ONE_BYTE + whole)
+    fragments = (ws_frame(0x02, b"ab") + ws_frame(0x8A, b"") + ws_frame(0x00, b"cd")
+                 + ws_frame(0x80, b"ef"))
+    write("websocket_frames", "fragments", b"\x03" + fragments)
+    write("websocket_frames", "lengths", WHOLE + ws_frame(0x82, b"m" * 300) + ws_frame(0x82, b"L" * 5000))
+    write("websocket_frames", "unmasked", WHOLE + ws_frame(0x82, b"x", masked=False))
+
+
 def main():
     shutil.rmtree(CORPUS, ignore_errors=True)
     os.makedirs(os.path.join(CORPUS, "scenario_parser"))
@@ -166,6 +192,7 @@ def main():
     input_reader_seeds()
     scenario_seeds()
     sonic_seeds()
+    websocket_seeds()
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "http/http1_fault_injector.h"
 #include "http/http1_response.h"
 #include "http/refusal.h"
+#include "http/websocket_handshake.h"
+#include "http/websocket_presign.h"
 
 namespace bedrock::http {
 
@@ -104,6 +107,7 @@ Http1Connection::Received Http1Connection::receive() {
 }
 
 Http1Connection::Next Http1Connection::on_readable(Clock::time_point now) {
+  if (websocket_) return websocket_->on_readable(now);
   switch (receive()) {
     case Received::kClosed:
       if (streamed_body_ && state_ == State::kAnswer) {
@@ -123,9 +127,24 @@ Http1Connection::Next Http1Connection::on_readable(Clock::time_point now) {
   return serve(now);
 }
 
-Http1Connection::Next Http1Connection::on_wake(Clock::time_point now) { return serve(now); }
+Http1Connection::Next Http1Connection::on_writable(Clock::time_point now) {
+  return websocket_ ? websocket_->on_writable(now) : send(now);
+}
+
+Http1Connection::Next Http1Connection::on_due(Clock::time_point now) {
+  return websocket_ ? websocket_->on_due(now) : send(now);
+}
+
+Http1Connection::Next Http1Connection::on_wake(Clock::time_point now) {
+  return websocket_ ? websocket_->on_wake(now) : serve(now);
+}
+
+size_t Http1Connection::progress() const {
+  return bytes_read_ + out_.bytes_sent() + (websocket_ ? websocket_->progress() : 0);
+}
 
 Http1Connection::Next Http1Connection::begin_shutdown(Clock::time_point now) {
+  if (websocket_) return websocket_->begin_shutdown(now);
   stopping_ = true;
   // A request whose body is arriving, and an answer being sent, may finish; then it closes.
   if (state_ == State::kAnswer) return serve(now);
@@ -134,6 +153,7 @@ Http1Connection::Next Http1Connection::begin_shutdown(Clock::time_point now) {
 }
 
 uint32_t Http1Connection::events() const {
+  if (websocket_) return websocket_->events();
   uint32_t events = 0;
   const bool reads = state_ != State::kAnswer ||
                      (reading_streamed_body_ && streamed_body_->unread() < kMaxUnreadStreamedBody);
@@ -143,11 +163,13 @@ uint32_t Http1Connection::events() const {
 }
 
 std::optional<LoopConnection::Clock::time_point> Http1Connection::next_due() const {
+  if (websocket_) return websocket_->next_due();
   if (!waits_time_ || out_.empty()) return std::nullopt;
   return out_.next_due();
 }
 
 LoopConnection::Waiting Http1Connection::waiting() const {
+  if (websocket_) return websocket_->waiting();
   if (blocked_) return Waiting::kSocket;
   if (state_ == State::kAnswer) return Waiting::kTime;
   if (state_ == State::kBody || pos_ != end_) return Waiting::kRequest;
@@ -200,6 +222,7 @@ Http1Connection::Next Http1Connection::serve(Clock::time_point now) {
         close_after_ = closes_after(request_);
         request_.http_version = "HTTP/1.1";  // as the journal has always shown it
         if (handler_.streams_body && handler_.streams_body(request_)) {
+          if (request_.method == "GET") return upgrade(framed, now);
           start_full_duplex_request(framed, now);
           continue;
         }
@@ -351,6 +374,30 @@ void Http1Connection::start_full_duplex_request(const FramedRequest& framed,
   if (expects_continue(request_)) out_.append(Clock::time_point{}, kContinue);
   feed_streamed_body();
   answer(now);  // the operation starts now and reads its body as it arrives
+}
+
+Http1Connection::Next Http1Connection::upgrade(const FramedRequest& framed, Clock::time_point now) {
+  Response refusal = ws::check_handshake(request_);
+  if (refusal.status == 0) {
+    const size_t query = request_.target.find('?');
+    std::optional<Response> unsigned_query = ws::check_presigned_query(
+        query == std::string::npos ? std::string_view()
+                                   : std::string_view(request_.target).substr(query + 1),
+        std::time(nullptr));
+    if (unsigned_query) refusal = std::move(*unsigned_query);
+  }
+  if (refusal.status != 0 || framed.body != BodyFraming::kNone) {
+    if (refusal.status == 0) refusal = refusal_response(Refusal::kMalformed);  // a body on GET
+    refused_ = true;
+    close_after_ = true;
+    queue_answer(std::move(refusal), now);
+    return send(now);
+  }
+  consume(framed.head_size);
+  websocket_ =
+      std::make_unique<WebSocketConnection>(fd_, handler_, wake_, std::move(request_), buffered());
+  consume(buffered().size());
+  return websocket_->on_wake(now);
 }
 
 Http1Connection::BodyStep Http1Connection::take_body(std::string& into) {

@@ -9,6 +9,9 @@
 // A request the handler answers while its body arrives (RequestHandler::streams_body) is
 // answered as soon as its head is in: the body is fed to the operation as it arrives, and its
 // producer writes from a thread of its own (full_duplex.h); the connection closes after it.
+// Such a request by GET is a WebSocket upgrade (RFC 6455): once its handshake and presigned
+// query pass (websocket_handshake.h, websocket_presign.h), the connection becomes a
+// WebSocketConnection, which serves the request over binary messages.
 #pragma once
 
 #include <memory>
@@ -22,6 +25,7 @@
 #include "http/output_queue.h"
 #include "http/request_framing.h"
 #include "http/request_handler.h"
+#include "http/websocket_connection.h"
 
 namespace bedrock::http {
 
@@ -39,15 +43,15 @@ class Http1Connection final : public LoopConnection {
   ~Http1Connection() override;
 
   Next on_readable(Clock::time_point now) override;
-  Next on_writable(Clock::time_point now) override { return send(now); }
-  Next on_due(Clock::time_point now) override { return send(now); }
+  Next on_writable(Clock::time_point now) override;
+  Next on_due(Clock::time_point now) override;
   Next on_wake(Clock::time_point now) override;
   Next begin_shutdown(Clock::time_point now) override;
 
   uint32_t events() const override;
   std::optional<Clock::time_point> next_due() const override;
   Waiting waiting() const override;
-  size_t progress() const override { return bytes_read_ + out_.bytes_sent(); }
+  size_t progress() const override;
 
   // For tests: what waits to be sent.
   const OutputQueue& output() const { return out_; }
@@ -66,6 +70,8 @@ class Http1Connection final : public LoopConnection {
   void queue_answer(Response response, Clock::time_point now);
   void refuse(Refusal why, Clock::time_point now);
   void start_full_duplex_request(const FramedRequest& framed, Clock::time_point now);
+  // A full-duplex request by GET: a WebSocket upgrade, refused or handed over.
+  Next upgrade(const FramedRequest& framed, Clock::time_point now);
   BodyStep take_body(std::string& into);
   void feed_streamed_body();
   void pull_producer();
@@ -109,6 +115,8 @@ class Http1Connection final : public LoopConnection {
   std::shared_ptr<StreamedBody> streamed_body_;
   std::shared_ptr<ProducerOutput> producer_;
   bool reading_streamed_body_ = false;
+  // Once upgraded, the connection is this WebSocket, and everything goes to it.
+  std::unique_ptr<WebSocketConnection> websocket_;
 };
 
 }  // namespace bedrock::http

@@ -61,6 +61,8 @@ const char* reason_phrase(int status) {
       return "Unprocessable Content";
     case 424:
       return "Failed Dependency";
+    case 426:
+      return "Upgrade Required";
     case 429:
       return "Too Many Requests";
     case 431:

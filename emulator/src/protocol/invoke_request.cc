@@ -6,7 +6,7 @@ namespace bedrock {
 
 namespace {
 
-std::optional<std::string> string_member(const nlohmann::json& object, const char* name) {
+std::optional<std::string> input_string(const nlohmann::json& object, const char* name) {
   auto it = object.find(name);
   if (it == object.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
@@ -32,12 +32,12 @@ InvokeRequest parse_invoke_request(const nlohmann::json& input, std::string_view
   out.model_id = input.value("modelId", "");
   out.raw_body = raw_body;
   out.body = parse_bounded_json_or_discarded(raw_body);
-  out.guardrail_identifier = string_member(input, "guardrailIdentifier");
-  out.guardrail_version = string_member(input, "guardrailVersion");
-  out.trace = string_member(input, "trace");
-  out.performance_config_latency = string_member(input, "performanceConfigLatency");
-  out.service_tier = string_member(input, "serviceTier");
-  out.request_metadata_json = string_member(input, "requestMetadata");
+  out.guardrail_identifier = input_string(input, "guardrailIdentifier");
+  out.guardrail_version = input_string(input, "guardrailVersion");
+  out.trace = input_string(input, "trace");
+  out.performance_config_latency = input_string(input, "performanceConfigLatency");
+  out.service_tier = input_string(input, "serviceTier");
+  out.request_metadata_json = input_string(input, "requestMetadata");
   if (out.request_metadata_json) out.request_metadata = metadata_pairs(*out.request_metadata_json);
   return out;
 }
@@ -50,7 +50,7 @@ CountTokensRequest parse_count_tokens_request(const nlohmann::json& input) {
   if (auto converse = what->find("converse"); converse != what->end() && converse->is_object()) {
     out.converse = parse_converse_request(*converse);
   } else if (auto invoke = what->find("invokeModel"); invoke != what->end()) {
-    out.invoke_body_base64 = string_member(*invoke, "body");
+    out.invoke_body_base64 = input_string(*invoke, "body");
     if (!out.invoke_body_base64) out.invoke_body_base64 = std::string();
   }
   return out;

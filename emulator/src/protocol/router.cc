@@ -12,12 +12,17 @@ struct Route {
   OperationId operation;
 };
 
-// requestUri of every operation of the embedded service model (router_test checks each).
-constexpr std::array<Route, 11> kRoutes{{
+// requestUri of every operation of the embedded service model (router_test checks each), and
+// the WebSocket form of the bidirectional stream that browsers use: the SDK's
+// @aws-sdk/middleware-websocket sends the same operation as a GET upgrade of the path with
+// "-websocket" appended, its x-amz-bedrock-* headers moved to the query.
+constexpr std::array<Route, 12> kRoutes{{
     {"POST", "/model/{modelId}/invoke", OperationId::kInvokeModel},
     {"POST", "/model/{modelId}/invoke-with-response-stream",
      OperationId::kInvokeModelWithResponseStream},
     {"POST", "/model/{modelId}/invoke-with-bidirectional-stream",
+     OperationId::kInvokeModelWithBidirectionalStream},
+    {"GET", "/model/{modelId}/invoke-with-bidirectional-stream-websocket",
      OperationId::kInvokeModelWithBidirectionalStream},
     {"POST", "/model/{modelId}/converse", OperationId::kConverse},
     {"POST", "/model/{modelId}/converse-stream", OperationId::kConverseStream},
