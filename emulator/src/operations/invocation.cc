@@ -1,6 +1,7 @@
 #include "operations/invocation.h"
 
 #include "model/default_generator.h"
+#include "model/instructed_tool_choice.h"
 #include "model/families/single_shot_family.h"
 #include "model/families/text_family.h"
 #include "model/redacted_thinking.h"
@@ -32,8 +33,8 @@ void choose_native_tool(const TextPrompt& prompt, const ModelInfo& model, const 
     call.input = scripted->tool_use->value("input", nlohmann::json::object());
   } else {
     std::optional<size_t> index =
-        choose_tool(prompt.tools, prompt.tool_choice, prompt.last_user_text,
-                    prompt.answering_tool_result, seed);
+        choose_instructed_tool(prompt.tools, prompt.tool_choice, prompt.last_user_text,
+                               prompt.instructions, prompt.answering_tool_result, seed);
     if (!index) return;
     const ToolDescription& tool = prompt.tools[*index];
     call.name = tool.name;

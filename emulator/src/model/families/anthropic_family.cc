@@ -9,6 +9,7 @@
 #include "model/families/native_text.h"
 #include "model/families/stream_pieces.h"
 #include "model/families/text_family.h"
+#include "model/reasoning_effort.h"
 #include "model/redacted_thinking.h"
 
 namespace bedrock {
@@ -300,6 +301,13 @@ class AnthropicFamily final : public TextFamily {
         break;
       }
     }
+    // Thinking budget and effort, refused as the model does (model/reasoning_effort.h).
+    if (auto checked = check_reasoning_ask(read_anthropic_reasoning(body), model,
+                                           prompt.max_tokens, "");
+        !checked.ok()) {
+      return checked.error();
+    }
+    prompt.instructions = content_text(system);
     const json thinking = body.value("thinking", json::object());
     prompt.redacted_thinking = model.supports(ModelFeature::kReasoning) && thinking.is_object() &&
                                thinking.value("type", "") == "enabled" &&
