@@ -1,9 +1,9 @@
 #include "operations/invocation.h"
 
 #include "model/default_generator.h"
-#include "model/instructed_tool_choice.h"
 #include "model/families/single_shot_family.h"
 #include "model/families/text_family.h"
+#include "model/instructed_tool_choice.h"
 #include "model/redacted_thinking.h"
 #include "model/token_counter.h"
 #include "operations/answer_ids.h"

@@ -302,8 +302,8 @@ class AnthropicFamily final : public TextFamily {
       }
     }
     // Thinking budget and effort, refused as the model does (model/reasoning_effort.h).
-    if (auto checked = check_reasoning_ask(read_anthropic_reasoning(body), model,
-                                           prompt.max_tokens, "");
+    if (auto checked =
+            check_reasoning_ask(read_anthropic_reasoning(body), model, prompt.max_tokens, "");
         !checked.ok()) {
       return checked.error();
     }

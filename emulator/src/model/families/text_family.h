@@ -27,7 +27,7 @@ struct TextPrompt {
   // Families whose native body declares tools (Anthropic `tools` / `tool_choice`).
   std::vector<ToolDescription> tools;
   ToolChoice tool_choice;
-  std::string instructions;  // the system prompt's text (model/instructed_tool_choice.h)
+  std::string instructions;            // the system prompt's text (model/instructed_tool_choice.h)
   bool answering_tool_result = false;  // the last user turn carries a tool result
   // Extended thinking asked for and the trigger string sent (model/redacted_thinking.h).
   bool redacted_thinking = false;
