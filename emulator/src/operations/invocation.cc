@@ -211,6 +211,21 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
     completion.redacted_thinking =
         redacted_thinking_data(fnv1a64(model.id + '\n' + prompt->conversation_digest));
   }
+  if (prompt->reasoning) {
+    // The thinking text, by the generator Converse uses, its length from the effort or budget;
+    // it counts toward the answer's output tokens.
+    GenerationRequest thinking = generation_request;
+    thinking.conversation_digest += "\nreasoning";
+    thinking.stop_sequences.clear();
+    thinking.natural_min_tokens = prompt->reasoning->min_tokens;
+    thinking.natural_spread = prompt->reasoning->spread;
+    thinking.max_tokens = static_cast<int>(prompt->reasoning->cap);
+    thinking.opening = "Let me think about how to answer";
+    completion.reasoning = generate(thinking).text;
+    completion.reasoning_signature =
+        reasoning_signature(fnv1a64(model.id + '\n' + prompt->conversation_digest));
+    completion.generation.output_tokens += count_tokens(completion.reasoning);
+  }
   completion.input_tokens = prompt->input_tokens;
   invocation.input_tokens = completion.input_tokens;
   invocation.output_tokens = completion.generation.output_tokens;

@@ -187,6 +187,34 @@ class ReasoningAndToolChoiceTest(harness.EmulatorTest):
         self.assertTrue(invoke({"type": "enabled", "budget_tokens": 4000}, 4000).startswith(
             "`max_tokens` must be greater than `thinking.budget_tokens`."))
 
+    def test_native_anthropic_thinking_block_follows_effort_and_budget(self):
+        def invoke(thinking, stream=False, **extra):
+            body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 8000,
+                               "messages": [{"role": "user", "content": STORY}], "thinking": thinking, **extra})
+            if not stream:
+                return json.loads(self.client.invoke_model(modelId=OPUS_46, body=body)["body"].read())
+            events = self.client.invoke_model_with_response_stream(modelId=OPUS_46, body=body)["body"]
+            return [json.loads(e["chunk"]["bytes"]) for e in events if "chunk" in e]
+
+        answer = invoke({"type": "enabled", "budget_tokens": 4000})
+        self.assertEqual([b["type"] for b in answer["content"]], ["thinking", "text"])
+        thinking = answer["content"][0]
+        self.assertTrue(thinking["signature"])
+        self.assertLessEqual(words(thinking["thinking"]), 4000)
+        self.assertGreaterEqual(answer["usage"]["output_tokens"],
+                                words(thinking["thinking"]) + words(answer["content"][1]["text"]))
+        low = invoke({"type": "adaptive"}, output_config={"effort": "low"})["content"][0]["thinking"]
+        high = invoke({"type": "adaptive"}, output_config={"effort": "high"})["content"][0]["thinking"]
+        self.assertLess(words(low), words(high))
+        # The stream carries the same text as thinking_delta pieces, then its signature.
+        chunks = invoke({"type": "adaptive"}, stream=True, output_config={"effort": "high"})
+        self.assertEqual(chunks[1]["content_block"], {"type": "thinking", "thinking": ""})
+        streamed = "".join(c["delta"]["thinking"] for c in chunks
+                           if c["type"] == "content_block_delta" and c["delta"]["type"] == "thinking_delta")
+        self.assertEqual(streamed, high)
+        self.assertEqual(sum(1 for c in chunks if c["type"] == "content_block_delta"
+                             and c["delta"]["type"] == "signature_delta"), 1)
+
     # -- tool choice from the system prompt -------------------------------------------------
     def test_system_prompt_makes_the_model_call_a_tool(self):
         tools = {"tools": [WEATHER, CALCULATOR]}
