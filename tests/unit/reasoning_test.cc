@@ -198,3 +198,22 @@ TEST_CASE("the user's named tool wins over the instructions; toolChoice rules", 
   CHECK_FALSE(tool_named_in(all, "the calculators are broken"));
   CHECK(tool_named_in(all, "try Calculator.") == std::optional<size_t>(1));
 }
+
+TEST_CASE("a Nova model that does not reason refuses reasoningConfig", "[reasoning]") {
+  ModelInfo pro = model("amazon.nova-pro-v1:0");
+  pro.family = "nova";
+  pro.features = {ModelFeature::kConverse};
+  ModelInfo lite2 = model("amazon.nova-2-lite-v1:0");
+  lite2.family = "nova";
+  const ReasoningAsk ask = read_converse_reasoning(
+      json{{"reasoningConfig", {{"type", "enabled"}, {"maxReasoningEffort", "low"}}}}, nullptr);
+  auto refused = check_reasoning_ask(ask, pro, 0, "P: ");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message ==
+        "P: Malformed input request: the provided reasoning config value is invalid, please "
+        "reformat your input and try again.");
+  CHECK(check_reasoning_ask(ask, lite2, 0, "").ok());
+  const ReasoningAsk bad = read_converse_reasoning(
+      json{{"reasoningConfig", {{"type", "enabled"}, {"maxReasoningEffort", "max"}}}}, nullptr);
+  CHECK_FALSE(check_reasoning_ask(bad, lite2, 0, "").ok());
+}

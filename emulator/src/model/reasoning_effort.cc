@@ -108,6 +108,14 @@ ReasoningAsk read_converse_reasoning(const json& additional_fields, const json& 
     read_effort(additional_fields.value("output_config", json()), "effort", "output_config.effort",
                 ask);
     const json nova = additional_fields.value("reasoningConfig", json());
+    if (additional_fields.contains("reasoningConfig")) {
+      ask.nova_reasoning_config = true;
+      auto effort = nova.is_object() ? nova.find("maxReasoningEffort") : nova.end();
+      if (nova.is_object() && effort != nova.end()) {
+        ask.nova_effort_valid =
+            effort->is_string() && (*effort == "low" || *effort == "medium" || *effort == "high");
+      }
+    }
     if (nova.is_object() && nova.value("type", "") == "enabled") {
       ask.thinking_enabled = true;
       read_effort(nova, "maxReasoningEffort", "reasoningConfig.maxReasoningEffort", ask);
@@ -152,6 +160,15 @@ Result<bool> check_reasoning_ask(const ReasoningAsk& ask, const ModelInfo& model
                               "' is not supported when thinking is disabled on this model. Use "
                               "effort 'high' or below, or enable thinking.");
     }
+  }
+  // Recorded (S, UKGovernmentBEIS/inspect_ai#5301, Nova Pro on Converse, 2026): a Nova model
+  // that does not reason refuses reasoningConfig. Tag L: the same text for a Nova 2 effort
+  // outside low / medium / high.
+  if (model.family == "nova" && ask.nova_reasoning_config &&
+      (!model.supports(ModelFeature::kReasoning) || !ask.nova_effort_valid)) {
+    return validation_error(model_prefix +
+                            "Malformed input request: the provided reasoning config value is "
+                            "invalid, please reformat your input and try again.");
   }
   if (!model.supports(ModelFeature::kReasoning)) return true;
   // Tag U: the 400's text is not known (the user guide documents only that it is a 400).

@@ -27,6 +27,10 @@ struct ReasoningAsk {
   std::optional<std::string> effort;       // as sent (checked by check_reasoning_ask)
   std::optional<long long> budget_tokens;  // thinking.budget_tokens
   bool budget_sent_not_integer = false;
+  // Nova's reasoningConfig was sent (any type), and whether its maxReasoningEffort is one of
+  // low / medium / high (or absent).
+  bool nova_reasoning_config = false;
+  bool nova_effort_valid = true;
   // Where the effort came from, for error texts: "outputConfig.effort", "output_config.effort",
   // "reasoningConfig.maxReasoningEffort", "reasoning_effort".
   std::string effort_member;

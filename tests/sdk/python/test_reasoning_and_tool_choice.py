@@ -175,6 +175,14 @@ class ReasoningAndToolChoiceTest(harness.EmulatorTest):
         ok = self.converse(NOVA_MICRO, [user("hi")], body_extra={"outputConfig": {"effort": "max"}})
         self.assertEqual(ok["ResponseMetadata"]["HTTPStatusCode"], 200)
 
+    def test_nova_that_does_not_reason_refuses_reasoning_config(self):
+        config = {"reasoningConfig": {"type": "enabled", "maxReasoningEffort": "low"}}
+        self.assertEqual(self.refusal("amazon.nova-pro-v1:0", [user("hi")], additionalModelRequestFields=config),
+                         MODEL_PREFIX + "Malformed input request: the provided reasoning config value is invalid, "
+                                        "please reformat your input and try again.")
+        ok = self.converse(NOVA_2_LITE, [user("hi")], additionalModelRequestFields=config)
+        self.assertEqual(ok["ResponseMetadata"]["HTTPStatusCode"], 200)
+
     def test_native_budget_refusals(self):
         def invoke(thinking, max_tokens):
             body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": max_tokens,
