@@ -9,6 +9,7 @@ import {
   ConverseCommand,
   ConverseStreamCommand,
   InvokeModelCommand,
+  InvokeModelWithResponseStreamCommand,
   ValidationException,
 } from "@aws-sdk/client-bedrock-runtime";
 
@@ -149,6 +150,30 @@ for (const kind of CLIENT_KINDS) {
       const parsed = JSON.parse(new TextDecoder().decode(answer.body));
       assert.equal(parsed.stop_reason, "tool_use");
       assert.deepEqual(parsed.content.filter((b) => b.type === "tool_use").map((b) => b.name), ["get_weather"]);
+    });
+
+    test("InvokeModel with response stream: the thinking block of the Anthropic body", async () => {
+      const body = JSON.stringify({
+        anthropic_version: "bedrock-2023-05-31",
+        max_tokens: 4000,
+        thinking: { type: "adaptive" },
+        output_config: { effort: "low" },
+        messages: [{ role: "user", content: STORY }],
+      });
+      const input = { modelId: OPUS_46, contentType: "application/json", body };
+      const unary = JSON.parse(new TextDecoder().decode((await client.send(new InvokeModelCommand(input))).body));
+      assert.deepEqual(unary.content.map((b) => b.type), ["thinking", "text"]);
+      const stream = await client.send(new InvokeModelWithResponseStreamCommand(input));
+      let thinking = "";
+      let signature = "";
+      for await (const event of stream.body) {
+        const chunk = JSON.parse(new TextDecoder().decode(event.chunk.bytes));
+        if (chunk.type !== "content_block_delta") continue;
+        thinking += chunk.delta.thinking ?? "";
+        signature += chunk.delta.signature ?? "";
+      }
+      assert.equal(thinking, unary.content[0].thinking);
+      assert.equal(signature, unary.content[0].signature);
     });
 
     test("a removed tool is not called until a toolAddition gives it back", async () => {
