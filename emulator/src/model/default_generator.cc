@@ -1,5 +1,6 @@
 #include "model/default_generator.h"
 
+#include <algorithm>
 #include <array>
 
 #include "model/token_counter.h"
@@ -8,8 +9,6 @@ namespace bedrock {
 
 namespace {
 
-constexpr size_t kMinNaturalTokens = 24;
-constexpr size_t kNaturalTokenSpread = 40;
 constexpr size_t kQuotedChars = 48;
 
 constexpr std::array<std::string_view, 48> kWords{{
@@ -47,7 +46,7 @@ std::string natural_answer(const GenerationRequest& request, uint64_t seed) {
   std::string quote = quote_of(request.last_user_text);
   if (!quote.empty()) text += " to \"" + quote + "\"";
   text += ".";
-  size_t target = kMinNaturalTokens + seed % kNaturalTokenSpread;
+  size_t target = request.natural_min_tokens + seed % std::max<size_t>(1, request.natural_spread);
   // Room for every word at once: a token is at most a word of kWords, a space and a ".".
   text.reserve(text.size() + target * 11);
   uint64_t state = seed;

@@ -3,7 +3,8 @@
 // PRNG seeded with a hash of the model id and the conversation. Rules (README "Default
 // generator"):
 //   - the answer opens with a sentence that quotes the start of the last user text;
-//   - its natural length is 24 to 63 tokens, fixed by the seed;
+//   - its natural length is 24 to 63 tokens (unless the request sets another range), fixed by
+//     the seed;
 //   - maxTokens cuts it at a token boundary, with stop reason max_tokens;
 //   - the first stop sequence found in it cuts it just before the match, with stop_sequence.
 #pragma once
@@ -24,6 +25,10 @@ struct GenerationRequest {
   std::vector<std::string> stop_sequences;
   // The words the answer opens with, before the quote of the user's text.
   std::string opening = "This is a deterministic answer from bedrock-emulator";
+  // The natural length: natural_min_tokens plus up to natural_spread - 1 more, fixed by the
+  // seed (reasoning sets them from the effort or budget asked for: model/reasoning_effort.h).
+  size_t natural_min_tokens = 24;
+  size_t natural_spread = 40;
 };
 
 struct Generation {

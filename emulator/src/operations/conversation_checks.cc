@@ -4,6 +4,7 @@
 #include <string>
 
 #include "model/families/text_family.h"
+#include "model/reasoning_effort.h"
 
 namespace bedrock {
 
@@ -31,6 +32,8 @@ constexpr const char* kNoSystemPrompt =
 constexpr const char* kToolChangeConfigRequired =
     "The toolConfig field must be defined when using toolAddition and toolRemoval content "
     "blocks.";
+// How Bedrock hands on a model's own refusal (real-behaviour.md §1.4).
+constexpr const char* kModelErrorsPrefix = "The model returned the following errors: ";
 // Bedrock allows 5 documents per request (user guide, "API restrictions"); images are limited
 // by the models (TextFamily::converse_media_limit).
 constexpr size_t kMaxDocuments = 5;
@@ -207,7 +210,12 @@ Result<bool> check_capabilities(const ConverseRequest& request, const ModelInfo&
                             ". Try again with a maximum tokens value that is lower than " + limit +
                             ".");
   }
-  return true;
+  // Effort and thinking budget, refused by the model with Bedrock's prefix (recorded texts:
+  // model/reasoning_effort.cc).
+  const ReasoningAsk ask =
+      read_converse_reasoning(request.additional_model_request_fields, request.output_config);
+  const long long max_tokens = inference && inference->max_tokens ? *inference->max_tokens : 0;
+  return check_reasoning_ask(ask, model, max_tokens, kModelErrorsPrefix);
 }
 
 }  // namespace bedrock

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include "core/base64.h"
 
@@ -10,7 +11,9 @@
 #include "model/conversation_tokens.h"
 #include "model/default_generator.h"
 #include "model/families/text_family.h"
+#include "model/instructed_tool_choice.h"
 #include "model/prompt_cache.h"
+#include "model/reasoning_effort.h"
 #include "model/redacted_thinking.h"
 #include "model/token_counter.h"
 #include "model/tool_input.h"
@@ -30,27 +33,51 @@ constexpr const char* kInputTooLong = "Input is too long for requested model.";
 // Anthropic counts a prefix as cacheable from this many tokens; shorter prefixes are not cached.
 constexpr size_t kMinCacheableTokens = 1024;
 
+// The tools the model may call: toolConfig's tool specs, less those a system-role message
+// withdrew (toolRemoval) and not given back by a later toolAddition. An addition or removal
+// naming a tool toolConfig does not declare (or an MCP server's tool, by serverName) changes
+// nothing: what Bedrock answers it is not known (DEVIATIONS.md).
 std::vector<ToolDescription> tools_of(const ConverseRequest& request) {
   std::vector<ToolDescription> tools;
   if (!request.tool_config) return tools;
+  std::set<std::string> withdrawn;
+  for (const auto& message : request.messages) {
+    if (!message.is_system()) continue;
+    for (const auto& block : message.content) {
+      if (const auto* removal = block.get<ToolRemovalBlock>(); removal && removal->tool.name) {
+        withdrawn.insert(*removal->tool.name);
+      }
+      if (const auto* addition = block.get<ToolAdditionBlock>(); addition && addition->tool.name) {
+        withdrawn.erase(*addition->tool.name);
+      }
+    }
+  }
   for (const auto& tool : request.tool_config->tools) {
-    if (!tool.source.contains("toolSpec")) continue;
+    if (!tool.source.contains("toolSpec") || withdrawn.count(tool.name)) continue;
     tools.push_back({tool.name, tool.description, tool.input_schema});
   }
   return tools;
 }
 
-bool wants_reasoning(const ConverseRequest& request, const ModelInfo& model) {
-  if (!model.supports(ModelFeature::kReasoning)) return false;
-  if (model.supports(ModelFeature::kAlwaysReasons)) return true;
-  const json& extra = request.additional_model_request_fields;
-  if (extra.is_null()) return false;
-  if (!extra.is_object()) return false;
-  auto enabled = [&](const char* key) {
-    auto it = extra.find(key);
-    return it != extra.end() && it->is_object() && it->value("type", "") == "enabled";
+// What the model reads as instructions: the system blocks' text, then the text of system-role
+// messages, in order.
+std::string instructions_of(const ConverseRequest& request) {
+  std::string text;
+  auto add = [&](const std::vector<ContentBlock>& blocks) {
+    for (const auto& block : blocks) {
+      if (const auto* t = block.get<TextBlock>()) text += (text.empty() ? "" : "\n") + t->text;
+    }
   };
-  return enabled("thinking") || enabled("reasoningConfig") || enabled("reasoning_config");
+  add(request.system);
+  for (const auto& message : request.messages) {
+    if (message.is_system()) add(message.content);
+  }
+  return text;
+}
+
+bool wants_reasoning(const ReasoningAsk& ask, const ModelInfo& model) {
+  if (!model.supports(ModelFeature::kReasoning)) return false;
+  return model.supports(ModelFeature::kAlwaysReasons) || ask.asks_reasoning();
 }
 
 // The cacheable prefix: tools, then system, then messages (Anthropic's cache order), up to the
@@ -267,13 +294,18 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
       fnv1a64(generation_request.conversation_digest, fnv1a64("\n", fnv1a64(model.id)));
 
   const bool answering_tool_result = last_user && last_user->has(is_tool_result);
-  const bool reasons = wants_reasoning(request, model) &&
+  const ReasoningAsk reasoning_ask =
+      read_converse_reasoning(request.additional_model_request_fields, request.output_config);
+  const bool reasons = wants_reasoning(reasoning_ask, model) &&
                        !(answering_tool_result && family && !family->reasons_after_tool_result());
   if (reasons) {
     GenerationRequest thinking = generation_request;
     thinking.conversation_digest += "\nreasoning";
     thinking.stop_sequences.clear();
-    thinking.max_tokens = 0;
+    const ReasoningLength length = reasoning_length(reasoning_ask);
+    thinking.natural_min_tokens = length.min_tokens;
+    thinking.natural_spread = length.spread;
+    thinking.max_tokens = static_cast<int>(length.cap);  // never above the thinking budget
     thinking.opening = "Let me think about how to answer";
     AnswerPart part;
     part.kind = AnswerPart::Kind::kReasoning;
@@ -308,8 +340,8 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     if (names_undeclared_tool(tools, tool_choice)) {
       return validation_error(undeclared_tool_message(tool_choice.name));
     }
-    tool_index = choose_tool(tools, tool_choice, generation_request.last_user_text,
-                             answering_tool_result, seed);
+    tool_index = choose_instructed_tool(tools, tool_choice, generation_request.last_user_text,
+                                        instructions_of(request), answering_tool_result, seed);
   }
 
   Generation generation;

@@ -3,6 +3,7 @@
 #include "model/default_generator.h"
 #include "model/families/single_shot_family.h"
 #include "model/families/text_family.h"
+#include "model/instructed_tool_choice.h"
 #include "model/redacted_thinking.h"
 #include "model/token_counter.h"
 #include "operations/answer_ids.h"
@@ -32,8 +33,8 @@ void choose_native_tool(const TextPrompt& prompt, const ModelInfo& model, const 
     call.input = scripted->tool_use->value("input", nlohmann::json::object());
   } else {
     std::optional<size_t> index =
-        choose_tool(prompt.tools, prompt.tool_choice, prompt.last_user_text,
-                    prompt.answering_tool_result, seed);
+        choose_instructed_tool(prompt.tools, prompt.tool_choice, prompt.last_user_text,
+                               prompt.instructions, prompt.answering_tool_result, seed);
     if (!index) return;
     const ToolDescription& tool = prompt.tools[*index];
     call.name = tool.name;
@@ -218,6 +219,21 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
   if (prompt->redacted_thinking) {
     completion.redacted_thinking =
         redacted_thinking_data(fnv1a64(model.id + '\n' + prompt->conversation_digest));
+  }
+  if (prompt->reasoning) {
+    // The thinking text, by the generator Converse uses, its length from the effort or budget;
+    // it counts toward the answer's output tokens.
+    GenerationRequest thinking = generation_request;
+    thinking.conversation_digest += "\nreasoning";
+    thinking.stop_sequences.clear();
+    thinking.natural_min_tokens = prompt->reasoning->min_tokens;
+    thinking.natural_spread = prompt->reasoning->spread;
+    thinking.max_tokens = static_cast<int>(prompt->reasoning->cap);
+    thinking.opening = "Let me think about how to answer";
+    completion.reasoning = generate(thinking).text;
+    completion.reasoning_signature =
+        reasoning_signature(fnv1a64(model.id + '\n' + prompt->conversation_digest));
+    completion.generation.output_tokens += count_tokens(completion.reasoning);
   }
   completion.input_tokens = prompt->input_tokens;
   invocation.input_tokens = completion.input_tokens;

@@ -9,6 +9,7 @@
 #include "model/families/native_text.h"
 #include "model/families/stream_pieces.h"
 #include "model/families/text_family.h"
+#include "model/reasoning_effort.h"
 #include "model/redacted_thinking.h"
 
 namespace bedrock {
@@ -206,6 +207,15 @@ const std::vector<Field>& body_fields() {
                           {"type"}, true);
                     }));
     f.push_back(Field("thinking", Kind::kObject).with(check_thinking));
+    // Adaptive thinking's effort (Bedrock user guide, "Adaptive thinking"); other members
+    // (structured output's format) pass.
+    f.push_back(Field("output_config", Kind::kObject)
+                    .with([](const json& value, const std::string& pointer, Violations& v) {
+                      v.check_object(value, pointer,
+                                     {Field("effort", Kind::kString)
+                                          .one_of({"low", "medium", "high", "xhigh", "max"})},
+                                     {}, true);
+                    }));
     return f;
   }();
   return fields;
@@ -301,10 +311,22 @@ class AnthropicFamily final : public TextFamily {
       }
     }
     prompt.cited_answer = cited_answer(native_citable_sources(messages));
+    // Thinking budget and effort, refused as the model does (model/reasoning_effort.h).
+    const ReasoningAsk reasoning_ask = read_anthropic_reasoning(body);
+    if (auto checked = check_reasoning_ask(reasoning_ask, model, prompt.max_tokens, "");
+        !checked.ok()) {
+      return checked.error();
+    }
+    prompt.instructions = content_text(system);
     const json thinking = body.value("thinking", json::object());
     prompt.redacted_thinking = model.supports(ModelFeature::kReasoning) && thinking.is_object() &&
                                thinking.value("type", "") == "enabled" &&
                                asks_redacted_thinking(prompt.last_user_text);
+    // Claude does not think again on the turn that answers a tool result (as on Converse).
+    if (model.supports(ModelFeature::kReasoning) && reasoning_ask.asks_reasoning() &&
+        !prompt.redacted_thinking && !prompt.answering_tool_result) {
+      prompt.reasoning = reasoning_length(reasoning_ask);
+    }
     prompt.conversation_digest = json{{"system", system},
                                       {"messages", messages},
                                       {"max_tokens", prompt.max_tokens},
@@ -322,6 +344,11 @@ class AnthropicFamily final : public TextFamily {
     if (!completion.redacted_thinking.empty()) {
       body["content"].push_back(
           {{"type", "redacted_thinking"}, {"data", completion.redacted_thinking}});
+    }
+    if (!completion.reasoning.empty()) {
+      body["content"].push_back({{"type", "thinking"},
+                                 {"thinking", completion.reasoning},
+                                 {"signature", completion.reasoning_signature}});
     }
     if (completion.tool_call) {
       body["content"].push_back({{"type", "tool_use"},
@@ -362,6 +389,26 @@ class AnthropicFamily final : public TextFamily {
                         {"index", index},
                         {"content_block",
                          {{"type", "redacted_thinking"}, {"data", completion.redacted_thinking}}}});
+      chunks.push_back({{"type", "content_block_stop"}, {"index", index}});
+      ++index;
+    }
+    // A thinking block: its text as thinking_delta pieces, then its signature (Anthropic's
+    // streaming docs).
+    if (!completion.reasoning.empty()) {
+      chunks.push_back({{"type", "content_block_start"},
+                        {"index", index},
+                        {"content_block", {{"type", "thinking"}, {"thinking", ""}}}});
+      for (const auto& piece : family_util::stream_pieces(completion.reasoning)) {
+        if (piece.empty()) continue;
+        chunks.push_back({{"type", "content_block_delta"},
+                          {"index", index},
+                          {"delta", {{"type", "thinking_delta"}, {"thinking", piece}}}});
+      }
+      chunks.push_back(
+          {{"type", "content_block_delta"},
+           {"index", index},
+           {"delta",
+            {{"type", "signature_delta"}, {"signature", completion.reasoning_signature}}}});
       chunks.push_back({{"type", "content_block_stop"}, {"index", index}});
       ++index;
     }

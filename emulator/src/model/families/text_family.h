@@ -14,6 +14,7 @@
 #include "model/citations.h"
 #include "model/default_generator.h"
 #include "model/model_info.h"
+#include "model/reasoning_effort.h"
 #include "model/tool_input.h"
 
 namespace bedrock {
@@ -28,12 +29,15 @@ struct TextPrompt {
   // Families whose native body declares tools (Anthropic `tools` / `tool_choice`).
   std::vector<ToolDescription> tools;
   ToolChoice tool_choice;
+  std::string instructions;            // the system prompt's text (model/instructed_tool_choice.h)
   bool answering_tool_result = false;  // the last user turn carries a tool result
   // Extended thinking asked for and the trigger string sent (model/redacted_thinking.h).
   bool redacted_thinking = false;
   // The answer that quotes the documents the last user turn enables citations on
   // (model/citations.h); empty when there is none.
   std::vector<CitedSegment> cited_answer;
+  // Thinking asked for (and not redacted): the length of its text (model/reasoning_effort.h).
+  std::optional<ReasoningLength> reasoning;
 };
 
 // A tool call in a native answer; generation.stop_reason is then "tool_use".
@@ -49,7 +53,9 @@ struct TextCompletion {
   size_t input_tokens = 0;
   std::string response_id;        // deterministic id for families that carry one ("msg_bdrk_...")
   std::string redacted_thinking;  // the data of a redacted_thinking block; empty: none
-  std::string model_id_called;    // the modelId of the request (a profile id, an ARN, ...)
+  std::string reasoning;          // the text of a thinking block; empty: none
+  std::string reasoning_signature;
+  std::string model_id_called;  // the modelId of the request (a profile id, an ARN, ...)
   // The answer as cited segments (generation.text is their text joined); empty: not cited.
   std::vector<CitedSegment> cited_answer;
 };
