@@ -17,6 +17,7 @@
 #include "operations/answer_ids.h"
 #include "operations/conversation_checks.h"
 #include "operations/scenario_overlay.h"
+#include "operations/server_tool_parts.h"
 #include "protocol/json_writer.h"
 
 namespace bedrock {
@@ -228,6 +229,11 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   if (auto checked = check_capabilities(request, model, streaming); !checked.ok()) {
     return checked.error();
   }
+  if (request.tool_config) {
+    if (auto refusal = system_tool_refusal(system_tools_of(*request.tool_config), model)) {
+      return validation_error(*refusal);
+    }
+  }
 
   ConverseAnswer answer;
   answer.model = &model;
@@ -291,11 +297,17 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.parts.push_back(std::move(part));
   }
 
+  const ServerToolTurn server = add_server_tool_calls(request, generation_request.last_user_text,
+                                                      answering_tool_result, seed, answer);
+
   // A tool call when the tool choice demands one, or (auto) when the user's latest turn is not
   // a tool result and a tool matches what the user asked.
   std::vector<ToolDescription> tools = tools_of(request);
   std::optional<size_t> tool_index;
-  if (!tools.empty()) {
+  // toolChoice.tool may name a system tool; the server call then answers it.
+  const bool choice_names_server_tool =
+      server.ran() && request.tool_config->choice.kind == ToolChoiceSpec::Kind::kTool;
+  if (!tools.empty() && !choice_names_server_tool) {
     const ToolChoiceSpec& choice = request.tool_config->choice;
     ToolChoice tool_choice;
     if (choice.kind == ToolChoiceSpec::Kind::kTool) {
@@ -314,7 +326,8 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   Generation generation;
   if (tool_index) {
     const std::string& tool_name = tools[*tool_index].name;
-    if (std::string preface = family ? family->tool_call_preface(model, tool_name) : "";
+    if (std::string preface =
+            family && !server.ran() ? family->tool_call_preface(model, tool_name) : "";
         !preface.empty()) {
       answer.output_tokens += count_tokens(preface);
       answer.parts.push_back(AnswerPart::of(AnswerPart::Kind::kText, std::move(preface)));
@@ -325,6 +338,12 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     if (part.tool_use_id.empty() && family) part.tool_use_id = family->tool_use_id(seed);
     if (part.tool_use_id.empty()) part.tool_use_id = converse_tool_use_id(seed);
     if (family) part.tool_use_type = std::string(family->converse_tool_use_type());
+    if (server.ran()) {
+      // Beside a server call, a client call says which it is (recorded on Nova 2 Lite, 2026).
+      part.tool_use_id = converse_tool_use_id(seed);
+      part.tool_use_type = "tool_use";
+      part.start_carries_type = true;
+    }
     part.tool_name = tools[*tool_index].name;
     part.tool_input = input_for_schema(
         tools[*tool_index].input_schema, generation_request.last_user_text,
@@ -340,6 +359,7 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.output_tokens += generation.output_tokens;
     answer.parts.push_back(std::move(part));
     answer.stop_reason = generation.stop_reason;
+    finish_server_tool_answer(server, generation_request.last_user_text, seed, answer);
   }
   // DeepSeek-R1 answers its text first, its reasoningContent after (2025 recording).
   if (family && family->reasoning_after_text() && reasons) {
