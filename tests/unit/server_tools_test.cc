@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/catalog.h"
+#include "model/families/text_family.h"
 #include "model/server_tools.h"
 #include "operations/conversation_checks.h"
 #include "operations/converse_answer.h"
@@ -202,4 +203,27 @@ TEST_CASE("server tools: an assistant turn holding a server call and its result 
   // The client call still needs its result.
   messages[2]["content"].erase(0);
   CHECK_FALSE(check_conversation(parse_messages(messages), true).ok());
+}
+
+TEST_CASE("server tools: Anthropic's server tools are refused in native bodies", "[server_tools]") {
+  const TextFamily* anthropic = find_text_family("anthropic");
+  const ModelInfo* sonnet =
+      ModelCatalog::instance().find("anthropic.claude-sonnet-4-5-20250929-v1:0");
+  REQUIRE(anthropic);
+  REQUIRE(sonnet);
+  json body = {{"anthropic_version", "bedrock-2023-05-31"},
+               {"max_tokens", 64},
+               {"messages", {{{"role", "user"}, {"content", "What is new today?"}}}},
+               {"tools", {{{"type", "bash_20250124"}, {"name", "bash"}}}}};
+  CHECK(anthropic->read_request(body, *sonnet).ok());
+  for (const char* type :
+       {"web_search_20250305", "web_fetch_20250910", "code_execution_20250825"}) {
+    body["tools"].push_back({{"type", type}, {"name", "server"}});
+    Result<TextPrompt> refused = anthropic->read_request(body, *sonnet);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message == std::string("tools.1: Input tag '") + type +
+                                         "' found using 'type' does not match any of the expected "
+                                         "tags: 'bash_20250124', 'custom', 'text_editor_20250124'");
+    body["tools"].erase(1);
+  }
 }

@@ -3,11 +3,19 @@
 // server_tool_use, its inline nova_code_interpreter_result, then text) parsed unary and
 // streamed, and a grounded answer's web citations. Shapes: recorded Nova 2 Lite exchanges
 // (pydantic-ai cassettes, 2026); when each tool runs: emulator/src/model/server_tools.h.
+// Anthropic's server tools (web_search_*, code_execution_*) are refused in native bodies, as
+// Bedrock refuses them (DEVIATIONS.md "Server tools").
 // Run: cd tests/js && node --test sdk/server_tools.test.mjs
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { ConverseCommand, ConverseStreamCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
+import { AnthropicBedrock } from "@anthropic-ai/bedrock-sdk";
+import {
+  ConverseCommand,
+  ConverseStreamCommand,
+  InvokeModelCommand,
+  ValidationException,
+} from "@aws-sdk/client-bedrock-runtime";
 
 import { CLIENT_KINDS, makeClient, startEmulator, user } from "./harness.mjs";
 
@@ -22,6 +30,10 @@ const FINAL_RESULT = {
   },
 };
 const RESULT = [{ json: { stdOut: "7006652", stdErr: "", exitCode: 0, isError: false } }];
+const SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+const WEB_SEARCH_REFUSAL =
+  "tools.0: Input tag 'web_search_20250305' found using 'type' does not match any of the expected tags: " +
+  "'bash_20250124', 'custom', 'text_editor_20250124'";
 const memberOf = (block) => Object.keys(block).find((key) => block[key] !== undefined && key !== "$unknown");
 
 let emulator;
@@ -127,6 +139,19 @@ for (const kind of CLIENT_KINDS) {
       assert.ok(web.url.startsWith("https://") && web.url.includes(web.domain));
     });
 
+    test("an Anthropic web_search tool in a native body is refused", async () => {
+      const body = {
+        anthropic_version: "bedrock-2023-05-31",
+        max_tokens: 256,
+        messages: [{ role: "user", content: "What is the latest news?" }],
+        tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 3 }],
+      };
+      await assert.rejects(
+        client.send(new InvokeModelCommand({ modelId: SONNET_45, body: JSON.stringify(body) })),
+        (error) => error instanceof ValidationException && error.message === WEB_SEARCH_REFUSAL,
+      );
+    });
+
     test("a model without system tools refuses them", async () => {
       await assert.rejects(
         client.send(
@@ -141,3 +166,24 @@ for (const kind of CLIENT_KINDS) {
     });
   });
 }
+
+describe("AnthropicBedrock", () => {
+  test("a code_execution server tool is refused with Anthropic's 400", async () => {
+    const anthropic = new AnthropicBedrock({
+      awsRegion: "us-east-1",
+      awsAccessKey: "AKIDEXAMPLE",
+      awsSecretKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+      baseURL: emulator.endpoint,
+      maxRetries: 0,
+    });
+    await assert.rejects(
+      anthropic.messages.create({
+        model: SONNET_45,
+        max_tokens: 256,
+        messages: [{ role: "user", content: "What is 1234 * 5678?" }],
+        tools: [{ type: "code_execution_20250825", name: "code_execution" }],
+      }),
+      (error) => error.status === 400 && /Input tag 'code_execution_20250825' found using 'type'/.test(error.message),
+    );
+  });
+});

@@ -15,6 +15,7 @@ from harness import user
 
 NOVA_2 = "us.amazon.nova-2-lite-v1:0"
 NOVA_MICRO = "amazon.nova-micro-v1:0"
+SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 CODE_INTERPRETER = {"systemTool": {"name": "nova_code_interpreter"}}
 GROUNDING = {"systemTool": {"name": "nova_grounding"}}
 FINAL_RESULT = {"toolSpec": {
@@ -160,6 +161,29 @@ class ServerToolsTest(harness.EmulatorTest):
         with self.assertRaises(botocore.exceptions.ClientError) as caught:
             self.converse("What is 2 + 2?", [{"systemTool": {"name": "nova_teleporter"}}])
         self.assertEqual(caught.exception.response["Error"]["Code"], "ValidationException")
+
+    def test_anthropic_server_tools_are_refused_in_native_bodies(self):
+        for tool in ({"type": "web_search_20250305", "name": "web_search", "max_uses": 2},
+                     {"type": "code_execution_20250825", "name": "code_execution"}):
+            body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
+                    "messages": [{"role": "user", "content": "What is the latest news?"}],
+                    "tools": [{"name": "lookup", "input_schema": {"type": "object"}}, tool]}
+            with self.subTest(tool=tool["type"]):
+                with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                    self.client.invoke_model(modelId=SONNET_45, body=json.dumps(body))
+                error = caught.exception.response["Error"]
+                self.assertEqual(error["Code"], "ValidationException")
+                self.assertEqual(error["Message"],
+                                 f"tools.1: Input tag '{tool['type']}' found using 'type' does not "
+                                 "match any of the expected tags: 'bash_20250124', 'custom', "
+                                 "'text_editor_20250124'")
+
+    def test_anthropic_client_tool_types_still_accepted(self):
+        body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
+                "messages": [{"role": "user", "content": "Hello"}],
+                "tools": [{"type": "bash_20250124", "name": "bash"}]}
+        response = self.client.invoke_model(modelId=SONNET_45, body=json.dumps(body))
+        self.assertEqual(json.loads(response["body"].read())["type"], "message")
 
 
 if __name__ == "__main__":
