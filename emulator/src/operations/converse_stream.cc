@@ -1,7 +1,8 @@
 // ConverseStream: POST /model/{modelId}/converse-stream.
 // Event order as real Bedrock sends it: messageStart; per content block contentBlockStart (only
-// for toolUse: the model's ContentBlockStart union has no text or reasoning member, and a
-// captured Claude stream shows none for text), contentBlockDelta..., contentBlockStop;
+// for toolUse and a server tool's toolResult: the model's ContentBlockStart union has no text or
+// reasoning member, and a captured Claude stream shows none for text), contentBlockDelta...,
+// contentBlockStop;
 // messageStop; metadata. Every payload carries the "p" padding real streams have.
 // With guardrailConfig (converse.cc, guarded_converse.h) the events are the same with
 // the guarded text; the guardrail trace travels in the metadata event's "trace" member.
