@@ -115,10 +115,17 @@ TEST_CASE("server tools: grounding runs for current questions or when it is the 
           "[server_tools]") {
   const SystemTools alone = system_tools_of(config_of({kGrounding}));
   const SystemTools with_client = system_tools_of(config_of({kGrounding, kClientTool}));
-  CHECK(grounds_answer(alone, "Tell me a story", false));
-  CHECK_FALSE(grounds_answer(alone, "Tell me a story", true));
-  CHECK(grounds_answer(with_client, "What is the latest news on fusion?", false));
-  CHECK_FALSE(grounds_answer(with_client, "Tell me a story", false));
+  CHECK(grounds_answer(alone, ToolChoiceSpec{}, "Tell me a story", false));
+  CHECK_FALSE(grounds_answer(alone, ToolChoiceSpec{}, "Tell me a story", true));
+  CHECK(grounds_answer(with_client, ToolChoiceSpec{}, "What is the latest news on fusion?", false));
+  CHECK_FALSE(grounds_answer(with_client, ToolChoiceSpec{}, "Tell me a story", false));
+  ToolChoiceSpec named;
+  named.kind = ToolChoiceSpec::Kind::kTool;
+  named.name = "nova_grounding";
+  CHECK(grounds_answer(with_client, named, "Tell me a story", false));
+  CHECK(choice_names_system_tool(with_client, named));
+  named.name = "final_result";
+  CHECK_FALSE(choice_names_system_tool(with_client, named));
   json citations = grounding_citations("Latest news on fusion power", 42);
   REQUIRE(citations.size() == 2);
   for (const auto& citation : citations) {
@@ -178,6 +185,13 @@ TEST_CASE("server tools: a Converse answer holds the call, its result, then the 
       false);
   REQUIRE(forced.ok());
   CHECK(kinds(*forced) == std::vector<Kind>{Kind::kToolUse, Kind::kToolResult, Kind::kText});
+
+  Result<ConverseAnswer> forced_grounding = answer_converse(
+      request_of("us.amazon.nova-2-lite-v1:0", "Tell me a story", {kClientTool, kGrounding},
+                 {{"tool", {{"name", "nova_grounding"}}}}),
+      false);
+  REQUIRE(forced_grounding.ok());
+  CHECK(kinds(*forced_grounding) == std::vector<Kind>{Kind::kText, Kind::kCitations});
 
   Result<ConverseAnswer> grounded = answer_converse(
       request_of("us.amazon.nova-2-lite-v1:0", "What is the latest news?", {kGrounding}), false);

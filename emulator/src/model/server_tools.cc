@@ -208,11 +208,18 @@ std::string code_run_answer(const CodeRun& run) {
   return "I ran `" + run.snippet + "` in the code interpreter. The result is " + run.std_out + ".";
 }
 
-bool grounds_answer(const SystemTools& tools, const std::string& user_text,
-                    bool answering_tool_result) {
+bool grounds_answer(const SystemTools& tools, const ToolChoiceSpec& choice,
+                    const std::string& user_text, bool answering_tool_result) {
   if (!tools.grounding || answering_tool_result) return false;
+  if (choice.kind == ToolChoiceSpec::Kind::kTool) return choice.name == kGroundingTool;
   const bool only_tool = tools.client_tools == 0 && !tools.code_interpreter;
   return only_tool || current_words().search(user_text);
+}
+
+bool choice_names_system_tool(const SystemTools& tools, const ToolChoiceSpec& choice) {
+  if (choice.kind != ToolChoiceSpec::Kind::kTool) return false;
+  return (tools.code_interpreter && choice.name == kCodeInterpreterTool) ||
+         (tools.grounding && choice.name == kGroundingTool);
 }
 
 json grounding_citations(const std::string& user_text, uint64_t seed) {

@@ -70,9 +70,13 @@ std::string code_run_answer(const CodeRun& run);
 
 // Whether the model grounds its answer in a web search on this turn: the tool is declared, the
 // turn is not the answer to a tool result, and the user asks about something current (words
-// such as latest, news, today, current, recent, search, web) or grounding is the only tool.
-bool grounds_answer(const SystemTools& tools, const std::string& user_text,
-                    bool answering_tool_result);
+// such as latest, news, today, current, recent, search, web), grounding is the only tool, or
+// toolChoice.tool names it.
+bool grounds_answer(const SystemTools& tools, const ToolChoiceSpec& choice,
+                    const std::string& user_text, bool answering_tool_result);
+
+// Whether toolChoice.tool names one of the declared system tools (it then needs no toolSpec).
+bool choice_names_system_tool(const SystemTools& tools, const ToolChoiceSpec& choice);
 
 // The citations of a grounded answer: CitationsContentBlock.citations, each
 // {"location": {"web": {"domain", "url"}}}; deterministic placeholders under example.com

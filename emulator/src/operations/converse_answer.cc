@@ -304,10 +304,8 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   // a tool result and a tool matches what the user asked.
   std::vector<ToolDescription> tools = tools_of(request);
   std::optional<size_t> tool_index;
-  // toolChoice.tool may name a system tool; the server call then answers it.
-  const bool choice_names_server_tool =
-      server.ran() && request.tool_config->choice.kind == ToolChoiceSpec::Kind::kTool;
-  if (!tools.empty() && !choice_names_server_tool) {
+  // toolChoice.tool may name a system tool; the server tool then answers it.
+  if (!tools.empty() && !server.forced) {
     const ToolChoiceSpec& choice = request.tool_config->choice;
     ToolChoice tool_choice;
     if (choice.kind == ToolChoiceSpec::Kind::kTool) {

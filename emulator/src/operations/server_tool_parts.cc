@@ -23,7 +23,9 @@ ServerToolTurn add_server_tool_calls(const ConverseRequest& request, const std::
   // server tools (recorded: Nova 2 Lite ran the interpreter again on such a turn, 2026).
   answering_tool_result =
       answering_tool_result && last_user_text(request.messages, UserText::kTextBlocks).empty();
-  turn.grounded = grounds_answer(tools, user_text, answering_tool_result);
+  turn.forced = choice_names_system_tool(tools, request.tool_config->choice);
+  turn.grounded =
+      grounds_answer(tools, request.tool_config->choice, user_text, answering_tool_result);
   if (!calls_code_interpreter(tools, request.tool_config->choice, user_text,
                               answering_tool_result)) {
     return turn;

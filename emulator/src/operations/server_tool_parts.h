@@ -15,6 +15,7 @@ namespace bedrock {
 struct ServerToolTurn {
   std::optional<CodeRun> code_run;  // the code interpreter ran
   bool grounded = false;            // the text is followed by web citations
+  bool forced = false;              // toolChoice.tool names a system tool: no client call
 
   bool ran() const { return code_run.has_value(); }
 };
