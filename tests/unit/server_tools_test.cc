@@ -57,6 +57,11 @@ TEST_CASE("server tools: a toolConfig's system tools are told apart", "[server_t
                                                  kGrounding,
                                                  kClientTool,
                                                  {{"systemTool", {{"name", "nova_teleporter"}}}}}));
+  const ToolConfig config = config_of({kCodeInterpreter, kClientTool});
+  CHECK(config.tools[0].system_tool == "nova_code_interpreter");
+  CHECK(config.tools[0].name.empty());
+  CHECK(config.tools[1].system_tool.empty());
+  CHECK(config.tools[1].name == "final_result");
   CHECK(tools.code_interpreter);
   CHECK(tools.grounding);
   CHECK(tools.client_tools == 1);

@@ -142,9 +142,8 @@ SystemTools system_tools_of(const ToolConfig& config) {
   SystemTools tools;
   for (const auto& tool : config.tools) {
     if (tool.source.contains("toolSpec")) ++tools.client_tools;
-    auto system = tool.source.find("systemTool");
-    if (system == tool.source.end() || !system->is_object()) continue;
-    const std::string name = system->value("name", "");
+    if (!tool.source.contains("systemTool")) continue;
+    const std::string& name = tool.system_tool;
     if (name == kCodeInterpreterTool) {
       tools.code_interpreter = true;
     } else if (name == kGroundingTool) {
