@@ -23,6 +23,7 @@ enum class ModelFeature {
   kImageOutput,       // an image generation model (InvokeModel only)
   kAsync,             // StartAsyncInvoke accepts it
   kBidirectional,     // InvokeModelWithBidirectionalStream (speech)
+  kSystemTools,       // Converse toolConfig.tools[].systemTool (model/server_tools.h)
 };
 
 // How the model's tool-use ids read, where they differ from its family's (catalog

@@ -147,11 +147,22 @@ Result<bool> check_conversation(const std::vector<Message>& messages, bool has_t
         }
       }
     }
-    // Every toolUse of an assistant turn must be answered by a toolResult in the next turn.
+    // Every toolUse of an assistant turn must be answered by a toolResult in the next turn,
+    // unless the turn holds its result: a server tool's call (type server_tool_use) and the
+    // service's result travel together in the assistant turn (recorded on Nova 2 Lite, 2026).
     if (role == "assistant" && i + 1 < messages.size()) {
+      std::set<std::string> answered_inline;
+      for (const auto& block : content) {
+        if (const auto* result = block.get<ToolResultBlock>()) {
+          answered_inline.insert(result->tool_use_id);
+        }
+      }
       std::vector<std::string> expected;
       for (const auto& block : content) {
-        if (const auto* tool = block.get<ToolUseBlock>()) expected.push_back(tool->tool_use_id);
+        const auto* tool = block.get<ToolUseBlock>();
+        if (tool && !answered_inline.count(tool->tool_use_id)) {
+          expected.push_back(tool->tool_use_id);
+        }
       }
       std::set<std::string> answered;
       for (const auto& block : messages[i + 1].content) {

@@ -76,6 +76,26 @@ void write_content_block(JsonWriter& out, const AnswerPart& part) {
       out.key("text");
       out.text(part.text);
       break;
+    case AnswerPart::Kind::kToolResult:  // a server tool's result (server_tool_parts.h)
+      out.key("toolResult");
+      out.begin_object();
+      out.key("content");
+      out.value(part.content);
+      out.key("status");
+      out.text(part.tool_result_status);
+      out.key("toolUseId");
+      out.text(part.tool_use_id);
+      out.key("type");
+      out.text(part.tool_result_type);
+      out.end_object();
+      break;
+    case AnswerPart::Kind::kCitations:
+      out.key("citationsContent");
+      out.begin_object();
+      out.key("citations");
+      out.value(part.content);
+      out.end_object();
+      break;
   }
   out.end_object();
 }

@@ -21,6 +21,7 @@
 #include "operations/answer_ids.h"
 #include "operations/conversation_checks.h"
 #include "operations/scenario_overlay.h"
+#include "operations/server_tool_parts.h"
 #include "protocol/json_writer.h"
 
 namespace bedrock {
@@ -256,6 +257,11 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   if (auto checked = check_capabilities(request, model, streaming); !checked.ok()) {
     return checked.error();
   }
+  if (request.tool_config) {
+    if (auto refusal = system_tool_refusal(system_tools_of(*request.tool_config), model)) {
+      return validation_error(*refusal);
+    }
+  }
 
   ConverseAnswer answer;
   answer.model = &model;
@@ -324,11 +330,15 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.parts.push_back(std::move(part));
   }
 
+  const ServerToolTurn server = add_server_tool_calls(request, generation_request.last_user_text,
+                                                      answering_tool_result, seed, answer);
+
   // A tool call when the tool choice demands one, or (auto) when the user's latest turn is not
   // a tool result and a tool matches what the user asked.
   std::vector<ToolDescription> tools = tools_of(request);
   std::optional<size_t> tool_index;
-  if (!tools.empty()) {
+  // toolChoice.tool may name a system tool; the server tool then answers it.
+  if (!tools.empty() && !server.forced) {
     const ToolChoiceSpec& choice = request.tool_config->choice;
     ToolChoice tool_choice;
     if (choice.kind == ToolChoiceSpec::Kind::kTool) {
@@ -347,7 +357,8 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   Generation generation;
   if (tool_index) {
     const std::string& tool_name = tools[*tool_index].name;
-    if (std::string preface = family ? family->tool_call_preface(model, tool_name) : "";
+    if (std::string preface =
+            family && !server.ran() ? family->tool_call_preface(model, tool_name) : "";
         !preface.empty()) {
       answer.output_tokens += count_tokens(preface);
       answer.parts.push_back(AnswerPart::of(AnswerPart::Kind::kText, std::move(preface)));
@@ -358,6 +369,12 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     if (part.tool_use_id.empty() && family) part.tool_use_id = family->tool_use_id(seed);
     if (part.tool_use_id.empty()) part.tool_use_id = converse_tool_use_id(seed);
     if (family) part.tool_use_type = std::string(family->converse_tool_use_type());
+    if (server.ran()) {
+      // Beside a server call, a client call says which it is (recorded on Nova 2 Lite, 2026).
+      part.tool_use_id = converse_tool_use_id(seed);
+      part.tool_use_type = "tool_use";
+      part.start_carries_type = true;
+    }
     part.tool_name = tools[*tool_index].name;
     part.tool_input = input_for_schema(
         tools[*tool_index].input_schema, generation_request.last_user_text,
@@ -386,6 +403,7 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.output_tokens += generation.output_tokens;
     answer.parts.push_back(std::move(part));
     answer.stop_reason = generation.stop_reason;
+    finish_server_tool_answer(server, generation_request.last_user_text, seed, answer);
   }
   // DeepSeek-R1 answers its text first, its reasoningContent after (2025 recording).
   if (family && family->reasoning_after_text() && reasons) {

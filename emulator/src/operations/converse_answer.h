@@ -19,7 +19,9 @@
 namespace bedrock {
 
 struct AnswerPart {
-  enum class Kind { kReasoning, kText, kToolUse };
+  // kToolResult: a server tool's result inside the answer; kCitations: a citationsContent
+  // block (operations/server_tool_parts.h).
+  enum class Kind { kReasoning, kText, kToolUse, kToolResult, kCitations };
   Kind kind = Kind::kText;
   std::string text;       // reasoning or answer text; redactedContent (base64) when redacted
   std::string signature;  // reasoning signature (Anthropic)
@@ -32,6 +34,12 @@ struct AnswerPart {
   // Converse Citation objects (model/citations.h): a text part that has them is a
   // citationsContent block; null for any other part.
   nlohmann::json citations;
+  // ConverseStream's contentBlockStart.toolUse carries the type too (answers with a server tool
+  // call, recorded on Nova 2 Lite).
+  bool start_carries_type = false;
+  std::string tool_result_type;    // kToolResult: toolResult.type
+  std::string tool_result_status;  // kToolResult: toolResult.status
+  nlohmann::json content;          // kToolResult: ToolResultContentBlocks; kCitations: citations
 
   static AnswerPart of(Kind kind, std::string text = "") {
     AnswerPart part;

@@ -1,7 +1,8 @@
 // ConverseStream: POST /model/{modelId}/converse-stream.
 // Event order as real Bedrock sends it: messageStart; per content block contentBlockStart (only
-// for toolUse: the model's ContentBlockStart union has no text or reasoning member, and a
-// captured Claude stream shows none for text), contentBlockDelta..., contentBlockStop;
+// for toolUse and a server tool's toolResult: the model's ContentBlockStart union has no text or
+// reasoning member, and a captured Claude stream shows none for text), contentBlockDelta...,
+// contentBlockStop;
 // messageStop; metadata. Every payload carries the "p" padding real streams have.
 // With guardrailConfig (converse.cc, guarded_converse.h) the events are the same with
 // the guarded text; the guardrail trace travels in the metadata event's "trace" member.
@@ -83,8 +84,46 @@ class ConverseEvents {
     return out.event(type, with_padding(std::move(payload)));
   }
 
+  // A server tool's result: contentBlockStart.toolResult {status, toolUseId, type}, one delta
+  // with the whole content (ToolResultBlocksDelta, a list), stop (recorded on Nova 2 Lite, 2026).
+  // A citations block: one contentBlockDelta.citation per citation, stop (no start: the model's
+  // ContentBlockStart has no citations member).
+  bool server_part_event(EventStreamWriter& out, const AnswerPart& part) {
+    using nlohmann::json;
+    if (part.kind == AnswerPart::Kind::kToolResult && part_stage_ == PartStage::kBegin) {
+      part_stage_ = PartStage::kDeltas;
+      return block_event(out, "contentBlockStart",
+                         {{"start",
+                           {{"toolResult",
+                             {{"status", part.tool_result_status},
+                              {"toolUseId", part.tool_use_id},
+                              {"type", part.tool_result_type}}}}}});
+    }
+    if (part.kind == AnswerPart::Kind::kToolResult && part_stage_ == PartStage::kDeltas) {
+      part_stage_ = PartStage::kEnd;
+      return block_event(out, "contentBlockDelta", {{"delta", {{"toolResult", part.content}}}});
+    }
+    if (part.kind == AnswerPart::Kind::kCitations && part_stage_ == PartStage::kBegin) {
+      part_stage_ = PartStage::kDeltas;
+      pos_ = 0;
+    }
+    if (part.kind == AnswerPart::Kind::kCitations && part_stage_ == PartStage::kDeltas &&
+        pos_ < part.content.size()) {
+      return block_event(out, "contentBlockDelta",
+                         {{"delta", {{"citation", part.content[pos_++]}}}});
+    }
+    bool ok = block_event(out, "contentBlockStop", json::object());
+    part_stage_ = PartStage::kBegin;
+    pos_ = 0;
+    ++part_;
+    return ok;
+  }
+
   bool part_event(EventStreamWriter& out) {
     const AnswerPart& part = answer_.parts[part_];
+    if (part.kind == AnswerPart::Kind::kToolResult || part.kind == AnswerPart::Kind::kCitations) {
+      return server_part_event(out, part);
+    }
     const bool tool = part.kind == AnswerPart::Kind::kToolUse;
     switch (part_stage_) {
       case PartStage::kBegin:
@@ -92,10 +131,10 @@ class ConverseEvents {
         pos_ = 0;
         if (tool) {
           tool_input_ = part.tool_input.dump();
-          return block_event(
-              out, "contentBlockStart",
-              {{"start",
-                {{"toolUse", {{"toolUseId", part.tool_use_id}, {"name", part.tool_name}}}}}});
+          nlohmann::json start = {{"toolUseId", part.tool_use_id}, {"name", part.tool_name}};
+          if (part.start_carries_type) start["type"] = part.tool_use_type;
+          return block_event(out, "contentBlockStart",
+                             {{"start", {{"toolUse", std::move(start)}}}});
         }
         [[fallthrough]];
       case PartStage::kCitations:

@@ -51,7 +51,10 @@ void overlay_converse(const ScriptedResponse& scripted, uint64_t seed, ConverseA
     answer.stop_reason = "tool_use";
   } else if (scripted.text) {
     answer.parts.erase(std::remove_if(answer.parts.begin(), answer.parts.end(),
-                                      [](const AnswerPart& p) { return p.kind == Kind::kToolUse; }),
+                                      [](const AnswerPart& p) {
+                                        return p.kind == Kind::kToolUse ||
+                                               p.kind == Kind::kToolResult;
+                                      }),
                        answer.parts.end());
     if (AnswerPart* text = find(Kind::kText)) {
       text->text = *scripted.text;

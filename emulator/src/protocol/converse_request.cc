@@ -335,6 +335,9 @@ ToolConfig parse_tool_config(const json& tool_config) {
                               ? inner["inputSchema"].value("json", json::object())
                               : json::object();
     }
+    if (tool.is_object() && tool.contains("systemTool") && tool["systemTool"].is_object()) {
+      spec.system_tool = tool["systemTool"].value("name", "");
+    }
     out.tools.push_back(std::move(spec));
   }
   if (auto choice = tool_config.find("toolChoice");

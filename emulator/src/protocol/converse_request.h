@@ -184,6 +184,7 @@ struct InferenceConfig {
 
 struct ToolSpec {
   std::string name;
+  std::string system_tool;  // systemTool.name (model/server_tools.h); empty for other tools
   std::string description;
   nlohmann::json input_schema;  // inputSchema.json, or {} when absent
   nlohmann::json source;        // the Tool as sent

@@ -2,6 +2,7 @@
 // "2026-10-21").
 // Errors: real-behaviour.md §1.4 (confirmed wording); response and stream: §2.3.
 #include <algorithm>
+#include <optional>
 
 #include "core/base64.h"
 #include "model/families/everit_violations.h"
@@ -137,6 +138,27 @@ void check_tool(const json& tool, const std::string& pointer, Violations& v) {
                  {Field("name", Kind::kString), Field("description", Kind::kString),
                   Field("input_schema", Kind::kObject)},
                  {"name", "input_schema"}, true);
+}
+
+// Anthropic's server tools (web search, web fetch, code execution) are not offered on Bedrock:
+// the model refuses a body declaring one, naming the tool types it takes (reproduced on AWS
+// re:Post for web_search_20250305, 2025; Anthropic's Bedrock page lists them as unavailable;
+// DEVIATIONS.md "Server tools"). Tool types the emulator accepts (bash, text editor, computer,
+// memory) are carried without being called.
+std::optional<std::string> server_tool_refusal(const json& body) {
+  auto tools = body.find("tools");
+  if (tools == body.end() || !tools->is_array()) return std::nullopt;
+  static const char* const kServerToolPrefixes[] = {"web_search_", "web_fetch_", "code_execution_"};
+  for (size_t i = 0; i < tools->size(); ++i) {
+    const std::string type = family_util::string_at((*tools)[i], "type");
+    for (const char* prefix : kServerToolPrefixes) {
+      if (type.rfind(prefix, 0) != 0) continue;
+      return "tools." + std::to_string(i) + ": Input tag '" + type +
+             "' found using 'type' does not match any of the expected tags: 'bash_20250124', "
+             "'custom', 'text_editor_20250124'";
+    }
+  }
+  return std::nullopt;
 }
 
 // Converse counts a tool the same way (model/conversation_tokens.cc), so CountTokens, usage
@@ -291,6 +313,7 @@ class AnthropicFamily final : public TextFamily {
       if (has_empty_text_block(message["content"])) return validation_error(kEmptyTextBlock);
     }
 
+    if (auto refusal = server_tool_refusal(body)) return validation_error(*refusal);
     TextPrompt prompt;
     prompt.max_tokens = family_util::int_or(body, "max_tokens", 0);
     prompt.stop_sequences = family_util::strings_of(body, "stop_sequences");
