@@ -25,6 +25,7 @@ const std::map<std::string, ModelFeature, std::less<>>& feature_names() {
       {"imageOutput", ModelFeature::kImageOutput},
       {"async", ModelFeature::kAsync},
       {"bidirectional", ModelFeature::kBidirectional},
+      {"structuredOutputs", ModelFeature::kStructuredOutputs},
   };
   return names;
 }

@@ -23,6 +23,8 @@ enum class ModelFeature {
   kImageOutput,       // an image generation model (InvokeModel only)
   kAsync,             // StartAsyncInvoke accepts it
   kBidirectional,     // InvokeModelWithBidirectionalStream (speech)
+  // outputConfig.textFormat / output_config.format: answers that follow a JSON Schema
+  kStructuredOutputs,
 };
 
 // How the model's tool-use ids read, where they differ from its family's (catalog

@@ -11,6 +11,7 @@
 #include "model/families/text_family.h"
 #include "model/prompt_cache.h"
 #include "model/redacted_thinking.h"
+#include "model/structured_output.h"
 #include "model/token_counter.h"
 #include "model/tool_input.h"
 #include "model/usage_shape.h"
@@ -228,6 +229,10 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   if (auto checked = check_capabilities(request, model, streaming); !checked.ok()) {
     return checked.error();
   }
+  Result<std::optional<json>> output_schema = converse_output_schema(
+      request.output_config, request.additional_model_request_fields, model,
+      family ? family->structured_output_rules() : StructuredOutputRules::kOpen);
+  if (!output_schema.ok()) return output_schema.error();
 
   ConverseAnswer answer;
   answer.model = &model;
@@ -334,6 +339,9 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.stop_reason = "tool_use";
   } else {
     generation = generate(generation_request);
+    if (*output_schema) {
+      make_structured(generation, **output_schema, model.id, generation_request.last_user_text);
+    }
     AnswerPart part;
     part.kind = AnswerPart::Kind::kText;
     part.text = std::move(generation.text);  // the rest reads only its stop reason
