@@ -2,12 +2,17 @@
 // - Vercel AI SDK (`ai` v6): generateObject, streamObject and generateText with Output.object on
 //   the Converse provider (which sends Claude additionalModelRequestFields.output_config.format)
 //   and on the Anthropic provider (an InvokeModel body with output_config.format);
+// - Anthropic's Bedrock SDK: messages.parse with output_config.format (zodOutputFormat), and the
+//   beta messages.parse with output_format, which the SDK sends as output_config.format with
+//   anthropic_beta ["structured-outputs-2025-12-15"];
 // - LangChain ChatBedrockConverse.withStructuredOutput (@langchain/aws 1.4.5 has no native
 //   method: every method but jsonMode binds the schema as a forced tool, whose input the emulator
 //   builds from the same schema generator).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
+import { AnthropicBedrock } from "@anthropic-ai/bedrock-sdk";
+import { zodOutputFormat } from "@anthropic-ai/sdk/helpers/zod";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createAmazonBedrock } from "@ai-sdk/amazon-bedrock";
@@ -86,6 +91,45 @@ for (const [name, makeModel, formatOf] of [
     });
   });
 }
+
+describe("Anthropic Bedrock SDK messages.parse", () => {
+  const client = (bodies) =>
+    new AnthropicBedrock({
+      awsRegion: REGION,
+      awsAccessKey: ACCESS_KEY_ID,
+      awsSecretKey: SECRET_ACCESS_KEY,
+      baseURL: server.endpoint,
+      maxRetries: 0,
+      fetch: async (url, init) => {
+        bodies.push(JSON.parse(init.body));
+        return fetch(url, init);
+      },
+    });
+  const params = { model: SONNET_45, max_tokens: 1024, messages: [{ role: "user", content: PROMPT }] };
+
+  test("output_config.format gives parsed_output", async () => {
+    const bodies = [];
+    const message = await client(bodies).messages.parse({ ...params, output_config: { format: zodOutputFormat(recipe) } });
+    assertRecipe(message.parsed_output);
+    assert.equal(message.stop_reason, "end_turn");
+    assert.equal(bodies[0].output_config.format.type, "json_schema");
+  });
+
+  test("the beta's output_format gives the same object", async () => {
+    const bodies = [];
+    const beta = await client(bodies).beta.messages.parse({ ...params, output_format: zodOutputFormat(recipe) });
+    const plain = await client([]).messages.parse({ ...params, output_config: { format: zodOutputFormat(recipe) } });
+    assert.deepEqual(assertRecipe(beta.parsed_output), plain.parsed_output);
+    assert.ok(bodies[0].anthropic_beta.some((b) => b.startsWith("structured-outputs-")), JSON.stringify(bodies[0].anthropic_beta));
+  });
+
+  test("a model without the feature is refused", async () => {
+    await assert.rejects(
+      client([]).messages.parse({ ...params, model: "us.anthropic.claude-opus-4-7", output_config: { format: zodOutputFormat(recipe) } }),
+      (error) => error.status === 400 && /output_config\.format: Extra inputs are not permitted/.test(error.message),
+    );
+  });
+});
 
 describe("LangChain ChatBedrockConverse.withStructuredOutput", () => {
   const chat = () =>
