@@ -33,7 +33,8 @@ json text_format(const json& schema) {
             {"structure", {{"jsonSchema", {{"schema", schema.dump()}, {"name", "s"}}}}}}}};
 }
 
-std::string refusal(const Result<std::optional<json>>& result) {
+template <typename T>
+std::string refusal(const Result<std::optional<T>>& result) {
   REQUIRE_FALSE(result.ok());
   return result.error().message;
 }
@@ -183,11 +184,12 @@ TEST_CASE("structured output: what Converse may ask", "[structured_output]") {
   SECTION("a supported model gets its schema") {
     auto result = converse_output_schema(text_format(schema), nullptr, supported, claude);
     REQUIRE(result.ok());
-    CHECK(**result == schema);
+    CHECK((*result)->schema == schema);
+    CHECK((*result)->written.is_object());
     json fields = {{"output_config", {{"format", {{"type", "json_schema"}, {"schema", schema}}}}}};
     auto native = converse_output_schema(nullptr, fields, supported, claude);
     REQUIRE(native.ok());
-    CHECK(**native == schema);
+    CHECK((*native)->schema == schema);
   }
   SECTION("models without the feature") {
     CHECK(refusal(converse_output_schema(text_format(schema), nullptr, plain, claude)) ==
@@ -249,4 +251,30 @@ TEST_CASE("structured output: the Anthropic native body", "[structured_output]")
   body["output_config"]["format"] = {{"type", "json_schema"}};
   CHECK(refusal(anthropic_output_schema(body, supported)) ==
         "output_config.format.schema: Field required");
+}
+
+TEST_CASE("structured output: members come in the order the schema text writes them",
+          "[structured_output]") {
+  const std::string text = R"({"type": "object", "properties": {
+    "zeta": {"type": "string"}, "alpha": {"type": "integer"},
+    "middle": {"type": "object", "properties": {"y": {"type": "boolean"}, "b": {"type": "null"}},
+               "required": ["y", "b"]},
+    "list": {"type": "array", "items": {"$ref": "#/$defs/pair"}}},
+    "required": ["zeta", "alpha", "middle", "list"],
+    "$defs": {"pair": {"type": "object", "properties": {"second": {"type": "integer"},
+                                                        "first": {"type": "integer"}},
+                       "required": ["second", "first"]}}})";
+  auto result = converse_output_schema(text_format(json::parse(text)), nullptr, model_with(true),
+                                       StructuredOutputRules::kOpen);
+  REQUIRE(result.ok());
+  // text_format() re-dumps the schema sorted: give the written text itself.
+  const nlohmann::ordered_json written = nlohmann::ordered_json::parse(text);
+  const std::string answer = structured_output_text(json::parse(text), "m", kText, &written);
+  INFO(answer);
+  CHECK(answer.rfind("{\"zeta\":", 0) == 0);
+  CHECK(answer.find("\"alpha\"") < answer.find("\"middle\""));
+  CHECK(answer.find("\"middle\":{\"y\":true,\"b\":null}") != std::string::npos);
+  CHECK(answer.find("[{\"second\":") != std::string::npos);
+  // The same document as the sorted one.
+  CHECK(json::parse(answer) == json::parse(structured_output_text(json::parse(text), "m", kText)));
 }

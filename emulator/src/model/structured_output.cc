@@ -125,6 +125,105 @@ Result<json> anthropic_format_schema(const json& format, const std::string& path
   return *schema;
 }
 
+// The members of `schema` in the order written, following $ref and every branch of
+// anyOf / oneOf / allOf (a document member takes the first place any of them gives it).
+void member_order(const nlohmann::ordered_json& root, const nlohmann::ordered_json& schema,
+                  std::vector<std::string>& names, int depth = 0) {
+  if (!schema.is_object() || depth > 16) return;
+  if (auto ref = schema.find("$ref"); ref != schema.end() && ref->is_string()) {
+    const std::string text = ref->get<std::string>();
+    if (!text.empty() && text[0] == '#') {
+      try {
+        nlohmann::ordered_json::json_pointer pointer(text.substr(1));
+        if (root.contains(pointer)) member_order(root, root.at(pointer), names, depth + 1);
+      } catch (const json::exception&) {
+        // not a JSON pointer: no order from it
+      }
+    }
+  }
+  if (auto properties = schema.find("properties");
+      properties != schema.end() && properties->is_object()) {
+    for (auto it = properties->begin(); it != properties->end(); ++it) {
+      if (std::find(names.begin(), names.end(), it.key()) == names.end()) names.push_back(it.key());
+    }
+  }
+  for (const char* key : {"anyOf", "oneOf", "allOf"}) {
+    auto branches = schema.find(key);
+    if (branches == schema.end() || !branches->is_array()) continue;
+    for (const auto& branch : *branches) member_order(root, branch, names, depth + 1);
+  }
+}
+
+// The subschema of a member or of array items, for the order of what is nested inside.
+nlohmann::ordered_json child_schema(const nlohmann::ordered_json& root,
+                                    const nlohmann::ordered_json& schema, const std::string* member,
+                                    int depth = 0) {
+  if (!schema.is_object() || depth > 16) return nullptr;
+  if (auto ref = schema.find("$ref"); ref != schema.end() && ref->is_string()) {
+    const std::string text = ref->get<std::string>();
+    if (!text.empty() && text[0] == '#') {
+      try {
+        nlohmann::ordered_json::json_pointer pointer(text.substr(1));
+        if (root.contains(pointer)) return child_schema(root, root.at(pointer), member, depth + 1);
+      } catch (const json::exception&) {
+        // not a JSON pointer
+      }
+    }
+  }
+  if (member) {
+    auto properties = schema.find("properties");
+    if (properties != schema.end() && properties->is_object() && properties->contains(*member)) {
+      return (*properties)[*member];
+    }
+  } else if (auto items = schema.find("items"); items != schema.end()) {
+    return *items;
+  }
+  for (const char* key : {"anyOf", "oneOf", "allOf"}) {
+    auto branches = schema.find(key);
+    if (branches == schema.end() || !branches->is_array()) continue;
+    for (const auto& branch : *branches) {
+      nlohmann::ordered_json found = child_schema(root, branch, member, depth + 1);
+      if (!found.is_null()) return found;
+    }
+  }
+  return nullptr;
+}
+
+// `value` as compact JSON text, object members in the order `schema` writes them (the rest
+// after, sorted).
+void write_ordered(const json& value, const nlohmann::ordered_json& root,
+                   const nlohmann::ordered_json& schema, std::string& out) {
+  if (value.is_object()) {
+    std::vector<std::string> names;
+    member_order(root, schema, names);
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (std::find(names.begin(), names.end(), it.key()) == names.end()) names.push_back(it.key());
+    }
+    out.push_back('{');
+    bool first = true;
+    for (const auto& name : names) {
+      auto member = value.find(name);
+      if (member == value.end()) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      out += json(name).dump();
+      out.push_back(':');
+      write_ordered(*member, root, child_schema(root, schema, &name), out);
+    }
+    out.push_back('}');
+  } else if (value.is_array()) {
+    const nlohmann::ordered_json items = child_schema(root, schema, nullptr);
+    out.push_back('[');
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      write_ordered(value[i], root, items, out);
+    }
+    out.push_back(']');
+  } else {
+    out += value.dump();
+  }
+}
+
 // Prefixes a Messages API refusal the way Converse passes it on.
 ApiError as_converse_error(const ApiError& error) {
   ApiError out = error;
@@ -134,10 +233,10 @@ ApiError as_converse_error(const ApiError& error) {
 
 }  // namespace
 
-Result<std::optional<json>> converse_output_schema(const json& output_config,
-                                                   const json& additional_fields,
-                                                   const ModelInfo& model,
-                                                   StructuredOutputRules rules) {
+Result<std::optional<OutputSchema>> converse_output_schema(const json& output_config,
+                                                           const json& additional_fields,
+                                                           const ModelInfo& model,
+                                                           StructuredOutputRules rules) {
   const json* text_format = nullptr;
   if (output_config.is_object()) {
     auto it = output_config.find("textFormat");
@@ -151,7 +250,7 @@ Result<std::optional<json>> converse_output_schema(const json& output_config,
       if (format != config->end()) native_format = &*format;
     }
   }
-  if (!text_format && !native_format) return std::optional<json>();
+  if (!text_format && !native_format) return std::optional<OutputSchema>();
   const bool anthropic = rules == StructuredOutputRules::kAnthropic;
   if (!model.supports(ModelFeature::kStructuredOutputs)) {
     return validation_error(anthropic ? std::string(kModelErrors) + kAnthropicUnsupported
@@ -161,13 +260,14 @@ Result<std::optional<json>> converse_output_schema(const json& output_config,
     // Handed to the model as sent: the Messages API checks it.
     Result<json> schema = anthropic_format_schema(*native_format, "output_config.format");
     if (!schema.ok()) return as_converse_error(schema.error());
-    return std::optional<json>(std::move(*schema));
+    return std::optional<OutputSchema>(OutputSchema{std::move(*schema), nullptr});
   }
   // The service model checked the shape (type json_schema, structure.jsonSchema.schema a
   // string); the schema is JSON text.
   const json structure = text_format->value("structure", json::object());
   const json definition = structure.value("jsonSchema", json::object());
-  json schema = json::parse(definition.value("schema", ""), nullptr, false);
+  const std::string text = definition.value("schema", "");
+  json schema = json::parse(text, nullptr, false);
   if (schema.is_discarded() || !schema.is_object()) return validation_error(kConverseSchemaNotJson);
   if (anthropic) {
     // Bedrock hands the schema to Claude as output_config.format (the refusal names it so).
@@ -176,7 +276,8 @@ Result<std::optional<json>> converse_output_schema(const json& output_config,
                               "output_config.format.schema: " + *refusal);
     }
   }
-  return std::optional<json>(std::move(schema));
+  return std::optional<OutputSchema>(
+      OutputSchema{std::move(schema), nlohmann::ordered_json::parse(text, nullptr, false)});
 }
 
 Result<std::optional<json>> anthropic_output_schema(const json& body, const ModelInfo& model) {
@@ -204,14 +305,19 @@ Result<std::optional<json>> anthropic_output_schema(const json& body, const Mode
 }
 
 std::string structured_output_text(const json& schema, const std::string& model_id,
-                                   const std::string& user_text) {
+                                   const std::string& user_text,
+                                   const nlohmann::ordered_json* written) {
   const uint64_t seed = tool_input_seed(model_id, "structured_output\n" + schema.dump(), user_text);
-  return input_for_schema(schema, user_text, seed).dump();
+  const json document = input_for_schema(schema, user_text, seed);
+  if (!written || !written->is_object()) return document.dump();
+  std::string out;
+  write_ordered(document, *written, *written, out);
+  return out;
 }
 
 void make_structured(Generation& generation, const json& schema, const std::string& model_id,
-                     const std::string& user_text) {
-  generation.text = structured_output_text(schema, model_id, user_text);
+                     const std::string& user_text, const nlohmann::ordered_json* written) {
+  generation.text = structured_output_text(schema, model_id, user_text, written);
   generation.stop_reason = "end_turn";
   generation.stop_sequence.clear();
   generation.output_tokens = count_tokens(generation.text);

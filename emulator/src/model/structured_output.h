@@ -4,7 +4,8 @@
 // schema and the user's text. What the request may ask, and how Bedrock refuses the rest, is
 // read here once for Converse and for the Anthropic native body.
 // LIMITATIONS: `pattern` is not honoured (a string is the user's phrase); optional members
-// appear only when a schema requires none; maxTokens does not cut the document.
+// appear only when a schema requires none; maxTokens does not cut the document; members
+// follow the schema's order only where its text is read (Converse textFormat).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,13 @@
 #include "model/model_info.h"
 
 namespace bedrock {
+
+// A schema to answer, and the same schema with its members in the order they were written
+// (null when that order is not known): the document's members follow it, as a model writes them.
+struct OutputSchema {
+  nlohmann::json schema;
+  nlohmann::ordered_json written;
+};
 
 // Which schema keywords a model refuses, and how it words the refusal.
 enum class StructuredOutputRules {
@@ -29,22 +37,26 @@ enum class StructuredOutputRules {
 // is JSON text), else, for Anthropic rules, additionalModelRequestFields.output_config.format
 // (its schema is an object). nullopt: the answer is free text. Errors: a model without the
 // feature, a schema that is not a JSON object, a keyword the model refuses.
-Result<std::optional<nlohmann::json>> converse_output_schema(
-    const nlohmann::json& output_config, const nlohmann::json& additional_fields,
-    const ModelInfo& model, StructuredOutputRules rules);
+Result<std::optional<OutputSchema>> converse_output_schema(const nlohmann::json& output_config,
+                                                           const nlohmann::json& additional_fields,
+                                                           const ModelInfo& model,
+                                                           StructuredOutputRules rules);
 
 // The schema an Anthropic Messages body asks for: output_config.format, or the beta's
 // output_format (structured-outputs-2025-11-13), both {type: "json_schema", schema: {...}}.
 Result<std::optional<nlohmann::json>> anthropic_output_schema(const nlohmann::json& body,
                                                               const ModelInfo& model);
 
-// The answer's text: a compact JSON document valid against `schema`.
+// The answer's text: a compact JSON document valid against `schema`, its members in the order
+// of `written` where given (else sorted).
 std::string structured_output_text(const nlohmann::json& schema, const std::string& model_id,
-                                   const std::string& user_text);
+                                   const std::string& user_text,
+                                   const nlohmann::ordered_json* written = nullptr);
 
 // Turns a generated answer into the structured one: its text the document, its stop reason
 // end_turn, its output tokens those of the document.
 void make_structured(Generation& generation, const nlohmann::json& schema,
-                     const std::string& model_id, const std::string& user_text);
+                     const std::string& model_id, const std::string& user_text,
+                     const nlohmann::ordered_json* written = nullptr);
 
 }  // namespace bedrock

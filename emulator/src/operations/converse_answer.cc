@@ -229,7 +229,7 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   if (auto checked = check_capabilities(request, model, streaming); !checked.ok()) {
     return checked.error();
   }
-  Result<std::optional<json>> output_schema = converse_output_schema(
+  Result<std::optional<OutputSchema>> output_schema = converse_output_schema(
       request.output_config, request.additional_model_request_fields, model,
       family ? family->structured_output_rules() : StructuredOutputRules::kOpen);
   if (!output_schema.ok()) return output_schema.error();
@@ -340,7 +340,8 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
   } else {
     generation = generate(generation_request);
     if (*output_schema) {
-      make_structured(generation, **output_schema, model.id, generation_request.last_user_text);
+      make_structured(generation, (*output_schema)->schema, model.id,
+                      generation_request.last_user_text, &(*output_schema)->written);
     }
     AnswerPart part;
     part.kind = AnswerPart::Kind::kText;

@@ -175,6 +175,9 @@ class StructuredOutputsTest(harness.EmulatorTest):
         self.assertEqual(document["kind"], "contact")
         self.assertEqual(document["name"], "John Smith")  # the user's most name-like phrase
         self.assertNotIn("note", document)  # optional members stay out when some are required
+        # Members in the order the schema text gives them, as a model writes them.
+        self.assertEqual(list(document), [k for k in CONTACT_SCHEMA["properties"] if k in document])
+        self.assertEqual(list(document["meeting"]), ["when", "day", "link", "id"])
         # Deterministic: the same request answers the same document.
         self.assertEqual(self.converse(SONNET_45, CONTACT_SCHEMA)["output"]["message"]["content"][0]["text"], text)
         # Usage counts the document.
