@@ -278,3 +278,22 @@ TEST_CASE("structured output: members come in the order the schema text writes t
   // The same document as the sorted one.
   CHECK(json::parse(answer) == json::parse(structured_output_text(json::parse(text), "m", kText)));
 }
+
+TEST_CASE("structured output: a schema asking for too much is cut, not followed",
+          "[structured_output]") {
+  json huge = json::parse(R"({"type": "object", "properties": {
+    "many": {"type": "array", "minItems": 1000000000, "items": {"type": "integer"}},
+    "long": {"type": "string", "minLength": 1000000000}},
+    "required": ["many", "long"]})");
+  json value = generated(huge);
+  CHECK(value["many"].size() == 256);
+  CHECK(value["long"].get<std::string>().size() >= 8192);  // the cap, then the filler's end
+  CHECK(value["long"].get<std::string>().size() < 8192 + 64);
+  // Every level requires two more of itself: 2^12 nodes, then nulls past the budget.
+  json tree = json::parse(R"({"$defs": {"n": {"type": "object",
+    "properties": {"a": {"$ref": "#/$defs/n"}, "b": {"$ref": "#/$defs/n"},
+                   "c": {"type": "array", "minItems": 200, "items": {"$ref": "#/$defs/n"}}},
+    "required": ["a", "b", "c"]}}, "$ref": "#/$defs/n"})");
+  const std::string text = generated(tree).dump();
+  CHECK(text.size() < 2000000);
+}

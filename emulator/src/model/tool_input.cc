@@ -201,6 +201,14 @@ uint64_t next_salt(uint64_t salt) { return salt * 6364136223846793005ULL + 14426
 // the least its node allows.
 constexpr int kMaxDepth = 12;
 
+// What one document may hold, whatever its schema asks (minItems 1e9, a recursive schema whose
+// every level requires several children): values in all, items an array, characters a string.
+// Past them the document is cut (short arrays and strings, then nulls) and no longer follows
+// the schema.
+constexpr size_t kMaxValues = 10000;
+constexpr size_t kMaxItems = 256;
+constexpr size_t kMaxStringLength = 8192;
+
 // The subschema a local "$ref" ("#/$defs/Name", "#/definitions/Name", "#") names, or null.
 const json* resolve_ref(const json& root, const std::string& ref) {
   if (ref.empty() || ref[0] != '#') return nullptr;
@@ -378,6 +386,7 @@ json string_for(const json& schema, const std::string& user_text, uint64_t seed)
     text = utf8_prefix(text, *max);
   }
   if (std::optional<size_t> min = count_at(schema, "minLength")) {
+    min = std::min(*min, kMaxStringLength);
     std::string filler = text.empty() ? "x" : " " + text;
     while (utf8_length(text) < *min) text += utf8_length(text) == 0 ? "x" : filler;
     if (std::optional<size_t> max = count_at(schema, "maxLength"); max && *max >= *min) {
@@ -387,10 +396,15 @@ json string_for(const json& schema, const std::string& user_text, uint64_t seed)
   return text;
 }
 
-json value_for(const json& root, const json& schema, const std::string& user_text, uint64_t seed,
+struct Walk {
+  const json& root;
+  size_t values_left = kMaxValues;
+};
+
+json value_for(Walk& walk, const json& schema, const std::string& user_text, uint64_t seed,
                int depth);
 
-json object_for(const json& root, const json& schema, const std::string& user_text, uint64_t seed,
+json object_for(Walk& walk, const json& schema, const std::string& user_text, uint64_t seed,
                 int depth) {
   json out = json::object();
   const json properties = schema.value("properties", json::object());
@@ -405,33 +419,36 @@ json object_for(const json& root, const json& schema, const std::string& user_te
     // is nested too deep to follow (a recursive one).
     if (!required.empty() && !required.count(it.key())) continue;
     if (required.empty() && depth >= kMaxDepth) continue;
-    out[it.key()] = value_for(root, *it, user_text, salt >> 11, depth + 1);
+    out[it.key()] = value_for(walk, *it, user_text, salt >> 11, depth + 1);
   }
   return out;
 }
 
-json array_for(const json& root, const json& schema, const std::string& user_text, uint64_t seed,
+json array_for(Walk& walk, const json& schema, const std::string& user_text, uint64_t seed,
                int depth) {
   size_t count =
       std::max<size_t>(count_at(schema, "minItems").value_or(1), depth >= kMaxDepth ? 0 : 1);
   if (std::optional<size_t> min = count_at(schema, "minItems")) count = std::max(count, *min);
   if (std::optional<size_t> max = count_at(schema, "maxItems")) count = std::min(count, *max);
+  count = std::min({count, kMaxItems, walk.values_left});
   const json items = schema.value("items", json::object());
   json out = json::array();
   for (size_t i = 0; i < count; ++i) {
     // The first item keeps the array's seed; later ones differ (uniqueItems).
     uint64_t item_seed = i == 0 ? seed : next_salt(seed + i) >> 11;
-    out.push_back(value_for(root, items, user_text, item_seed, depth + 1));
+    out.push_back(value_for(walk, items, user_text, item_seed, depth + 1));
   }
   return out;
 }
 
-json value_for(const json& root, const json& schema, const std::string& user_text, uint64_t seed,
+json value_for(Walk& walk, const json& schema, const std::string& user_text, uint64_t seed,
                int depth) {
+  if (walk.values_left == 0) return nullptr;  // past the budget: the document is cut
+  --walk.values_left;
   if (!schema.is_object()) return json::object();
   if (auto ref = schema.find("$ref"); ref != schema.end() && ref->is_string()) {
-    const json* target = resolve_ref(root, ref->get<std::string>());
-    if (target && depth < kMaxDepth) return value_for(root, *target, user_text, seed, depth + 1);
+    const json* target = resolve_ref(walk.root, ref->get<std::string>());
+    if (target && depth < kMaxDepth) return value_for(walk, *target, user_text, seed, depth + 1);
     if (target) return type_of(*target) == "array" ? json::array() : json::object();
   }
   if (auto c = schema.find("const"); c != schema.end()) return *c;
@@ -448,15 +465,15 @@ json value_for(const json& root, const json& schema, const std::string& user_tex
         choices.push_back(&branch);
     }
     if (choices.empty()) return nullptr;
-    return value_for(root, *choices[seed % choices.size()], user_text, next_salt(seed) >> 11,
+    return value_for(walk, *choices[seed % choices.size()], user_text, next_salt(seed) >> 11,
                      depth + 1);
   }
   if (schema.contains("allOf") && schema["allOf"].is_array()) {
-    return value_for(root, merged_all_of(schema), user_text, seed, depth + 1);
+    return value_for(walk, merged_all_of(schema), user_text, seed, depth + 1);
   }
   const std::string type = type_of(schema);
-  if (type == "object") return object_for(root, schema, user_text, seed, depth);
-  if (type == "array") return array_for(root, schema, user_text, seed, depth);
+  if (type == "object") return object_for(walk, schema, user_text, seed, depth);
+  if (type == "array") return array_for(walk, schema, user_text, seed, depth);
   if (type == "integer" || type == "number") return number_for(schema, type == "integer", seed);
   if (type == "boolean") return true;
   if (type == "null") return nullptr;
@@ -467,7 +484,8 @@ json value_for(const json& root, const json& schema, const std::string& user_tex
 
 nlohmann::json input_for_schema(const nlohmann::json& schema, const std::string& user_text,
                                 uint64_t seed) {
-  return value_for(schema, schema, user_text, seed, 0);
+  Walk walk{schema};
+  return value_for(walk, schema, user_text, seed, 0);
 }
 
 uint64_t tool_input_seed(const std::string& model_id, const std::string& tool_name,
