@@ -297,3 +297,12 @@ TEST_CASE("structured output: a schema asking for too much is cut, not followed"
   const std::string text = generated(tree).dump();
   CHECK(text.size() < 2000000);
 }
+
+TEST_CASE("structured output: a schema nested past the JSON depth limit is refused",
+          "[structured_output]") {
+  std::string deep = "{\"a\":" + std::string(5000, '[') + std::string(5000, ']') + "}";
+  json config = {{"textFormat",
+                  {{"type", "json_schema"}, {"structure", {{"jsonSchema", {{"schema", deep}}}}}}}};
+  CHECK_FALSE(
+      converse_output_schema(config, nullptr, model_with(true), StructuredOutputRules::kOpen).ok());
+}

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/bounded_json.h"
 #include "core/hash.h"
 #include "model/token_counter.h"
 #include "model/tool_input.h"
@@ -267,8 +268,11 @@ Result<std::optional<OutputSchema>> converse_output_schema(const json& output_co
   const json structure = text_format->value("structure", json::object());
   const json definition = structure.value("jsonSchema", json::object());
   const std::string text = definition.value("schema", "");
-  json schema = json::parse(text, nullptr, false);
-  if (schema.is_discarded() || !schema.is_object()) return validation_error(kConverseSchemaNotJson);
+  // Bounded like every JSON a client sends: later walks of the schema (dump, the generator)
+  // then recurse a bounded depth.
+  Result<json, JsonParseError> parsed = parse_bounded_json(text);
+  if (!parsed.ok() || !parsed->is_object()) return validation_error(kConverseSchemaNotJson);
+  json schema = std::move(*parsed);
   if (anthropic) {
     // Bedrock hands the schema to Claude as output_config.format (the refusal names it so).
     if (auto refusal = anthropic_refusal(schema)) {
