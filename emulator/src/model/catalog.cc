@@ -26,6 +26,7 @@ const std::map<std::string, ModelFeature, std::less<>>& feature_names() {
       {"async", ModelFeature::kAsync},
       {"bidirectional", ModelFeature::kBidirectional},
       {"systemTools", ModelFeature::kSystemTools},
+      {"structuredOutputs", ModelFeature::kStructuredOutputs},
   };
   return names;
 }

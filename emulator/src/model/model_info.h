@@ -24,6 +24,8 @@ enum class ModelFeature {
   kAsync,             // StartAsyncInvoke accepts it
   kBidirectional,     // InvokeModelWithBidirectionalStream (speech)
   kSystemTools,       // Converse toolConfig.tools[].systemTool (model/server_tools.h)
+  // outputConfig.textFormat / output_config.format: answers that follow a JSON Schema
+  kStructuredOutputs,
 };
 
 // How the model's tool-use ids read, where they differ from its family's (catalog

@@ -41,10 +41,15 @@ bool names_undeclared_tool(const std::vector<ToolDescription>& tools, const Tool
 // which carries Converse's toolConfig, answers it too.
 std::string undeclared_tool_message(const std::string& name);
 
-// A value that validates against `schema` (JSON Schema: type object/string/number/integer/
-// boolean/array, properties, required, enum, minimum, maximum, items). Strings borrow the most
-// name-like phrase of the user's text (capitalised words, then a noun after a preposition), so
-// "weather in San Francisco and what should I visit?" fills a location with "San Francisco".
+// A value that validates against `schema` (JSON Schema: type and type lists, properties,
+// required, enum, const, local $ref, anyOf/oneOf (a seeded branch), allOf (merged), items,
+// minItems/maxItems, minimum/maximum and their exclusive forms, multipleOf, minLength/maxLength,
+// and the formats date-time, date, time, duration, email, hostname, uri, uuid, ipv4, ipv6).
+// Tool inputs and structured outputs (model/structured_output.h) are both drawn with it.
+// Strings borrow the most name-like phrase of the user's text (capitalised words, then a noun
+// after a preposition), so "weather in San Francisco and what should I visit?" fills a location
+// with "San Francisco". Not honoured: pattern, uniqueItems, not, if/then; a document is bounded
+// (10,000 values, 256 items an array, 8,192 characters of minLength) whatever the schema asks.
 // The seed tool inputs are drawn with: the model, the tool and the user's text, so Converse and
 // a native InvokeModel body asking the same thing get the same input.
 uint64_t tool_input_seed(const std::string& model_id, const std::string& tool_name,

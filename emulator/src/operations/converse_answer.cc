@@ -15,6 +15,7 @@
 #include "model/prompt_cache.h"
 #include "model/reasoning_effort.h"
 #include "model/redacted_thinking.h"
+#include "model/structured_output.h"
 #include "model/token_counter.h"
 #include "model/tool_input.h"
 #include "model/usage_shape.h"
@@ -262,6 +263,10 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
       return validation_error(*refusal);
     }
   }
+  Result<std::optional<OutputSchema>> output_schema = converse_output_schema(
+      request.output_config, request.additional_model_request_fields, model,
+      family ? family->structured_output_rules() : StructuredOutputRules::kOpen);
+  if (!output_schema.ok()) return output_schema.error();
 
   ConverseAnswer answer;
   answer.model = &model;
@@ -397,6 +402,10 @@ Result<ConverseAnswer> answer_converse(const ConverseRequest& request, bool stre
     answer.stop_reason = "end_turn";
   } else {
     generation = generate(generation_request);
+    if (*output_schema) {
+      make_structured(generation, (*output_schema)->schema, model.id,
+                      generation_request.last_user_text, &(*output_schema)->written);
+    }
     AnswerPart part;
     part.kind = AnswerPart::Kind::kText;
     part.text = std::move(generation.text);  // the rest reads only its stop reason

@@ -5,6 +5,7 @@
 #include "model/families/text_family.h"
 #include "model/instructed_tool_choice.h"
 #include "model/redacted_thinking.h"
+#include "model/structured_output.h"
 #include "model/token_counter.h"
 #include "operations/answer_ids.h"
 #include "operations/guarded_inference.h"
@@ -201,6 +202,9 @@ Result<Invocation> invoke_native(const InvokeRequest& request, const OperationCo
   generation_request.max_tokens = prompt->max_tokens;
   generation_request.stop_sequences = prompt->stop_sequences;
   completion.generation = generate(generation_request);
+  if (!prompt->output_schema.is_null()) {
+    make_structured(completion.generation, prompt->output_schema, model.id, prompt->last_user_text);
+  }
   completion.input_tokens = prompt->input_tokens;
   if (!(scripted && scripted->text) &&
       (!prompt->tools.empty() || (scripted && scripted->tool_use))) {

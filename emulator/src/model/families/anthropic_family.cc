@@ -229,15 +229,20 @@ const std::vector<Field>& body_fields() {
                           {"type"}, true);
                     }));
     f.push_back(Field("thinking", Kind::kObject).with(check_thinking));
-    // Adaptive thinking's effort (Bedrock user guide, "Adaptive thinking"); other members
-    // (structured output's format) pass.
-    f.push_back(Field("output_config", Kind::kObject)
-                    .with([](const json& value, const std::string& pointer, Violations& v) {
-                      v.check_object(value, pointer,
-                                     {Field("effort", Kind::kString)
-                                          .one_of({"low", "medium", "high", "xhigh", "max"})},
-                                     {}, true);
-                    }));
+    // Structured outputs (model/structured_output.h reads the format), adaptive thinking's effort
+    // (Bedrock user guide, "Adaptive thinking") and task budget:
+    // output_config; the structured-outputs beta's older spelling: output_format.
+    f.push_back(
+        Field("output_config", Kind::kObject)
+            .with([](const json& value, const std::string& pointer, Violations& v) {
+              v.check_object(
+                  value, pointer,
+                  {Field("format", Kind::kObject),
+                   Field("effort", Kind::kString).one_of({"low", "medium", "high", "xhigh", "max"}),
+                   Field("task_budget", Kind::kObject)},
+                  {}, true);
+            }));
+    f.push_back(Field("output_format", Kind::kObject));
     return f;
   }();
   return fields;
@@ -295,6 +300,9 @@ class AnthropicFamily final : public TextFamily {
     return model.context_window;
   }
   bool declares_tools() const override { return true; }
+  StructuredOutputRules structured_output_rules() const override {
+    return StructuredOutputRules::kAnthropic;
+  }
   // "toolu_bdrk_01" + 22 base62 characters, the form of Anthropic tool-use ids on Bedrock.
   std::string_view tool_use_id_prefix() const override { return "toolu_bdrk_01"; }
 
@@ -323,6 +331,9 @@ class AnthropicFamily final : public TextFamily {
       return validation_error("tool_choice.name: Tool '" + prompt.tool_choice.name +
                               "' not found in tools");
     }
+    Result<std::optional<json>> output_schema = anthropic_output_schema(body, model);
+    if (!output_schema.ok()) return output_schema.error();
+    if (*output_schema) prompt.output_schema = std::move(**output_schema);
     for (const auto& message : messages) {
       prompt.input_tokens += count_tokens(content_text(message["content"]));
     }

@@ -15,6 +15,7 @@
 #include "model/default_generator.h"
 #include "model/model_info.h"
 #include "model/reasoning_effort.h"
+#include "model/structured_output.h"
 #include "model/tool_input.h"
 
 namespace bedrock {
@@ -38,6 +39,8 @@ struct TextPrompt {
   std::vector<CitedSegment> cited_answer;
   // Thinking asked for (and not redacted): the length of its text (model/reasoning_effort.h).
   std::optional<ReasoningLength> reasoning;
+  // The JSON Schema the answer's text must follow (model/structured_output.h); null: free text.
+  nlohmann::json output_schema;
 };
 
 // A tool call in a native answer; generation.stop_reason is then "tool_use".
@@ -115,6 +118,10 @@ class TextFamily {
   }
   // InvokeModel: whether the native body declares tools, and how native tool-use ids begin.
   virtual bool declares_tools() const { return false; }
+  // Which output-schema keywords the model refuses (model/structured_output.h).
+  virtual StructuredOutputRules structured_output_rules() const {
+    return StructuredOutputRules::kOpen;
+  }
   virtual std::string_view tool_use_id_prefix() const { return "tooluse_"; }
   // A guardrail intervention in the family's words: the stop reason of a guarded answer (empty:
   // the generator's own; a blocked prompt then ends with "end_turn"), and what it changes in a
