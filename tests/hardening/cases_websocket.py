@@ -11,6 +11,7 @@ import time
 import zlib
 from datetime import datetime, timedelta, timezone
 
+import h2
 from payloads import SONIC
 from registry import case
 from wire import Failure, connect, es_decode, es_message, reset_close
@@ -263,6 +264,22 @@ def _bad_handshakes(ctx):
                 raise Failure("426 without Sec-WebSocket-Version: 13")
         finally:
             sock.close()
+
+
+@case("ws-path-over-http2")
+def _over_http2(ctx):
+    """The WebSocket path asked over HTTP/2 (no upgrade is possible there) is refused with 400,
+    as HTTP/1.1 refuses a GET without the upgrade; it never opens an empty session."""
+    conn = h2.H2(ctx.port)
+    try:
+        conn.read_until(lambda: conn.peer_settings_seen, 2)
+        conn.request(1, "GET", WS_PATH + "?" + presign())
+        conn.read_until(lambda: conn.stream(1).ended or conn.stream(1).rst is not None, 3)
+        status = conn.stream(1).status
+        if status != 400:
+            raise Failure(f"answered {status} over HTTP/2")
+    finally:
+        conn.close(reset=True)
 
 
 # -- broken frames after the upgrade --------------------------------------------------------------

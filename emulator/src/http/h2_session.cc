@@ -9,6 +9,7 @@
 #include "http/garbage.h"
 #include "http/h2_limits.h"
 #include "http/request_limits.h"
+#include "http/websocket_handshake.h"
 
 namespace bedrock::http {
 
@@ -237,10 +238,14 @@ void Http2Session::dispatch(int32_t id, H2Stream& s) {
 // Answers a request that will never reach an operation. DATA still arriving for it is dropped;
 // once the answer is out, on_frame_send asks the client to stop sending.
 void Http2Session::refuse(int32_t id, H2Stream& s, Refusal refusal) {
+  refuse(id, s, refusal_response(refusal));
+}
+
+void Http2Session::refuse(int32_t id, H2Stream& s, Response refusal) {
   s.refused = true;
   s.release_body();
   if (s.streamed_body) s.streamed_body->finish(/*gone=*/true);
-  answer(id, s, refusal_response(refusal));
+  answer(id, s, std::move(refusal));
 }
 
 void Http2Session::answer(int32_t id, H2Stream& s, Response response) {
@@ -404,7 +409,18 @@ int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, vo
         self->refuse(id, *s, Refusal::kBodyTooLarge);
         return 0;
       }
-      if (!body_ended && self->handler_.streams_body && self->handler_.streams_body(s->request)) {
+      const bool full_duplex =
+          self->handler_.streams_body && self->handler_.streams_body(s->request);
+      if (full_duplex && s->request.method == "GET") {
+        // The WebSocket form of a full-duplex operation needs HTTP/1.1's upgrade, which HTTP/2
+        // cannot make here: answered as HTTP/1.1 answers a GET without the upgrade.
+        Response refusal = ws::check_handshake(s->request);
+        self->refuse(
+            id, *s,
+            refusal.status != 0 ? std::move(refusal) : refusal_response(Refusal::kMalformed));
+        return 0;
+      }
+      if (!body_ended && full_duplex) {
         // Full duplex: the operation starts now and reads the body as it arrives.
         s->streamed_body = std::make_shared<StreamedBody>(self->wake_);
         s->request.body_stream = s->streamed_body;

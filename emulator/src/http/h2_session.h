@@ -76,6 +76,7 @@ class Http2Session {
   H2Stream* stream(int32_t id);
   void dispatch(int32_t id, H2Stream& stream);
   void refuse(int32_t id, H2Stream& stream, Refusal refusal);
+  void refuse(int32_t id, H2Stream& stream, Response refusal);
   void answer(int32_t id, H2Stream& stream, Response response);
   void submit_head(int32_t id, H2Stream& stream, const Response& response, bool has_body);
   void schedule(Clock::time_point due, int32_t id);
