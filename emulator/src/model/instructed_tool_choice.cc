@@ -20,7 +20,7 @@ bool name_char(char c) {
 }
 
 // The words of a tool name: snake_case, kebab-case and camelCase split, lower case.
-std::vector<std::string> name_words(const std::string& name) {
+std::vector<std::string> tool_name_words(const std::string& name) {
   std::vector<std::string> out;
   std::string current;
   for (char c : name) {
@@ -73,7 +73,7 @@ std::optional<size_t> tool_for_word(const std::vector<ToolDescription>& tools,
   if (word.size() < 4) return std::nullopt;
   std::optional<size_t> only;
   for (size_t i = 0; i < tools.size(); ++i) {
-    for (const auto& w : name_words(tools[i].name)) {
+    for (const auto& w : tool_name_words(tools[i].name)) {
       if (w != word) continue;
       if (only && *only != i) return std::nullopt;  // two tools share it: not an instruction
       only = i;

@@ -119,7 +119,7 @@ size_t code_points(const std::string& text) {
 }
 
 // The user's first few words, lower-case letters and digits joined by '-', for placeholder URLs.
-std::string slug(const std::string& text) {
+std::string url_slug(const std::string& text) {
   std::string out;
   size_t words = 0;
   bool in_word = false;
@@ -223,7 +223,7 @@ bool choice_names_system_tool(const SystemTools& tools, const ToolChoiceSpec& ch
 
 json grounding_citations(const std::string& user_text, uint64_t seed) {
   // example.com / example.org: domains reserved for documentation (RFC 2606), never real sites.
-  const std::string path = slug(user_text);
+  const std::string path = url_slug(user_text);
   const std::string tag = std::to_string(seed % 100000);
   auto citation = [](const std::string& domain, const std::string& url) {
     return json{{"location", {{"web", {{"domain", domain}, {"url", url}}}}}};
