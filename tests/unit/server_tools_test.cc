@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "model/catalog.h"
 #include "model/families/text_family.h"
@@ -28,15 +29,17 @@ const json kClientTool = {{"toolSpec",
                                 {"properties", {{"result", {{"type", "number"}}}}},
                                 {"required", {"result"}}}}}}}}};
 
-ToolConfig config_of(json tools, json choice = nullptr) {
-  json config = {{"tools", std::move(tools)}};
+// A vector, not a json: `json tools = {one}` is that one object under clang and a one-element
+// array under g++ (the brace-elision rule nlohmann's README warns about).
+ToolConfig config_of(const std::vector<json>& tools, json choice = nullptr) {
+  json config = {{"tools", json(tools)}};
   if (!choice.is_null()) config["toolChoice"] = std::move(choice);
   return parse_tool_config(config);
 }
 
-ConverseRequest request_of(const std::string& model, const std::string& text, json tools,
-                           json choice = nullptr) {
-  json config = {{"tools", std::move(tools)}};
+ConverseRequest request_of(const std::string& model, const std::string& text,
+                           const std::vector<json>& tools, json choice = nullptr) {
+  json config = {{"tools", json(tools)}};
   if (!choice.is_null()) config["toolChoice"] = std::move(choice);
   return parse_converse_request(
       {{"modelId", model},

@@ -393,7 +393,8 @@ class AnthropicFamily final : public TextFamily {
       // One text block per segment; a cited one carries its citations (recorded answers).
       for (const auto& segment : completion.cited_answer) {
         json block = {{"type", "text"}, {"text", segment.text}};
-        if (segment.citation) block["citations"] = {native_citation(*segment.citation)};
+        if (segment.citation)
+          block["citations"] = json::array({native_citation(*segment.citation)});
         body["content"].push_back(std::move(block));
       }
     } else {
