@@ -19,8 +19,14 @@ Usage (from the repository root, one command for the next update):
   tools/gen_service_model.py [BOTOCORE.service.json] [PATH/TO/@aws-sdk/client-bedrock-runtime]
 Defaults: /work/shared/reference/bedrock-runtime-2023-09-30.service.json and
 tests/js/node_modules/@aws-sdk/client-bedrock-runtime.
+
+The same command writes emulator/src/protocol/generated/control_plane_models.cc: the models of
+`bedrock` (2023-04-20) and `bedrock-agent` (2023-06-05) from the installed botocore's data folder
+merged with @aws-sdk/client-bedrock and @aws-sdk/client-bedrock-agent, kept to the operations
+the emulator serves (CONTROL_PLANE below) and the shapes they reach.
 """
 import copy
+import gzip
 import json
 import os
 import re
@@ -35,6 +41,22 @@ KEEP_MEMBER_KEYS = {"shape", "location", "locationName", "timestampFormat", "eve
 DEFAULT_BOTOCORE = "/work/shared/reference/bedrock-runtime-2023-09-30.service.json"
 DEFAULT_JS = "tests/js/node_modules/@aws-sdk/client-bedrock-runtime"
 HERE = os.path.dirname(os.path.abspath(__file__))
+JS_MODULES = "tests/js/node_modules/@aws-sdk"
+# botocore's own data folder (python3-boto3 on Debian, or pip's botocore): its control-plane
+# models carry the lengths, ranges and patterns the JS schemas lack.
+BOTOCORE_DATA = os.path.join(os.path.dirname(__import__("botocore").__file__), "data")
+# The control-plane operations the emulator serves (operations/control_plane_*.cc), by the
+# function that returns each service's model.
+CONTROL_PLANE = {
+    "control_plane_model_json": ("bedrock", "2023-04-20", "client-bedrock", [
+        "CreateGuardrail", "GetGuardrail", "ListGuardrails", "UpdateGuardrail", "DeleteGuardrail",
+        "CreateGuardrailVersion", "ListFoundationModels", "GetFoundationModel",
+        "ListInferenceProfiles", "GetInferenceProfile", "CreateInferenceProfile",
+        "DeleteInferenceProfile", "TagResource", "UntagResource", "ListTagsForResource"]),
+    "agent_model_json": ("bedrock-agent", "2023-06-05", "client-bedrock-agent", [
+        "CreatePrompt", "GetPrompt", "ListPrompts", "UpdatePrompt", "DeletePrompt",
+        "CreatePromptVersion"]),
+}
 
 # Plain shapes botocore already names, for new members of a simple type.
 PLAIN = {"string": "String", "boolean": "Boolean", "timestamp": "Timestamp", "blob": "Blob",
@@ -62,10 +84,13 @@ def trim(model):
 
 
 def read_member_types(js_dir):
-    """{(interface, member): (type text, documentation)} from dist-types/models/models_0.d.ts."""
-    path = os.path.join(js_dir, "dist-types", "models", "models_0.d.ts")
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    """{(interface, member): (type text, documentation)} from dist-types/models/models_*.d.ts."""
+    folder = os.path.join(js_dir, "dist-types", "models")
+    text = ""
+    for name in sorted(os.listdir(folder)):
+        if re.fullmatch(r"models_\d+\.d\.ts", name):
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                text += f.read()
     found = {}
     for interface, body in re.findall(r"export interface (\w+) \{(.*?)\n\}", text, re.S):
         for doc, member, type_text in re.findall(
@@ -183,32 +208,49 @@ class Merger:
         return self.model
 
 
-def main():
-    args = sys.argv[1:]
-    if len(args) > 2 or any(a.startswith("-") for a in args):
-        sys.exit(__doc__)
-    botocore_path = args[0] if args else DEFAULT_BOTOCORE
-    js_dir = args[1] if len(args) > 1 else DEFAULT_JS
-    with open(botocore_path, encoding="utf-8") as f:
+def prune(model, operations):
+    """Only `operations` and the shapes they reach: the control-plane models are large, and the
+    emulator serves a few of their operations."""
+    model["operations"] = {name: model["operations"][name] for name in operations}
+    keep, todo = set(), []
+    for op in model["operations"].values():
+        todo += [op["input"], op["output"]]
+    todo += [name for name, shape in model["shapes"].items() if shape.get("exception")]
+    while todo:
+        name = todo.pop()
+        if not name or name in keep:
+            continue
+        keep.add(name)
+        shape = model["shapes"][name]
+        refs = list(shape.get("members", {}).values()) + [shape[k] for k in ("member", "key", "value")
+                                                          if k in shape]
+        todo += [ref["shape"] for ref in refs]
+    model["shapes"] = {name: shape for name, shape in model["shapes"].items() if name in keep}
+    return model
+
+
+def merged_model(botocore_path, js_dir, operations=None):
+    opener = gzip.open if botocore_path.endswith(".gz") else open
+    with opener(botocore_path, "rt", encoding="utf-8") as f:
         model = trim(json.load(f))
     js = json.loads(subprocess.run(["node", os.path.join(HERE, "js_service_model.cjs"), js_dir],
                                    check=True, capture_output=True, text=True).stdout)
     model = Merger(model, js, read_member_types(js_dir)).run()
-    origin = (f"{model['metadata']['uid']}.service.json (botocore)\n// merged with the "
-              f"schema of @aws-sdk/client-bedrock-runtime {js['version']}")
+    if operations:
+        model = prune(model, operations)
+    origin = (f"{model['metadata']['uid']}.service.json (botocore)\n// merged with the schema of "
+              f"@aws-sdk/{os.path.basename(js_dir)} {js['version']}")
     text = json.dumps(model, sort_keys=True, separators=(",", ":"))
     assert ')model"' not in text
-    # Separate literals joined at run time: ISO C++ only promises 65,536 characters in one
-    # string literal (-Woverlength-strings under -Wpedantic).
+    return text, origin
+
+
+def literal(function, text):
+    """A C++ function returning `text`, as separate literals joined at run time: ISO C++ only
+    promises 65,536 characters in one string literal (-Woverlength-strings under -Wpedantic)."""
     pieces = [text[i:i + 8000] for i in range(0, len(text), 8000)]
     body = ",\n".join(f'      R"model({p})model"' for p in pieces)
-    source = f"""// Generated by tools/gen_service_model.py from {origin}.
-// Do not edit; run the generator again.
-#include "protocol/service_model.h"
-
-namespace bedrock {{
-
-const std::string& service_model_json() {{
+    return f"""const std::string& {function}() {{
   // The pieces are data, 8,000 characters a line: not for clang-format.
   // clang-format off
   static const char* const kPieces[] = {{
@@ -221,11 +263,41 @@ const std::string& service_model_json() {{
   }}();
   return kModel;
 }}
+"""
 
+
+def write_source(path, origins, functions):
+    header = "\n".join(f"// Generated by tools/gen_service_model.py from {o}." for o in origins)
+    source = f"""{header}
+// Do not edit; run the generator again.
+#include "protocol/service_model.h"
+
+namespace bedrock {{
+
+{chr(10).join(functions)}
 }}  // namespace bedrock
 """
-    with open("emulator/src/protocol/generated/service_model.cc", "w", encoding="utf-8") as f:
+    with open(path, "w", encoding="utf-8") as f:
         f.write(source)
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) > 2 or any(a.startswith("-") for a in args):
+        sys.exit(__doc__)
+    botocore_path = args[0] if args else DEFAULT_BOTOCORE
+    js_dir = args[1] if len(args) > 1 else DEFAULT_JS
+    text, origin = merged_model(botocore_path, js_dir)
+    write_source("emulator/src/protocol/generated/service_model.cc", [origin],
+                 [literal("service_model_json", text)])
+    origins, functions = [], []
+    for function, (service, version, package, operations) in CONTROL_PLANE.items():
+        text, origin = merged_model(os.path.join(BOTOCORE_DATA, service, version,
+                                                 "service-2.json.gz"),
+                                    os.path.join(JS_MODULES, package), operations)
+        origins.append(origin)
+        functions.append(literal(function, text))
+    write_source("emulator/src/protocol/generated/control_plane_models.cc", origins, functions)
 
 
 if __name__ == "__main__":

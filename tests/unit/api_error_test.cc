@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/api_error.h"
+#include "operations/control_plane_parts.h"
 #include "protocol/rest_json.h"
 #include "protocol/service_model.h"
 
@@ -13,9 +14,9 @@ using namespace bedrock;
 
 namespace {
 
-// The exception shapes of the embedded service model: name -> httpStatusCode.
-std::map<std::string, int> modelled_exceptions() {
-  const auto model = nlohmann::json::parse(service_model_json());
+// The exception shapes of an embedded service model: name -> httpStatusCode.
+std::map<std::string, int> exceptions_of(const std::string& text) {
+  const auto model = nlohmann::json::parse(text);
   std::map<std::string, int> out;
   for (const auto& [name, shape] : model.at("shapes").items()) {
     if (shape.value("exception", false)) out[name] = shape.at("error").at("httpStatusCode");
@@ -23,10 +24,20 @@ std::map<std::string, int> modelled_exceptions() {
   return out;
 }
 
+// bedrock-runtime's and the bedrock control plane's (which agree on every status they share).
+std::map<std::string, int> modelled_exceptions() {
+  std::map<std::string, int> out = exceptions_of(service_model_json());
+  for (const auto& [name, status] : exceptions_of(control_plane_model_json())) {
+    auto [at, added] = out.emplace(name, status);
+    CHECK(at->second == status);
+  }
+  return out;
+}
+
 // Every value of ErrorType, from the first to the last enumerator.
 std::vector<ErrorType> all_error_types() {
   std::vector<ErrorType> out;
-  for (int i = 0; i <= static_cast<int>(ErrorType::kUnknownOperation); ++i) {
+  for (int i = 0; i <= static_cast<int>(ErrorType::kResourceInUse); ++i) {
     out.push_back(static_cast<ErrorType>(i));
   }
   return out;
@@ -62,6 +73,22 @@ TEST_CASE("each ErrorType is an exception of the service model, or a framework e
     REQUIRE(modelled != exceptions.end());
     CHECK(error.http_status() == modelled->second);
   }
+}
+
+TEST_CASE("bedrock-agent's exceptions keep its own statuses", "[errors]") {
+  const auto agent = exceptions_of(agent_model_json());
+  for (const auto& [name, status] : agent) {
+    INFO(name);
+    const auto type = error_type_from_name(name);
+    REQUIRE(type.has_value());
+    ApiError error = make_error(*type, "m");
+    if (*type == ErrorType::kConflict) error = control::conflict(ServiceName::kAgent, "m");
+    if (*type == ErrorType::kServiceQuotaExceeded) {
+      error = control::quota_exceeded(ServiceName::kAgent, "m");
+    }
+    CHECK(error.http_status() == status);
+  }
+  CHECK(agent.at("ConflictException") == 409);
 }
 
 TEST_CASE("the wire form: status, error type header with namespace, message and members",

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -32,29 +33,60 @@ std::string sample_path(std::string request_uri) {
 
 }  // namespace
 
-TEST_CASE("every operation of the service model routes to itself", "[router]") {
-  const auto model = nlohmann::json::parse(bedrock::service_model_json());
-  const auto& operations = model.at("operations");
-  REQUIRE(operations.size() >= 10);  // bedrock-runtime 2023-09-30 models ten
-  for (const auto& [name, operation] : operations.items()) {
-    const std::string method = operation.at("http").at("method");
-    const std::string path = sample_path(operation.at("http").at("requestUri"));
-    INFO(name << ": " << method << " " << path);
-    const auto id = bedrock::operation_from_name(name);
-    REQUIRE(id.has_value());
-    auto result = route(method, path);
-    REQUIRE(result.match.has_value());
-    CHECK(result.match->operation == *id);
+struct ServedModel {
+  bedrock::ServiceName service;
+  const std::string& (*text)();
+};
+const ServedModel kModels[] = {
+    {bedrock::ServiceName::kRuntime, bedrock::service_model_json},
+    {bedrock::ServiceName::kControlPlane, bedrock::control_plane_model_json},
+    {bedrock::ServiceName::kAgent, bedrock::agent_model_json}};
+
+TEST_CASE("every operation of the three service models routes to itself", "[router]") {
+  size_t seen = 0;
+  for (const ServedModel& served : kModels) {
+    const auto model = nlohmann::json::parse(served.text());
+    const auto& operations = model.at("operations");
+    REQUIRE(operations.size() >= 6);  // runtime 11, control plane 15, agent 6
+    for (const auto& [name, operation] : operations.items()) {
+      const std::string method = operation.at("http").at("method");
+      const std::string path = sample_path(operation.at("http").at("requestUri"));
+      INFO(name << ": " << method << " " << path);
+      const auto id = bedrock::operation_from_name(served.service, name);
+      REQUIRE(id.has_value());
+      CHECK(bedrock::service_of(*id) == served.service);
+      auto result = route(method, path);
+      REQUIRE(result.match.has_value());
+      CHECK(result.match->operation == *id);
+      ++seen;
+    }
   }
+  CHECK(seen == static_cast<size_t>(OperationId::kCreatePromptVersion) + 1);
 }
 
-TEST_CASE("every routed operation is in the service model", "[router]") {
-  const auto model = nlohmann::json::parse(bedrock::service_model_json());
-  for (int i = 0; i <= static_cast<int>(OperationId::kStartAsyncInvoke); ++i) {
+TEST_CASE("every routed operation is in its service's model", "[router]") {
+  for (int i = 0; i <= static_cast<int>(OperationId::kCreatePromptVersion); ++i) {
     const auto id = static_cast<OperationId>(i);
     const std::string name(bedrock::operation_name(id));
     INFO(name);
-    CHECK(model.at("operations").contains(name));
+    REQUIRE_FALSE(name.empty());
+    const auto& text = kModels[static_cast<int>(bedrock::service_of(id))].text();
+    CHECK(nlohmann::json::parse(text).at("operations").contains(name));
+  }
+}
+
+TEST_CASE("no two services share a method and path template", "[router]") {
+  // All three sign as "bedrock" and clients point all three at one endpoint: only the path can
+  // tell them apart, so a shared template would make routing ambiguous.
+  std::map<std::string, std::string> owners;
+  for (const ServedModel& served : kModels) {
+    const auto model = nlohmann::json::parse(served.text());
+    for (const auto& [name, operation] : model.at("operations").items()) {
+      const std::string key = std::string(operation.at("http").at("method")) + " " +
+                              sample_path(operation.at("http").at("requestUri"));
+      INFO(key << ": " << name);
+      CHECK(owners.emplace(key, name).second);
+    }
   }
 }
 

@@ -20,7 +20,7 @@ struct ErrorInfo {
   std::string_view header_namespace = kBedrockNamespace;
 };
 
-constexpr std::array<ErrorInfo, 14> kErrors{{
+constexpr std::array<ErrorInfo, 16> kErrors{{
     {ErrorType::kAccessDenied, "AccessDeniedException", 403},
     {ErrorType::kConflict, "ConflictException", 400},
     {ErrorType::kInternalServer, "InternalServerException", 500},
@@ -37,13 +37,17 @@ constexpr std::array<ErrorInfo, 14> kErrors{{
     // is a 400 SerializationException.
     {ErrorType::kSerialization, "SerializationException", 400, kCoralNamespace},
     {ErrorType::kUnknownOperation, "UnknownOperationException", 404, kCoralNamespace},
+    {ErrorType::kTooManyTags, "TooManyTagsException", 400},
+    {ErrorType::kResourceInUse, "ResourceInUseException", 400},
 }};
 
 const ErrorInfo& info(ErrorType type) { return kErrors[static_cast<size_t>(type)]; }
 
 }  // namespace
 
-int ApiError::http_status() const { return info(type).status; }
+int ApiError::http_status() const {
+  return status_override != 0 ? status_override : info(type).status;
+}
 
 std::string_view ApiError::name() const { return info(type).name; }
 

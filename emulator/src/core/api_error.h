@@ -1,5 +1,5 @@
 // Errors are values. Every wire error the emulator sends is made here, by one factory, from the
-// twelve exception shapes of the service model (bedrock-runtime 2023-09-30).
+// exception shapes of the service models (bedrock-runtime 2023-09-30, bedrock 2023-04-20).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,6 +26,10 @@ enum class ErrorType {
   // model; the SDKs surface them as generic service errors with this code.
   kSerialization,
   kUnknownOperation,
+  // The control plane's (bedrock 2023-04-20): more tags than a resource may carry, and a
+  // resource another one still uses.
+  kTooManyTags,
+  kResourceInUse,
 };
 
 struct ApiError {
@@ -33,6 +37,9 @@ struct ApiError {
   std::string message;
   // Modelled members beyond `message` (originalStatusCode, resourceName, originalMessage, ...).
   nlohmann::json extra = nlohmann::json::object();
+  // The status when the service's model gives this exception another one than the runtime's
+  // (bedrock-agent's ConflictException is 409, its ServiceQuotaExceededException 402); 0: none.
+  int status_override = 0;
 
   int http_status() const;
   // The x-amzn-ErrorType value: the name plus the Coral namespace real Bedrock appends.

@@ -26,4 +26,12 @@ std::string new_request_id() {
   return text;
 }
 
+std::string random_id(size_t length, std::string_view alphabet) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
+  std::string id(length, ' ');
+  for (char& c : id) c = alphabet[pick(rng)];
+  return id;
+}
+
 }  // namespace bedrock

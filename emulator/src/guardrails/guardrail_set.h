@@ -24,6 +24,8 @@ class GuardrailSet {
   const std::vector<Guardrail>& all() const { return *guardrails_; }
   bool empty() const { return guardrails_->empty(); }
   size_t size() const { return guardrails_->size(); }
+  // The same for two copies of one set: what a cache of something built from it is keyed by.
+  const void* identity() const { return guardrails_.get(); }
 
  private:
   std::shared_ptr<const std::vector<Guardrail>> guardrails_;

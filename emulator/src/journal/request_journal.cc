@@ -1,9 +1,22 @@
 #include "journal/request_journal.h"
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 namespace bedrock {
+
+std::string iso8601_ms(int64_t ms) {
+  int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  int millis = static_cast<int>(ms - seconds * 1000);
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[96];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  return text;
+}
 
 std::string iso8601_now() {
   auto now = std::chrono::system_clock::now();

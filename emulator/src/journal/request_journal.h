@@ -87,5 +87,7 @@ class RequestJournal {
 };
 
 std::string iso8601_now();
+// ISO 8601 in UTC with milliseconds, for milliseconds since the Unix epoch.
+std::string iso8601_ms(int64_t ms);
 
 }  // namespace bedrock

@@ -65,6 +65,7 @@
 #include "core/base64.h"
 #include "core/bounded_json.h"
 #include "core/log.h"
+#include "journal/request_journal.h"
 #include "model/catalog.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
@@ -93,18 +94,6 @@ constexpr int kDefaultMaxResults = 1000;
 constexpr size_t kTokenMacBytes = 16;
 
 // ---- time -------------------------------------------------------------------------------------
-
-std::string iso8601_ms(int64_t ms) {
-  int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-  int millis = static_cast<int>(ms - seconds * 1000);
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[96];
-  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
-  return text;
-}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {

@@ -15,6 +15,7 @@
 namespace bedrock {
 
 class AsyncInvocations;
+class ControlPlane;
 class NativeRequest;
 
 struct OperationContext {
@@ -27,6 +28,9 @@ struct OperationContext {
   StreamScript script;  // how a streaming answer is shaped (from the decision)
   ScenarioDefinitions definitions;
   AsyncInvocations* async_invocations = nullptr;  // the async operations' store
+  // Guardrails, prompts, inference profiles and tags of the control plane
+  // (operations/control_plane.h).
+  const ControlPlane* control_plane = nullptr;
   // InvokeModel and its stream: the native body as the family read it, once
   // (operations/native_request.h); null for other operations.
   const NativeRequest* native = nullptr;

@@ -30,4 +30,29 @@ Result<Response> invoke_guardrail_checks(const Request& request, OperationContex
 // Speech sessions (operations/bidirectional_stream.cc).
 Result<Response> invoke_bidirectional_stream(const Request& request, OperationContext& context);
 
+// The control plane, bedrock (operations/control_plane_guardrails.cc, control_plane_models.cc,
+// control_plane_tags.cc).
+Result<Response> create_guardrail(const Request& request, OperationContext& context);
+Result<Response> get_guardrail(const Request& request, OperationContext& context);
+Result<Response> list_guardrails(const Request& request, OperationContext& context);
+Result<Response> update_guardrail(const Request& request, OperationContext& context);
+Result<Response> delete_guardrail(const Request& request, OperationContext& context);
+Result<Response> create_guardrail_version(const Request& request, OperationContext& context);
+Result<Response> list_foundation_models(const Request& request, OperationContext& context);
+Result<Response> get_foundation_model(const Request& request, OperationContext& context);
+Result<Response> list_inference_profiles(const Request& request, OperationContext& context);
+Result<Response> get_inference_profile(const Request& request, OperationContext& context);
+Result<Response> create_inference_profile(const Request& request, OperationContext& context);
+Result<Response> delete_inference_profile(const Request& request, OperationContext& context);
+Result<Response> tag_resource(const Request& request, OperationContext& context);
+Result<Response> untag_resource(const Request& request, OperationContext& context);
+Result<Response> list_tags_for_resource(const Request& request, OperationContext& context);
+// Prompt management, bedrock-agent (operations/prompt_management.cc).
+Result<Response> create_prompt(const Request& request, OperationContext& context);
+Result<Response> get_prompt(const Request& request, OperationContext& context);
+Result<Response> list_prompts(const Request& request, OperationContext& context);
+Result<Response> update_prompt(const Request& request, OperationContext& context);
+Result<Response> delete_prompt(const Request& request, OperationContext& context);
+Result<Response> create_prompt_version(const Request& request, OperationContext& context);
+
 }  // namespace bedrock

@@ -21,6 +21,8 @@ class PromptSet {
   const std::vector<Prompt>& all() const { return *prompts_; }
   bool empty() const { return prompts_->empty(); }
   size_t size() const { return prompts_->size(); }
+  // The same for two copies of one set: what a cache of something built from it is keyed by.
+  const void* identity() const { return prompts_.get(); }
 
   // The last prompt with this id and version (a later scenario's definition wins), or nullptr.
   const Prompt* find(const PromptReference& wanted) const;

@@ -347,7 +347,7 @@ Result<json> check_shape(const std::string& shape_name, json value) {
 }
 
 Result<json> read_operation_input(OperationId operation, const Request& request) {
-  const Shape* shape = ServiceModel::instance().compiled_input(operation);
+  const Shape* shape = ServiceModel::of(operation).compiled_input(operation);
   if (!shape) return parse_json_object(request.body);  // not in the model: the operation checks it
 
   // The body: JSON members, unless a payload member (a blob or an event stream) takes it whole.

@@ -1,5 +1,6 @@
-// The operations of bedrock-runtime 2023-09-30 as the embedded service model has them
-// (protocol/generated/service_model.cc).
+// The operations the emulator serves, of three services on one port: bedrock-runtime 2023-09-30
+// (all of them), and of the control planes bedrock 2023-04-20 and bedrock-agent 2023-06-05 the
+// ones tools/gen_service_model.py keeps (protocol/generated/).
 #pragma once
 
 #include <optional>
@@ -8,6 +9,7 @@
 namespace bedrock {
 
 enum class OperationId {
+  // bedrock-runtime
   kApplyGuardrail,
   kConverse,
   kConverseStream,
@@ -19,9 +21,37 @@ enum class OperationId {
   kInvokeModelWithResponseStream,
   kListAsyncInvokes,
   kStartAsyncInvoke,
+  // bedrock (control plane)
+  kCreateGuardrail,
+  kGetGuardrail,
+  kListGuardrails,
+  kUpdateGuardrail,
+  kDeleteGuardrail,
+  kCreateGuardrailVersion,
+  kListFoundationModels,
+  kGetFoundationModel,
+  kListInferenceProfiles,
+  kGetInferenceProfile,
+  kCreateInferenceProfile,
+  kDeleteInferenceProfile,
+  kTagResource,
+  kUntagResource,
+  kListTagsForResource,
+  // bedrock-agent (prompt management)
+  kCreatePrompt,
+  kGetPrompt,
+  kListPrompts,
+  kUpdatePrompt,
+  kDeletePrompt,
+  kCreatePromptVersion,
 };
 
+// The service whose model describes an operation. All three sign requests with the signing name
+// "bedrock", so a request's credential scope does not tell them apart; their paths do.
+enum class ServiceName { kRuntime, kControlPlane, kAgent };
+
 std::string_view operation_name(OperationId id);
-std::optional<OperationId> operation_from_name(std::string_view name);
+ServiceName service_of(OperationId id);
+std::optional<OperationId> operation_from_name(ServiceName service, std::string_view name);
 
 }  // namespace bedrock

@@ -10,30 +10,84 @@ struct Route {
   std::string_view method;
   std::string_view path_template;  // requestUri from the service model
   OperationId operation;
+  std::string_view name;  // the operation's name in its service model
+  ServiceName service;
 };
 
-// requestUri of every operation of the embedded service model (router_test checks each), and
-// the WebSocket form of the bidirectional stream that browsers use: the SDK's
+constexpr ServiceName kRuntime = ServiceName::kRuntime;
+constexpr ServiceName kControl = ServiceName::kControlPlane;
+constexpr ServiceName kAgent = ServiceName::kAgent;
+
+// requestUri of every operation served, from the embedded service models (router_test checks
+// each, and that no two of the three services share a method and path template: all three sign
+// as "bedrock" and SDKs point all three at one endpoint, so the path is all that tells them
+// apart), and the WebSocket form of the bidirectional stream that browsers use: the SDK's
 // @aws-sdk/middleware-websocket sends the same operation as a GET upgrade of the path with
-// "-websocket" appended, its x-amz-bedrock-* headers moved to the query.
-constexpr std::array<Route, 12> kRoutes{{
-    {"POST", "/model/{modelId}/invoke", OperationId::kInvokeModel},
+// "-websocket" appended, its x-amz-bedrock-* headers moved to the query. Each operation's first
+// row is its model's route.
+constexpr std::array<Route, 33> kRoutes{{
+    {"POST", "/model/{modelId}/invoke", OperationId::kInvokeModel, "InvokeModel", kRuntime},
     {"POST", "/model/{modelId}/invoke-with-response-stream",
-     OperationId::kInvokeModelWithResponseStream},
+     OperationId::kInvokeModelWithResponseStream, "InvokeModelWithResponseStream", kRuntime},
     {"POST", "/model/{modelId}/invoke-with-bidirectional-stream",
-     OperationId::kInvokeModelWithBidirectionalStream},
+     OperationId::kInvokeModelWithBidirectionalStream, "InvokeModelWithBidirectionalStream",
+     kRuntime},
     {"GET", "/model/{modelId}/invoke-with-bidirectional-stream-websocket",
-     OperationId::kInvokeModelWithBidirectionalStream},
-    {"POST", "/model/{modelId}/converse", OperationId::kConverse},
-    {"POST", "/model/{modelId}/converse-stream", OperationId::kConverseStream},
-    {"POST", "/model/{modelId}/count-tokens", OperationId::kCountTokens},
+     OperationId::kInvokeModelWithBidirectionalStream, "InvokeModelWithBidirectionalStream",
+     kRuntime},
+    {"POST", "/model/{modelId}/converse", OperationId::kConverse, "Converse", kRuntime},
+    {"POST", "/model/{modelId}/converse-stream", OperationId::kConverseStream, "ConverseStream",
+     kRuntime},
+    {"POST", "/model/{modelId}/count-tokens", OperationId::kCountTokens, "CountTokens", kRuntime},
     {"POST", "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply",
-     OperationId::kApplyGuardrail},
-    {"POST", "/guardrail-checks/invoke", OperationId::kInvokeGuardrailChecks},
-    {"POST", "/async-invoke", OperationId::kStartAsyncInvoke},
-    {"GET", "/async-invoke", OperationId::kListAsyncInvokes},
-    {"GET", "/async-invoke/{invocationArn}", OperationId::kGetAsyncInvoke},
+     OperationId::kApplyGuardrail, "ApplyGuardrail", kRuntime},
+    {"POST", "/guardrail-checks/invoke", OperationId::kInvokeGuardrailChecks,
+     "InvokeGuardrailChecks", kRuntime},
+    {"POST", "/async-invoke", OperationId::kStartAsyncInvoke, "StartAsyncInvoke", kRuntime},
+    {"GET", "/async-invoke", OperationId::kListAsyncInvokes, "ListAsyncInvokes", kRuntime},
+    {"GET", "/async-invoke/{invocationArn}", OperationId::kGetAsyncInvoke, "GetAsyncInvoke",
+     kRuntime},
+    {"POST", "/guardrails", OperationId::kCreateGuardrail, "CreateGuardrail", kControl},
+    {"GET", "/guardrails/{guardrailIdentifier}", OperationId::kGetGuardrail, "GetGuardrail",
+     kControl},
+    {"GET", "/guardrails", OperationId::kListGuardrails, "ListGuardrails", kControl},
+    {"PUT", "/guardrails/{guardrailIdentifier}", OperationId::kUpdateGuardrail, "UpdateGuardrail",
+     kControl},
+    {"DELETE", "/guardrails/{guardrailIdentifier}", OperationId::kDeleteGuardrail,
+     "DeleteGuardrail", kControl},
+    {"POST", "/guardrails/{guardrailIdentifier}", OperationId::kCreateGuardrailVersion,
+     "CreateGuardrailVersion", kControl},
+    {"GET", "/foundation-models", OperationId::kListFoundationModels, "ListFoundationModels",
+     kControl},
+    {"GET", "/foundation-models/{modelIdentifier}", OperationId::kGetFoundationModel,
+     "GetFoundationModel", kControl},
+    {"GET", "/inference-profiles", OperationId::kListInferenceProfiles, "ListInferenceProfiles",
+     kControl},
+    {"GET", "/inference-profiles/{inferenceProfileIdentifier}", OperationId::kGetInferenceProfile,
+     "GetInferenceProfile", kControl},
+    {"POST", "/inference-profiles", OperationId::kCreateInferenceProfile, "CreateInferenceProfile",
+     kControl},
+    {"DELETE", "/inference-profiles/{inferenceProfileIdentifier}",
+     OperationId::kDeleteInferenceProfile, "DeleteInferenceProfile", kControl},
+    {"POST", "/tagResource", OperationId::kTagResource, "TagResource", kControl},
+    {"POST", "/untagResource", OperationId::kUntagResource, "UntagResource", kControl},
+    {"POST", "/listTagsForResource", OperationId::kListTagsForResource, "ListTagsForResource",
+     kControl},
+    {"POST", "/prompts/", OperationId::kCreatePrompt, "CreatePrompt", kAgent},
+    {"GET", "/prompts/{promptIdentifier}/", OperationId::kGetPrompt, "GetPrompt", kAgent},
+    {"GET", "/prompts/", OperationId::kListPrompts, "ListPrompts", kAgent},
+    {"PUT", "/prompts/{promptIdentifier}/", OperationId::kUpdatePrompt, "UpdatePrompt", kAgent},
+    {"DELETE", "/prompts/{promptIdentifier}/", OperationId::kDeletePrompt, "DeletePrompt", kAgent},
+    {"POST", "/prompts/{promptIdentifier}/versions", OperationId::kCreatePromptVersion,
+     "CreatePromptVersion", kAgent},
 }};
+
+const Route* first_route_of(OperationId id) {
+  for (const auto& r : kRoutes) {
+    if (r.operation == id) return &r;
+  }
+  return nullptr;
+}
 
 // The most segments of any template ("/guardrail/{id}/version/{version}/apply"); a path with
 // more matches none. Kept in a fixed array: routing runs on every request.
@@ -98,36 +152,18 @@ int hex_value(char c) {
 }  // namespace
 
 std::string_view operation_name(OperationId id) {
-  switch (id) {
-    case OperationId::kApplyGuardrail:
-      return "ApplyGuardrail";
-    case OperationId::kConverse:
-      return "Converse";
-    case OperationId::kConverseStream:
-      return "ConverseStream";
-    case OperationId::kCountTokens:
-      return "CountTokens";
-    case OperationId::kGetAsyncInvoke:
-      return "GetAsyncInvoke";
-    case OperationId::kInvokeGuardrailChecks:
-      return "InvokeGuardrailChecks";
-    case OperationId::kInvokeModel:
-      return "InvokeModel";
-    case OperationId::kInvokeModelWithBidirectionalStream:
-      return "InvokeModelWithBidirectionalStream";
-    case OperationId::kInvokeModelWithResponseStream:
-      return "InvokeModelWithResponseStream";
-    case OperationId::kListAsyncInvokes:
-      return "ListAsyncInvokes";
-    case OperationId::kStartAsyncInvoke:
-      return "StartAsyncInvoke";
-  }
-  return "";
+  const Route* r = first_route_of(id);
+  return r ? r->name : std::string_view();
 }
 
-std::optional<OperationId> operation_from_name(std::string_view name) {
+ServiceName service_of(OperationId id) {
+  const Route* r = first_route_of(id);
+  return r ? r->service : ServiceName::kRuntime;
+}
+
+std::optional<OperationId> operation_from_name(ServiceName service, std::string_view name) {
   for (const auto& r : kRoutes) {
-    if (operation_name(r.operation) == name) return r.operation;
+    if (r.service == service && r.name == name) return r.operation;
   }
   return std::nullopt;
 }

@@ -56,7 +56,8 @@ const ShapeMember* Shape::member(std::string_view member_name) const {
   return found != members.end() && found->name == member_name ? &*found : nullptr;
 }
 
-ServiceModel::ServiceModel() : model_(nlohmann::json::parse(service_model_json())) {
+ServiceModel::ServiceModel(const std::string& model_text, ServiceName service)
+    : model_(nlohmann::json::parse(model_text)), service_(service) {
   for (const auto& [name, definition] : model_["shapes"].items()) {
     (void)name;
     auto link = [&](const nlohmann::json& reference) {
@@ -156,7 +157,7 @@ void ServiceModel::compile_shapes() {
   }
   const nlohmann::json& operations = model_["operations"];
   for (auto it = operations.begin(); it != operations.end(); ++it) {
-    std::optional<OperationId> id = operation_from_name(it.key());
+    std::optional<OperationId> id = operation_from_name(service_, it.key());
     auto input = it->find("input");
     if (!id || input == it->end() || !input->is_string()) continue;
     const size_t index = static_cast<size_t>(*id);
@@ -195,15 +196,33 @@ const std::string& ServiceModel::type_of(const nlohmann::json& shape) {
   return type != shape.end() && type->is_string() ? type->get_ref<const std::string&>() : kNone;
 }
 
-const ServiceModel& ServiceModel::instance() {
-  static const ServiceModel model;
-  return model;
+const ServiceModel& ServiceModel::instance() { return of(ServiceName::kRuntime); }
+
+const ServiceModel& ServiceModel::of(ServiceName service) {
+  static const ServiceModel runtime(service_model_json(), ServiceName::kRuntime);
+  static const ServiceModel control(control_plane_model_json(), ServiceName::kControlPlane);
+  static const ServiceModel agent(agent_model_json(), ServiceName::kAgent);
+  switch (service) {
+    case ServiceName::kControlPlane:
+      return control;
+    case ServiceName::kAgent:
+      return agent;
+    case ServiceName::kRuntime:
+      break;
+  }
+  return runtime;
 }
 
 const nlohmann::json& ServiceModel::shape(const std::string& name) const {
   static const nlohmann::json kEmpty = nlohmann::json::object();
   auto it = model_["shapes"].find(name);
   return it == model_["shapes"].end() ? kEmpty : *it;
+}
+
+int ServiceModel::response_code(OperationId operation) const {
+  auto op = model_["operations"].find(std::string(operation_name(operation)));
+  if (op == model_["operations"].end()) return 200;
+  return (*op)["http"].value("responseCode", 200);
 }
 
 std::string ServiceModel::input_shape(OperationId operation) const {

@@ -1,5 +1,6 @@
-// The official service model (bedrock-runtime 2023-09-30), embedded by
-// tools/gen_service_model.py: shapes with their types, required members and constraints.
+// The official service models (bedrock-runtime 2023-09-30, and the served operations of bedrock
+// 2023-04-20 and bedrock-agent 2023-06-05), embedded by tools/gen_service_model.py: shapes with
+// their types, required members and constraints.
 #pragma once
 
 #include <deque>
@@ -15,11 +16,16 @@
 
 namespace bedrock {
 
-const std::string& service_model_json();
+const std::string& service_model_json();        // bedrock-runtime
+const std::string& control_plane_model_json();  // bedrock
+const std::string& agent_model_json();          // bedrock-agent
 
 class ServiceModel {
  public:
-  static const ServiceModel& instance();
+  static const ServiceModel& instance();  // bedrock-runtime's
+  static const ServiceModel& of(ServiceName service);
+  // The model of the service `operation` belongs to.
+  static const ServiceModel& of(OperationId operation) { return of(service_of(operation)); }
 
   // The shape named `name`; an empty object for an unknown name.
   const nlohmann::json& shape(const std::string& name) const;
@@ -34,15 +40,18 @@ class ServiceModel {
   static const std::string& type_of(const nlohmann::json& shape);
   // The input shape name of an operation, or "" when the model does not describe it.
   std::string input_shape(OperationId operation) const;
+  // The operation's HTTP status on success (the model's "responseCode"; 200 when it has none).
+  int response_code(OperationId operation) const;
 
   // The compiled shapes (protocol/shape.h), built once when the model is loaded.
   const Shape* compiled(const std::string& name) const;
   const Shape* compiled_input(OperationId operation) const;  // null: not in the model
 
  private:
-  ServiceModel();
+  ServiceModel(const std::string& model_text, ServiceName service);
   void compile_shapes();
   nlohmann::json model_;
+  ServiceName service_;
   std::map<std::string, Shape, std::less<>> compiled_;
   std::deque<Shape> payload_free_;    // Shape::without_payload of each structure that has one
   std::vector<const Shape*> inputs_;  // by OperationId

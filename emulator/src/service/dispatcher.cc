@@ -92,7 +92,14 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   Result<nlohmann::json> input = read_operation_input(operation, request);
   if (!input.ok()) return error_response(input.error());
   request.input = std::move(input.value());
-  if (request.input.contains("modelId")) entry.model_id = request.input["modelId"];
+  if (request.input.contains("modelId")) {
+    entry.model_id = request.input["modelId"];
+    // An application inference profile made through the control plane stands for the model it
+    // copied; every runtime operation then resolves that one (the journal keeps the ARN sent).
+    if (auto model = services_.control_plane.profile_model(entry.model_id)) {
+      request.input["modelId"] = *model;
+    }
+  }
 
   // The typed request, read once; everything after this reads it.
   const TypedRequest typed = read_typed_request(operation, request);
@@ -118,8 +125,9 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   match.headers = &request.headers;
   match.estimated_tokens = [&] { return estimated_tokens_for(typed, native_reading); };
   OperationContext context{config, entry.request_id};
-  context.definitions = ScenarioDefinitions(services_.scenarios);
+  context.definitions = ScenarioDefinitions(services_.scenarios, &services_.control_plane);
   context.async_invocations = &services_.async_invocations;
+  context.control_plane = &services_.control_plane;
   context.native = native_reading;
   context.decision = services_.scenarios.decide(match);
   const Decision& decision = context.decision;

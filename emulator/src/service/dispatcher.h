@@ -15,8 +15,10 @@ class Dispatcher {
  public:
   explicit Dispatcher(Services& services)
       : services_(services),
-        admin_{services.config, services.scenarios, services.journal,
-               [&services] { services.async_invocations.reset(); }} {}
+        admin_{services.config, services.scenarios, services.journal, [&services] {
+                 services.async_invocations.reset();
+                 services.control_plane.reset();
+               }} {}
   Response handle(Request& request) const;
 
  private:

@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "journal/request_journal.h"
+#include "operations/control_plane.h"
 #include "scenario/engine.h"
 #include "store/async_invocations.h"
 
@@ -15,6 +16,7 @@ struct Services {
   ScenarioEngine scenarios;
   RequestJournal journal;
   AsyncInvocations async_invocations{config};  // opens {data-dir}/bedrock-emulator.db
+  ControlPlane control_plane{config};          // its tables in the same file
 };
 
 }  // namespace bedrock
