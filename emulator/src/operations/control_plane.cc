@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/log.h"
+#include "operations/control_plane_parts.h"
 
 namespace bedrock {
 
@@ -11,7 +12,7 @@ namespace {
 using store::Resource;
 using store::ResourceKind;
 
-std::unique_ptr<store::ControlPlaneStore> open_store(const std::string& data_dir) {
+std::unique_ptr<store::ControlPlaneStore> open_control_plane_store(const std::string& data_dir) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   const std::string path = (std::filesystem::path(data_dir) / "bedrock-emulator.db").string();
@@ -24,14 +25,10 @@ std::unique_ptr<store::ControlPlaneStore> open_store(const std::string& data_dir
   return std::move(opened.value());
 }
 
-std::string version_text(int64_t version) {
-  return version == 0 ? "DRAFT" : std::to_string(version);
-}
-
 }  // namespace
 
 ControlPlane::ControlPlane(const Config& config)
-    : ControlPlane(config, open_store(config.data_dir)) {}
+    : ControlPlane(config, open_control_plane_store(config.data_dir)) {}
 
 ControlPlane::ControlPlane(const Config& config, std::unique_ptr<store::ControlPlaneStore> store)
     : config_(config), store_(std::move(store)) {}
@@ -39,14 +36,14 @@ ControlPlane::ControlPlane(const Config& config, std::unique_ptr<store::ControlP
 nlohmann::json ControlPlane::guardrail_definition(const Resource& guardrail) {
   nlohmann::json definition = guardrail.document.value("config", nlohmann::json::object());
   definition["guardrailIdentifier"] = guardrail.id;
-  definition["version"] = version_text(guardrail.version);
+  definition["version"] = control::version_text(guardrail.version);
   return definition;
 }
 
 nlohmann::json ControlPlane::prompt_definition(const Resource& prompt) {
   nlohmann::json definition = prompt.document;
   definition["promptIdentifier"] = prompt.id;
-  definition["version"] = version_text(prompt.version);
+  definition["version"] = control::version_text(prompt.version);
   return definition;
 }
 

@@ -41,9 +41,9 @@ using store::ResourceKind;
 using namespace control;
 
 constexpr size_t kMaxGuardrails = 100;
-constexpr int64_t kMaxVersions = 20;
-constexpr int kDefaultMaxResults = 20;
-constexpr ServiceName kService = ServiceName::kControlPlane;
+constexpr int64_t kMaxGuardrailVersions = 20;
+constexpr int kDefaultGuardrailResults = 20;
+constexpr ServiceName kGuardrailService = ServiceName::kControlPlane;
 
 ApiError guardrail_not_found(const std::string& identifier) {
   return not_found("The guardrail " + identifier +
@@ -79,7 +79,7 @@ json guardrail_answer(const Resource& guardrail) {
   return out;
 }
 
-json summary_of(const Resource& guardrail) {
+json guardrail_summary(const Resource& guardrail) {
   const json& a = guardrail.document["answer"];
   json out = {{"id", a["guardrailId"]},     {"arn", a["guardrailArn"]},
               {"status", a["status"]},      {"name", a["name"]},
@@ -93,7 +93,7 @@ json summary_of(const Resource& guardrail) {
 
 // What the guardrail engine makes of a definition: a ValidationException for what it cannot
 // apply.
-std::optional<ApiError> definition_problem(const json& config) {
+std::optional<ApiError> guardrail_problem(const json& config) {
   json definition = config;
   definition["guardrailIdentifier"] = "check";
   definition["version"] = "DRAFT";
@@ -104,7 +104,7 @@ std::optional<ApiError> definition_problem(const json& config) {
 
 // The CreateGuardrail / UpdateGuardrail members that define the guardrail (tags and the token
 // are about the request).
-json config_of(const json& input) {
+json guardrail_config(const json& input) {
   json config = input;
   for (const char* member : {"tags", "clientRequestToken", "guardrailIdentifier"}) {
     config.erase(member);
@@ -113,7 +113,7 @@ json config_of(const json& input) {
 }
 
 // The answer members that come from the request rather than the policies.
-void describe(json& answer, const json& input, const Config& config) {
+void describe_guardrail(json& answer, const json& input, const Config& config) {
   for (const char* member :
        {"name", "description", "blockedInputMessaging", "blockedOutputsMessaging"}) {
     if (input.contains(member)) {
@@ -150,12 +150,12 @@ Result<std::string> guardrail_id(const OperationContext& context, const json& in
   return *id;
 }
 
-std::optional<ApiError> name_taken(const store::ControlPlaneStore& store, const json& input,
-                                   const std::string& own_id) {
+std::optional<ApiError> guardrail_name_taken(const store::ControlPlaneStore& store,
+                                             const json& input, const std::string& own_id) {
   std::optional<std::string> holder = store.id_named(ResourceKind::kGuardrail, input["name"]);
   if (!holder || *holder == own_id) return std::nullopt;
-  return conflict(kService, "A guardrail named " + input["name"].get<std::string>() +
-                                " already exists. Use another name and try again.");
+  return conflict(kGuardrailService, "A guardrail named " + input["name"].get<std::string>() +
+                                         " already exists. Use another name and try again.");
 }
 
 }  // namespace
@@ -164,14 +164,14 @@ Result<Response> create_guardrail(const Request& request, OperationContext& cont
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
   const json& input = request.input;
-  if (auto taken = name_taken(**store, input, "")) return *taken;
+  if (auto taken = guardrail_name_taken(**store, input, "")) return *taken;
   if ((*store)->count(ResourceKind::kGuardrail) >= kMaxGuardrails) {
-    return quota_exceeded(kService, "You have reached the quota of " +
-                                        std::to_string(kMaxGuardrails) +
-                                        " guardrails for this account.");
+    return quota_exceeded(kGuardrailService, "You have reached the quota of " +
+                                                 std::to_string(kMaxGuardrails) +
+                                                 " guardrails for this account.");
   }
-  const json config = config_of(input);
-  if (auto problem = definition_problem(config)) return *problem;
+  const json config = guardrail_config(input);
+  if (auto problem = guardrail_problem(config)) return *problem;
   const std::map<std::string, std::string> tags = tags_from_list(input.value("tags", json()));
 
   Resource guardrail;
@@ -187,7 +187,7 @@ Result<Response> create_guardrail(const Request& request, OperationContext& cont
                   {"status", "READY"},
                   {"createdAt", now},
                   {"updatedAt", now}};
-  describe(members, input, context.config);
+  describe_guardrail(members, input, context.config);
   guardrail.document = {{"answer", std::move(members)}, {"config", config}};
   if (auto put = (*store)->put(guardrail); !put.ok()) return store_error(put.error());
   if (!tags.empty()) {
@@ -225,14 +225,14 @@ Result<Response> list_guardrails(const Request& request, OperationContext& conte
     for (const Resource& g : versions) {
       char key[16];
       std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(g.version));
-      rows.push_back({key, summary_of(g)});
+      rows.push_back({key, guardrail_summary(g)});
     }
   } else {
     for (const Resource& g : (*store)->list(ResourceKind::kGuardrail)) {
-      if (g.version == 0) rows.push_back({g.id, summary_of(g)});
+      if (g.version == 0) rows.push_back({g.id, guardrail_summary(g)});
     }
   }
-  Result<Page> page = page_of(rows, request.input, kDefaultMaxResults);
+  Result<Page> page = page_of(rows, request.input, kDefaultGuardrailResults);
   if (!page.ok()) return page.error();
   json body = {{"guardrails", page->items}};
   if (page->next_token) body["nextToken"] = *page->next_token;
@@ -247,12 +247,12 @@ Result<Response> update_guardrail(const Request& request, OperationContext& cont
   if (!id.ok()) return id.error();
   std::optional<Resource> draft = (*store)->get(ResourceKind::kGuardrail, *id, 0);
   if (!draft) return guardrail_not_found(input["guardrailIdentifier"]);
-  if (auto taken = name_taken(**store, input, *id)) return *taken;
-  const json config = config_of(input);
-  if (auto problem = definition_problem(config)) return *problem;
+  if (auto taken = guardrail_name_taken(**store, input, *id)) return *taken;
+  const json config = guardrail_config(input);
+  if (auto problem = guardrail_problem(config)) return *problem;
   const std::string now = now_text();
   json& answer_members = draft->document["answer"];
-  describe(answer_members, input, context.config);
+  describe_guardrail(answer_members, input, context.config);
   answer_members["updatedAt"] = now;
   draft->document["config"] = config;
   draft->name = input["name"];
@@ -272,10 +272,10 @@ Result<Response> create_guardrail_version(const Request& request, OperationConte
   std::optional<Resource> snapshot = (*store)->get(ResourceKind::kGuardrail, *id, 0);
   if (!snapshot) return guardrail_not_found(input["guardrailIdentifier"]);
   const std::vector<Resource> existing = (*store)->list(ResourceKind::kGuardrail, *id);
-  if (static_cast<int64_t>(existing.size()) - 1 >= kMaxVersions) {
-    return quota_exceeded(kService, "You have reached the quota of " +
-                                        std::to_string(kMaxVersions) +
-                                        " versions for this guardrail.");
+  if (static_cast<int64_t>(existing.size()) - 1 >= kMaxGuardrailVersions) {
+    return quota_exceeded(kGuardrailService, "You have reached the quota of " +
+                                                 std::to_string(kMaxGuardrailVersions) +
+                                                 " versions for this guardrail.");
   }
   snapshot->version = (*store)->latest_version(ResourceKind::kGuardrail, *id) + 1;
   const std::string now = now_text();

@@ -39,17 +39,17 @@ using namespace control;
 
 constexpr size_t kMaxApplicationProfiles = 1000;
 constexpr int kDefaultProfileResults = 1000;
-constexpr ServiceName kService = ServiceName::kControlPlane;
+constexpr ServiceName kProfileService = ServiceName::kControlPlane;
 // System-defined profiles have no creation time the emulator could know.
 constexpr const char* kSystemProfileTime = "2025-01-01T00:00:00.000Z";
 
-std::string upper(std::string text) {
+std::string upper_case(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 
 bool same_text_ignoring_case(const std::string& a, const std::string& b) {
-  return upper(a) == upper(b);
+  return upper_case(a) == upper_case(b);
 }
 
 std::string foundation_arn(const std::string& region, const std::string& model_id) {
@@ -62,7 +62,7 @@ std::string foundation_arn(const std::string& region, const std::string& model_i
 json modalities(const std::vector<std::string>& catalog) {
   json out = json::array();
   for (const auto& m : catalog) {
-    const std::string name = m == "document" ? "TEXT" : upper(m);
+    const std::string name = m == "document" ? "TEXT" : upper_case(m);
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
   return out;
@@ -131,7 +131,7 @@ json system_profile(const ModelInfo& model, const std::string& geography, const 
     }
     where = "in " + where;
   }
-  return {{"inferenceProfileName", upper(geography) + " " + model.provider + " " + model.name},
+  return {{"inferenceProfileName", upper_case(geography) + " " + model.provider + " " + model.name},
           {"description",
            "Routes requests to " + model.provider + " " + model.name + " " + where + "."},
           {"createdAt", kSystemProfileTime},
@@ -270,10 +270,10 @@ Result<Response> create_inference_profile(const Request& request, OperationConte
   const json& input = request.input;
   const std::string name = input["inferenceProfileName"];
   if (store.value()->id_named(ResourceKind::kInferenceProfile, name)) {
-    return conflict(kService, "An inference profile named " + name + " already exists.");
+    return conflict(kProfileService, "An inference profile named " + name + " already exists.");
   }
   if ((*store)->count(ResourceKind::kInferenceProfile) >= kMaxApplicationProfiles) {
-    return quota_exceeded(kService,
+    return quota_exceeded(kProfileService,
                           "You have reached the quota of 1000 inference profiles for "
                           "this account.");
   }

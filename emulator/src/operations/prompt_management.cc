@@ -29,20 +29,20 @@ using store::ResourceKind;
 using namespace control;
 
 constexpr size_t kMaxPrompts = 50;
-constexpr int64_t kMaxVersions = 10;
-constexpr int kDefaultMaxResults = 10;
-constexpr ServiceName kService = ServiceName::kAgent;
+constexpr int64_t kMaxPromptVersions = 10;
+constexpr int kDefaultPromptResults = 10;
+constexpr ServiceName kPromptService = ServiceName::kAgent;
 
 ApiError prompt_not_found(const std::string& identifier) {
   return not_found("The prompt " + identifier + " was not found.");
 }
 
 // The members of CreatePrompt / UpdatePrompt that define the prompt.
-constexpr const char* kDefining[] = {"name", "description", "customerEncryptionKeyArn",
-                                     "defaultVariant", "variants"};
+constexpr const char* kPromptMembers[] = {"name", "description", "customerEncryptionKeyArn",
+                                          "defaultVariant", "variants"};
 
-void define(json& document, const json& input) {
-  for (const char* member : kDefining) {
+void define_prompt(json& document, const json& input) {
+  for (const char* member : kPromptMembers) {
     if (input.contains(member)) {
       document[member] = input[member];
     } else {
@@ -51,7 +51,7 @@ void define(json& document, const json& input) {
   }
 }
 
-std::optional<ApiError> definition_problem(const json& document) {
+std::optional<ApiError> prompt_problem(const json& document) {
   json definition = document;
   definition["promptIdentifier"] = "CHECK12345";
   definition["version"] = "DRAFT";
@@ -74,15 +74,15 @@ Result<std::string> named_prompt(const OperationContext& context, const json& in
   return *id;
 }
 
-std::optional<ApiError> name_taken(const store::ControlPlaneStore& store, const json& input,
-                                   const std::string& own_id) {
+std::optional<ApiError> prompt_name_taken(const store::ControlPlaneStore& store, const json& input,
+                                          const std::string& own_id) {
   std::optional<std::string> holder = store.id_named(ResourceKind::kPrompt, input["name"]);
   if (!holder || *holder == own_id) return std::nullopt;
-  return conflict(kService, "A prompt named " + input["name"].get<std::string>() +
-                                " already exists. Use another name and try again.");
+  return conflict(kPromptService, "A prompt named " + input["name"].get<std::string>() +
+                                      " already exists. Use another name and try again.");
 }
 
-json summary_of(const Resource& prompt) {
+json prompt_summary(const Resource& prompt) {
   const json& d = prompt.document;
   json out = {{"name", d["name"]},
               {"id", d["id"]},
@@ -100,10 +100,11 @@ Result<Response> create_prompt(const Request& request, OperationContext& context
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
   const json& input = request.input;
-  if (auto taken = name_taken(**store, input, "")) return *taken;
+  if (auto taken = prompt_name_taken(**store, input, "")) return *taken;
   if ((*store)->count(ResourceKind::kPrompt) >= kMaxPrompts) {
-    return quota_exceeded(kService, "You have reached the quota of " + std::to_string(kMaxPrompts) +
-                                        " prompts for this account.");
+    return quota_exceeded(kPromptService, "You have reached the quota of " +
+                                              std::to_string(kMaxPrompts) +
+                                              " prompts for this account.");
   }
   Resource prompt;
   prompt.kind = ResourceKind::kPrompt;
@@ -116,11 +117,11 @@ Result<Response> create_prompt(const Request& request, OperationContext& context
                      {"version", "DRAFT"},
                      {"createdAt", now},
                      {"updatedAt", now}};
-  define(prompt.document, input);
-  if (auto problem = definition_problem(prompt.document)) return *problem;
+  define_prompt(prompt.document, input);
+  if (auto problem = prompt_problem(prompt.document)) return *problem;
   const std::map<std::string, std::string> tags = tags_from_list(input.value("tags", json()));
   if (tags.size() > kMaxTagsPerResource) {
-    return quota_exceeded(kService, "A prompt can carry at most 50 tags.");
+    return quota_exceeded(kPromptService, "A prompt can carry at most 50 tags.");
   }
   if (auto put = (*store)->put(prompt); !put.ok()) return store_error(put.error());
   if (!tags.empty()) {
@@ -155,14 +156,14 @@ Result<Response> list_prompts(const Request& request, OperationContext& context)
     for (const Resource& p : versions) {
       char key[16];
       std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(p.version));
-      rows.push_back({key, summary_of(p)});
+      rows.push_back({key, prompt_summary(p)});
     }
   } else {
     for (const Resource& p : (*store)->list(ResourceKind::kPrompt)) {
-      if (p.version == 0) rows.push_back({p.id, summary_of(p)});
+      if (p.version == 0) rows.push_back({p.id, prompt_summary(p)});
     }
   }
-  Result<Page> page = page_of(rows, request.input, kDefaultMaxResults);
+  Result<Page> page = page_of(rows, request.input, kDefaultPromptResults);
   if (!page.ok()) return page.error();
   json body = {{"promptSummaries", page->items}};
   if (page->next_token) body["nextToken"] = *page->next_token;
@@ -177,9 +178,9 @@ Result<Response> update_prompt(const Request& request, OperationContext& context
   if (!id.ok()) return id.error();
   std::optional<Resource> draft = (*store)->get(ResourceKind::kPrompt, *id, 0);
   if (!draft) return prompt_not_found(input["promptIdentifier"]);
-  if (auto taken = name_taken(**store, input, *id)) return *taken;
-  define(draft->document, input);
-  if (auto problem = definition_problem(draft->document)) return *problem;
+  if (auto taken = prompt_name_taken(**store, input, *id)) return *taken;
+  define_prompt(draft->document, input);
+  if (auto problem = prompt_problem(draft->document)) return *problem;
   draft->document["updatedAt"] = now_text();
   draft->name = input["name"];
   if (auto put = (*store)->put(*draft); !put.ok()) return store_error(put.error());
@@ -194,10 +195,11 @@ Result<Response> create_prompt_version(const Request& request, OperationContext&
   if (!id.ok()) return id.error();
   std::optional<Resource> snapshot = (*store)->get(ResourceKind::kPrompt, *id, 0);
   if (!snapshot) return prompt_not_found(input["promptIdentifier"]);
-  if (static_cast<int64_t>((*store)->list(ResourceKind::kPrompt, *id).size()) - 1 >= kMaxVersions) {
-    return quota_exceeded(kService, "You have reached the quota of " +
-                                        std::to_string(kMaxVersions) +
-                                        " versions for this prompt.");
+  if (static_cast<int64_t>((*store)->list(ResourceKind::kPrompt, *id).size()) - 1 >=
+      kMaxPromptVersions) {
+    return quota_exceeded(kPromptService, "You have reached the quota of " +
+                                              std::to_string(kMaxPromptVersions) +
+                                              " versions for this prompt.");
   }
   snapshot->version = (*store)->latest_version(ResourceKind::kPrompt, *id) + 1;
   const std::string now = now_text();

@@ -7,8 +7,8 @@ namespace bedrock::store {
 namespace {
 
 // The control plane's own schema version, beside the async store's: either can change alone.
-constexpr int64_t kSchemaVersion = 1;
-constexpr const char* kSchema =
+constexpr int64_t kControlPlaneSchemaVersion = 1;
+constexpr const char* kControlPlaneSchema =
     "CREATE TABLE IF NOT EXISTS control_plane_schema (version INTEGER);"
     "CREATE TABLE IF NOT EXISTS control_plane_resources ("
     " kind INTEGER NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
@@ -16,7 +16,7 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS control_plane_tags ("
     " arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));";
 
-DbResult<Done> run(Database& db, const std::string& sql) { return db.exec(sql); }
+DbResult<Done> run_sql(Database& db, const std::string& sql) { return db.exec(sql); }
 
 }  // namespace
 
@@ -28,19 +28,20 @@ DbResult<std::unique_ptr<ControlPlaneStore>> ControlPlaneStore::open(const std::
   if (sqlite3_busy_timeout(db.handle(), 5000) != SQLITE_OK) {
     return db.error(SQLITE_ERROR, "busy_timeout");
   }
-  if (DbResult<Done> made = run(db, kSchema); !made.ok()) return made.error();
+  if (DbResult<Done> made = run_sql(db, kControlPlaneSchema); !made.ok()) return made.error();
   DbResult<Statement> read = db.prepare("SELECT max(version) FROM control_plane_schema");
   if (!read.ok()) return read.error();
   DbResult<bool> row = read->step();
   if (!row.ok()) return row.error();
   const int64_t version = read->column_is_null(0) ? 0 : read->column_int64(0);
-  if (version > kSchemaVersion) {
+  if (version > kControlPlaneSchemaVersion) {
     return DbError{-1, "the control-plane tables have schema version " + std::to_string(version) +
-                           ", newer than this emulator's " + std::to_string(kSchemaVersion)};
+                           ", newer than this emulator's " +
+                           std::to_string(kControlPlaneSchemaVersion)};
   }
   if (version == 0) {
-    DbResult<Done> set = run(db, "INSERT INTO control_plane_schema (version) VALUES (" +
-                                     std::to_string(kSchemaVersion) + ")");
+    DbResult<Done> set = run_sql(db, "INSERT INTO control_plane_schema (version) VALUES (" +
+                                         std::to_string(kControlPlaneSchemaVersion) + ")");
     if (!set.ok()) return set.error();
   }
   std::unique_ptr<ControlPlaneStore> store(new ControlPlaneStore(std::move(opened.value())));
@@ -234,7 +235,7 @@ DbResult<Done> ControlPlaneStore::untag(const std::string& arn,
 DbResult<Done> ControlPlaneStore::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   DbResult<Done> done =
-      run(*db_, "DELETE FROM control_plane_resources; DELETE FROM control_plane_tags;");
+      run_sql(*db_, "DELETE FROM control_plane_resources; DELETE FROM control_plane_tags;");
   if (!done.ok()) return done.error();
   resources_.clear();
   tags_.clear();
