@@ -24,12 +24,12 @@ Resource guardrail(const std::string& id, int64_t version, const std::string& wo
   r.version = version;
   r.name = "g-" + id;
   r.arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/" + id;
-  r.document = {{"answer", {{"guardrailId", id}}},
-                {"config",
-                 {{"name", r.name},
-                  {"blockedInputMessaging", "blocked in"},
-                  {"blockedOutputsMessaging", "blocked out"},
-                  {"wordPolicyConfig", {{"wordsConfig", {{{"text", word}}}}}}}}};
+  r.document = {{"answer", {{"guardrailId", id}}}};
+  r.definition = std::make_shared<const nlohmann::json>(nlohmann::json{
+      {"name", r.name},
+      {"blockedInputMessaging", "blocked in"},
+      {"blockedOutputsMessaging", "blocked out"},
+      {"wordPolicyConfig", {{"wordsConfig", nlohmann::json::array({{{"text", word}}})}}}});
   return r;
 }
 
@@ -106,7 +106,11 @@ TEST_CASE("control-plane store: everything is read back after a reopen", "[contr
   REQUIRE(reopened.ok());
   auto version = reopened.value()->get(ResourceKind::kGuardrail, "dddddddddddd", 3);
   REQUIRE(version);
-  CHECK(version->document["config"]["wordPolicyConfig"]["wordsConfig"][0]["text"] == "zeus");
+  REQUIRE(version->definition);
+  CHECK((*version->definition)["wordPolicyConfig"]["wordsConfig"][0]["text"] == "zeus");
+  // The DRAFT and its version held one definition; read back, they share it again.
+  CHECK(reopened.value()->get(ResourceKind::kGuardrail, "dddddddddddd", 0)->definition ==
+        version->definition);
   CHECK(reopened.value()->tags(version->arn).at("k") == "v");
 }
 

@@ -34,7 +34,8 @@ ControlPlane::ControlPlane(const Config& config, std::unique_ptr<store::ControlP
     : config_(config), store_(std::move(store)) {}
 
 nlohmann::json ControlPlane::guardrail_definition(const Resource& guardrail) {
-  nlohmann::json definition = guardrail.document.value("config", nlohmann::json::object());
+  nlohmann::json definition =
+      guardrail.definition ? *guardrail.definition : nlohmann::json::object();
   definition["guardrailIdentifier"] = guardrail.id;
   definition["version"] = control::version_text(guardrail.version);
   return definition;
@@ -54,9 +55,18 @@ const ControlPlane::Views& ControlPlane::views() const {
   fresh.generation = generation;
   if (store_) {
     for (const Resource& g : store_->list(ResourceKind::kGuardrail)) {
-      if (auto parsed = guardrails::parse_guardrail(guardrail_definition(g)).guardrail) {
-        fresh.guardrails.push_back(std::move(*parsed));
+      if (!g.definition) continue;
+      auto known = views_.parsed.find(g.definition.get());
+      std::optional<guardrails::Guardrail> parsed;
+      if (known != views_.parsed.end()) {
+        parsed = known->second.guardrail;
+      } else {
+        parsed = guardrails::parse_guardrail(guardrail_definition(g)).guardrail;
       }
+      if (!parsed) continue;
+      fresh.parsed.emplace(g.definition.get(), Views::Parsed{g.definition, *parsed});
+      parsed->version = control::version_text(g.version);
+      fresh.guardrails.push_back(std::move(*parsed));
     }
     std::vector<nlohmann::json> prompts;
     for (const Resource& p : store_->list(ResourceKind::kPrompt)) {

@@ -9,6 +9,7 @@
 // control plane's.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,13 @@ class ControlPlane {
   // Forgets every resource (POST /_emulator/reset).
   void reset();
 
+  // Held by every control-plane write from its first read to its last write, so that checks
+  // (a name in use, a quota, the next version number, whether the DRAFT still exists) and the
+  // write they allow are one step: handlers run on several event loops at once.
+  std::unique_lock<std::mutex> serialize_writes() const {
+    return std::unique_lock<std::mutex>(writes_mutex_);
+  }
+
   // The runtime definitions of the stored guardrails and prompts: each stored document as a
   // scenario file would define it (guardrails/README.md, prompts/prompt_template.h).
   static nlohmann::json guardrail_definition(const store::Resource& guardrail);
@@ -53,11 +61,20 @@ class ControlPlane {
     uint64_t generation = 0;
     std::vector<guardrails::Guardrail> guardrails;
     prompts::PromptSet prompts;
+    // Each stored definition read once: versions of one DRAFT share it, and a rebuild after a
+    // write reads only the definitions that are new. The key's owner is held, so its address
+    // cannot be reused by another definition while it is a key.
+    struct Parsed {
+      std::shared_ptr<const nlohmann::json> owner;
+      guardrails::Guardrail guardrail;
+    };
+    std::map<const nlohmann::json*, Parsed> parsed;
   };
   const Views& views() const;  // under mutex_
 
   const Config& config_;
   std::unique_ptr<store::ControlPlaneStore> store_;
+  mutable std::mutex writes_mutex_;
   mutable std::mutex mutex_;
   mutable Views views_;
   // The last merged sets and what they were built from.

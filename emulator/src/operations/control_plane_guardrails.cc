@@ -44,6 +44,9 @@ constexpr size_t kMaxGuardrails = 100;
 constexpr int64_t kMaxGuardrailVersions = 20;
 constexpr int kDefaultGuardrailResults = 20;
 constexpr ServiceName kGuardrailService = ServiceName::kControlPlane;
+constexpr VersionedKind kVersionedGuardrails{ResourceKind::kGuardrail, kGuardrailService,
+                                             "guardrailVersion", "guardrail",
+                                             kMaxGuardrailVersions};
 
 ApiError guardrail_not_found(const std::string& identifier) {
   return not_found("The guardrail " + identifier +
@@ -75,7 +78,7 @@ json answered_policies(const json& config) {
 
 json guardrail_answer(const Resource& guardrail) {
   json out = guardrail.document.value("answer", json::object());
-  out.update(answered_policies(guardrail.document.value("config", json::object())));
+  if (guardrail.definition) out.update(answered_policies(*guardrail.definition));
   return out;
 }
 
@@ -163,6 +166,7 @@ std::optional<ApiError> guardrail_name_taken(const store::ControlPlaneStore& sto
 Result<Response> create_guardrail(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   if (auto taken = guardrail_name_taken(**store, input, "")) return *taken;
   if ((*store)->count(ResourceKind::kGuardrail) >= kMaxGuardrails) {
@@ -188,7 +192,8 @@ Result<Response> create_guardrail(const Request& request, OperationContext& cont
                   {"createdAt", now},
                   {"updatedAt", now}};
   describe_guardrail(members, input, context.config);
-  guardrail.document = {{"answer", std::move(members)}, {"config", config}};
+  guardrail.document = {{"answer", std::move(members)}};
+  guardrail.definition = std::make_shared<const json>(config);
   if (auto put = (*store)->put(guardrail); !put.ok()) return store_error(put.error());
   if (!tags.empty()) {
     if (auto tagged = (*store)->tag(guardrail.arn, tags); !tagged.ok())
@@ -216,22 +221,15 @@ Result<Response> get_guardrail(const Request& request, OperationContext& context
 Result<Response> list_guardrails(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
-  std::vector<Keyed> rows;
+  std::optional<std::string> id;
   if (request.input.contains("guardrailIdentifier")) {
-    Result<std::string> id = guardrail_id(context, request.input);
-    if (!id.ok()) return id.error();
-    std::vector<Resource> versions = (*store)->list(ResourceKind::kGuardrail, *id);
-    if (versions.empty()) return guardrail_not_found(request.input["guardrailIdentifier"]);
-    for (const Resource& g : versions) {
-      char key[16];
-      std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(g.version));
-      rows.push_back({key, guardrail_summary(g)});
-    }
-  } else {
-    for (const Resource& g : (*store)->list(ResourceKind::kGuardrail)) {
-      if (g.version == 0) rows.push_back({g.id, guardrail_summary(g)});
-    }
+    Result<std::string> named = guardrail_id(context, request.input);
+    if (!named.ok()) return named.error();
+    id = *named;
   }
+  const std::vector<Keyed> rows =
+      listing_rows(**store, ResourceKind::kGuardrail, id, guardrail_summary);
+  if (id && rows.empty()) return guardrail_not_found(request.input["guardrailIdentifier"]);
   Result<Page> page = page_of(rows, request.input, kDefaultGuardrailResults);
   if (!page.ok()) return page.error();
   json body = {{"guardrails", page->items}};
@@ -242,6 +240,7 @@ Result<Response> list_guardrails(const Request& request, OperationContext& conte
 Result<Response> update_guardrail(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   Result<std::string> id = guardrail_id(context, input);
   if (!id.ok()) return id.error();
@@ -254,7 +253,7 @@ Result<Response> update_guardrail(const Request& request, OperationContext& cont
   json& answer_members = draft->document["answer"];
   describe_guardrail(answer_members, input, context.config);
   answer_members["updatedAt"] = now;
-  draft->document["config"] = config;
+  draft->definition = std::make_shared<const json>(config);
   draft->name = input["name"];
   if (auto put = (*store)->put(*draft); !put.ok()) return store_error(put.error());
   return answer(OperationId::kUpdateGuardrail, {{"guardrailId", draft->id},
@@ -266,18 +265,15 @@ Result<Response> update_guardrail(const Request& request, OperationContext& cont
 Result<Response> create_guardrail_version(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   Result<std::string> id = guardrail_id(context, input);
   if (!id.ok()) return id.error();
   std::optional<Resource> snapshot = (*store)->get(ResourceKind::kGuardrail, *id, 0);
   if (!snapshot) return guardrail_not_found(input["guardrailIdentifier"]);
-  const std::vector<Resource> existing = (*store)->list(ResourceKind::kGuardrail, *id);
-  if (static_cast<int64_t>(existing.size()) - 1 >= kMaxGuardrailVersions) {
-    return quota_exceeded(kGuardrailService, "You have reached the quota of " +
-                                                 std::to_string(kMaxGuardrailVersions) +
-                                                 " versions for this guardrail.");
-  }
-  snapshot->version = (*store)->latest_version(ResourceKind::kGuardrail, *id) + 1;
+  Result<int64_t> version = next_version(**store, kVersionedGuardrails, *id);
+  if (!version.ok()) return version.error();
+  snapshot->version = *version;
   const std::string now = now_text();
   json& answer_members = snapshot->document["answer"];
   answer_members["version"] = version_text(snapshot->version);
@@ -292,19 +288,14 @@ Result<Response> create_guardrail_version(const Request& request, OperationConte
 Result<Response> delete_guardrail(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   Result<std::string> id = guardrail_id(context, input);
   if (!id.ok()) return id.error();
-  std::optional<int64_t> version;
-  if (input.contains("guardrailVersion")) {
-    version = version_number(input["guardrailVersion"]);
-    if (!version || !(*store)->get(ResourceKind::kGuardrail, *id, *version)) {
-      return guardrail_not_found(input["guardrailIdentifier"]);
-    }
-  } else if (!(*store)->get(ResourceKind::kGuardrail, *id, 0)) {
-    return guardrail_not_found(input["guardrailIdentifier"]);
-  }
-  if (auto erased = (*store)->erase(ResourceKind::kGuardrail, *id, version); !erased.ok()) {
+  Result<std::optional<int64_t>> version = version_to_delete(
+      **store, kVersionedGuardrails, *id, input, guardrail_not_found(input["guardrailIdentifier"]));
+  if (!version.ok()) return version.error();
+  if (auto erased = (*store)->erase(ResourceKind::kGuardrail, *id, *version); !erased.ok()) {
     return store_error(erased.error());
   }
   return answer(OperationId::kDeleteGuardrail, json::object());

@@ -267,6 +267,7 @@ Result<Response> get_inference_profile(const Request& request, OperationContext&
 Result<Response> create_inference_profile(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   const std::string name = input["inferenceProfileName"];
   if (store.value()->id_named(ResourceKind::kInferenceProfile, name)) {
@@ -328,6 +329,7 @@ Result<Response> create_inference_profile(const Request& request, OperationConte
 Result<Response> delete_inference_profile(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const std::string identifier = request.input.value("inferenceProfileIdentifier", "");
   std::optional<ProfileName> name = profile_name(context.config, identifier);
   if (name && !name->application && find_system_profile(name->id)) {

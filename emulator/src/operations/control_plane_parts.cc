@@ -1,6 +1,7 @@
 #include "operations/control_plane_parts.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "core/base64.h"
 #include "core/log.h"
@@ -13,6 +14,11 @@ namespace bedrock::control {
 Result<store::ControlPlaneStore*> store_of(const OperationContext& context) {
   if (!context.control_plane || !context.control_plane->store()) return internal_error();
   return context.control_plane->store();
+}
+
+std::unique_lock<std::mutex> serialized(const OperationContext& context) {
+  if (!context.control_plane) return {};
+  return context.control_plane->serialize_writes();
 }
 
 ApiError store_error(const store::DbError& error) {
@@ -74,6 +80,47 @@ Result<Page> page_of(const std::vector<Keyed>& items, const nlohmann::json& inpu
     last = &entry.key;
   }
   return page;
+}
+
+std::vector<Keyed> listing_rows(const store::ControlPlaneStore& store, store::ResourceKind kind,
+                                const std::optional<std::string>& id,
+                                const std::function<nlohmann::json(const store::Resource&)>& row) {
+  std::vector<Keyed> rows;
+  for (const store::Resource& r : store.list(kind, id)) {
+    if (id) {
+      char key[16];  // numbers as fixed-width text: keys sort as the versions do
+      std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(r.version));
+      rows.push_back({key, row(r)});
+    } else if (r.version == 0) {
+      rows.push_back({r.id, row(r)});
+    }
+  }
+  return rows;
+}
+
+Result<int64_t> next_version(const store::ControlPlaneStore& store, const VersionedKind& kind,
+                             const std::string& id) {
+  const int64_t numbered = static_cast<int64_t>(store.list(kind.kind, id).size()) - 1;
+  if (numbered >= kind.max_versions) {
+    return quota_exceeded(kind.service, "You have reached the quota of " +
+                                            std::to_string(kind.max_versions) +
+                                            " versions for this " + kind.noun + ".");
+  }
+  return store.latest_version(kind.kind, id) + 1;
+}
+
+Result<std::optional<int64_t>> version_to_delete(const store::ControlPlaneStore& store,
+                                                 const VersionedKind& kind, const std::string& id,
+                                                 const nlohmann::json& input,
+                                                 const ApiError& missing) {
+  std::optional<int64_t> version;
+  if (input.contains(kind.version_member)) {
+    version = version_number(input[kind.version_member].get<std::string>());
+    // The models' patterns allow numbers only: DRAFT goes with the whole resource.
+    if (!version || *version == 0) return missing;
+  }
+  if (!store.get(kind.kind, id, version.value_or(0))) return missing;
+  return version;
 }
 
 Response answer(OperationId operation, const nlohmann::json& body) {

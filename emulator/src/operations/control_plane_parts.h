@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ namespace bedrock::control {
 
 // The store, or InternalServerException when the database could not be opened.
 Result<store::ControlPlaneStore*> store_of(const OperationContext& context);
+// The control plane's write lock (ControlPlane::serialize_writes); an empty lock without one.
+std::unique_lock<std::mutex> serialized(const OperationContext& context);
 // InternalServerException for a write the database refused (logged).
 ApiError store_error(const store::DbError& error);
 
@@ -50,6 +53,31 @@ struct Keyed {
 };
 Result<Page> page_of(const std::vector<Keyed>& items, const nlohmann::json& input,
                      int default_max_results);
+
+// What List, CreateXVersion and Delete do alike for resources with a DRAFT and numbered
+// versions (guardrails, prompts).
+struct VersionedKind {
+  store::ResourceKind kind;
+  ServiceName service;
+  const char* version_member;  // the input member naming a version ("guardrailVersion")
+  const char* noun;            // in quota messages ("guardrail")
+  int64_t max_versions;        // numbered versions one resource may have
+};
+// The rows of a listing: each resource's DRAFT (keyed by id), or with `id` that resource's
+// versions (keyed by number); empty when `id` has none.
+std::vector<Keyed> listing_rows(const store::ControlPlaneStore& store, store::ResourceKind kind,
+                                const std::optional<std::string>& id,
+                                const std::function<nlohmann::json(const store::Resource&)>& row);
+// The number the next version of `id` takes (one past the highest, deleted ones included), or
+// ServiceQuotaExceededException when it has max_versions already.
+Result<int64_t> next_version(const store::ControlPlaneStore& store, const VersionedKind& kind,
+                             const std::string& id);
+// What a Delete removes: the version the input names (nullopt: every version), or `missing`
+// when that (or the resource) is not stored.
+Result<std::optional<int64_t>> version_to_delete(const store::ControlPlaneStore& store,
+                                                 const VersionedKind& kind, const std::string& id,
+                                                 const nlohmann::json& input,
+                                                 const ApiError& missing);
 
 // The answer of an operation: its JSON body with the model's success status.
 Response answer(OperationId operation, const nlohmann::json& body);

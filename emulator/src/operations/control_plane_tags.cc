@@ -47,6 +47,8 @@ Result<store::ControlPlaneStore*> tagged_store(const Request& request,
 }  // namespace
 
 Result<Response> tag_resource(const Request& request, OperationContext& context) {
+  // Locked before the resource is looked up: a delete cannot come between.
+  const std::unique_lock<std::mutex> writing = serialized(context);
   Result<store::ControlPlaneStore*> store = tagged_store(request, context);
   if (!store.ok()) return store.error();
   const std::string arn = request.input["resourceARN"];
@@ -59,6 +61,8 @@ Result<Response> tag_resource(const Request& request, OperationContext& context)
 }
 
 Result<Response> untag_resource(const Request& request, OperationContext& context) {
+  // Locked before the resource is looked up: a delete cannot come between.
+  const std::unique_lock<std::mutex> writing = serialized(context);
   Result<store::ControlPlaneStore*> store = tagged_store(request, context);
   if (!store.ok()) return store.error();
   std::vector<std::string> keys;

@@ -32,6 +32,8 @@ constexpr size_t kMaxPrompts = 50;
 constexpr int64_t kMaxPromptVersions = 10;
 constexpr int kDefaultPromptResults = 10;
 constexpr ServiceName kPromptService = ServiceName::kAgent;
+constexpr VersionedKind kVersionedPrompts{ResourceKind::kPrompt, kPromptService, "promptVersion",
+                                          "prompt", kMaxPromptVersions};
 
 ApiError prompt_not_found(const std::string& identifier) {
   return not_found("The prompt " + identifier + " was not found.");
@@ -99,6 +101,7 @@ json prompt_summary(const Resource& prompt) {
 Result<Response> create_prompt(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   if (auto taken = prompt_name_taken(**store, input, "")) return *taken;
   if ((*store)->count(ResourceKind::kPrompt) >= kMaxPrompts) {
@@ -147,22 +150,14 @@ Result<Response> get_prompt(const Request& request, OperationContext& context) {
 Result<Response> list_prompts(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
-  std::vector<Keyed> rows;
+  std::optional<std::string> id;
   if (request.input.contains("promptIdentifier")) {
-    Result<std::string> id = named_prompt(context, request.input);
-    if (!id.ok()) return id.error();
-    std::vector<Resource> versions = (*store)->list(ResourceKind::kPrompt, *id);
-    if (versions.empty()) return prompt_not_found(request.input["promptIdentifier"]);
-    for (const Resource& p : versions) {
-      char key[16];
-      std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(p.version));
-      rows.push_back({key, prompt_summary(p)});
-    }
-  } else {
-    for (const Resource& p : (*store)->list(ResourceKind::kPrompt)) {
-      if (p.version == 0) rows.push_back({p.id, prompt_summary(p)});
-    }
+    Result<std::string> named = named_prompt(context, request.input);
+    if (!named.ok()) return named.error();
+    id = *named;
   }
+  const std::vector<Keyed> rows = listing_rows(**store, ResourceKind::kPrompt, id, prompt_summary);
+  if (id && rows.empty()) return prompt_not_found(request.input["promptIdentifier"]);
   Result<Page> page = page_of(rows, request.input, kDefaultPromptResults);
   if (!page.ok()) return page.error();
   json body = {{"promptSummaries", page->items}};
@@ -173,6 +168,7 @@ Result<Response> list_prompts(const Request& request, OperationContext& context)
 Result<Response> update_prompt(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   Result<std::string> id = named_prompt(context, input);
   if (!id.ok()) return id.error();
@@ -190,18 +186,15 @@ Result<Response> update_prompt(const Request& request, OperationContext& context
 Result<Response> create_prompt_version(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   Result<std::string> id = named_prompt(context, input);
   if (!id.ok()) return id.error();
   std::optional<Resource> snapshot = (*store)->get(ResourceKind::kPrompt, *id, 0);
   if (!snapshot) return prompt_not_found(input["promptIdentifier"]);
-  if (static_cast<int64_t>((*store)->list(ResourceKind::kPrompt, *id).size()) - 1 >=
-      kMaxPromptVersions) {
-    return quota_exceeded(kPromptService, "You have reached the quota of " +
-                                              std::to_string(kMaxPromptVersions) +
-                                              " versions for this prompt.");
-  }
-  snapshot->version = (*store)->latest_version(ResourceKind::kPrompt, *id) + 1;
+  Result<int64_t> version = next_version(**store, kVersionedPrompts, *id);
+  if (!version.ok()) return version.error();
+  snapshot->version = *version;
   const std::string now = now_text();
   json& d = snapshot->document;
   d["version"] = version_text(snapshot->version);
@@ -216,23 +209,18 @@ Result<Response> create_prompt_version(const Request& request, OperationContext&
 Result<Response> delete_prompt(const Request& request, OperationContext& context) {
   Result<store::ControlPlaneStore*> store = store_of(context);
   if (!store.ok()) return store.error();
+  const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
   Result<std::string> id = named_prompt(context, input);
   if (!id.ok()) return id.error();
-  std::optional<int64_t> version;
-  if (input.contains("promptVersion")) {
-    version = version_number(input["promptVersion"]);
-    if (!version || *version == 0 || !(*store)->get(ResourceKind::kPrompt, *id, *version)) {
-      return prompt_not_found(input["promptIdentifier"]);
-    }
-  } else if (!(*store)->get(ResourceKind::kPrompt, *id, 0)) {
-    return prompt_not_found(input["promptIdentifier"]);
-  }
-  if (auto erased = (*store)->erase(ResourceKind::kPrompt, *id, version); !erased.ok()) {
+  Result<std::optional<int64_t>> version = version_to_delete(
+      **store, kVersionedPrompts, *id, input, prompt_not_found(input["promptIdentifier"]));
+  if (!version.ok()) return version.error();
+  if (auto erased = (*store)->erase(ResourceKind::kPrompt, *id, *version); !erased.ok()) {
     return store_error(erased.error());
   }
   json body = {{"id", *id}};
-  if (version) body["version"] = version_text(*version);
+  if (*version) body["version"] = version_text(**version);
   return answer(OperationId::kDeletePrompt, body);
 }
 

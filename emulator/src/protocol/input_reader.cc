@@ -137,6 +137,14 @@ std::string java_text(const json& value) {
     }
     return out + "]";
   }
+  if (value.is_object()) {  // as a Java map prints: {k=v, k2=v2}
+    std::string out = "{";
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (it != value.begin()) out += ", ";
+      out += it.key() + "=" + java_text(*it);
+    }
+    return out + "}";
+  }
   return value.dump();
 }
 
@@ -188,6 +196,9 @@ bool full_match_remembered(const Regex& pattern, const std::string& text) {
 class ConstraintChecker {
  public:
   std::vector<std::string> messages;
+  // Collect only the constraints a value fails, not the "Value ... at ..." sentence: for map
+  // keys, which one message reports together.
+  bool constraints_only = false;
 
   void check(const Shape& shape, const json& value, const ValuePath& path) {
     switch (shape.kind) {
@@ -204,6 +215,7 @@ class ConstraintChecker {
       }
       case ShapeKind::kMap: {
         check_length(shape, value.size(), value, path);
+        if (shape.key) check_keys(*shape.key, value, path);
         const Shape& element = element_of(shape);
         for (auto it = value.begin(); it != value.end(); ++it) {
           check(element, *it, ValuePath{&path, it.key(), 0, true});
@@ -240,7 +252,28 @@ class ConstraintChecker {
   }
 
  private:
+  // The AWS framework's form for keys (as its Lambda and other JSON services answer): "Value
+  // '{k=v}' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member
+  // must ..., ...]", each failed constraint once.
+  void check_keys(const Shape& key_shape, const json& map, const ValuePath& path) {
+    ConstraintChecker keys;
+    keys.constraints_only = true;
+    for (auto it = map.begin(); it != map.end(); ++it) keys.check(key_shape, json(it.key()), path);
+    if (keys.messages.empty()) return;
+    std::vector<std::string> unique;
+    for (const auto& m : keys.messages) {
+      if (std::find(unique.begin(), unique.end(), m) == unique.end()) unique.push_back(m);
+    }
+    std::string list;
+    for (const auto& m : unique) list += (list.empty() ? "" : ", ") + m;
+    add(map, path, "Map keys must satisfy constraint: [" + list + "]");
+  }
+
   void add(const json& value, const ValuePath& path, const std::string& constraint) {
+    if (constraints_only) {
+      messages.push_back(constraint);
+      return;
+    }
     std::string shown = value.is_null() ? "null" : "'" + java_text(value) + "'";
     messages.push_back("Value " + shown + " at '" + path.text() +
                        "' failed to satisfy constraint: " + constraint);
@@ -336,6 +369,37 @@ ApiError wrong_type_error(const json& value, std::string_view expected) {
   return make_error(ErrorType::kSerialization, message);
 }
 
+namespace {
+
+// Members the model does not define, dropped as AWS JSON services drop them on reading. The
+// control plane stores what it is sent, so nothing unmodelled is kept (or copied into versions);
+// the runtime keeps them, for the operations that carry unknown members along.
+void drop_unmodelled(const Shape& shape, json& value) {
+  switch (shape.kind) {
+    case ShapeKind::kStructure:
+      if (!value.is_object()) return;
+      for (auto it = value.begin(); it != value.end();) {
+        const ShapeMember* member = shape.member(it.key());
+        if (!member) {
+          it = value.erase(it);
+          continue;
+        }
+        drop_unmodelled(*member->shape, *it);
+        ++it;
+      }
+      return;
+    case ShapeKind::kList:
+    case ShapeKind::kMap:
+      if (!shape.element || !value.is_structured()) return;
+      for (auto& element : value) drop_unmodelled(*shape.element, element);
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace
+
 Result<json> check_shape(const std::string& shape_name, json value) {
   const Shape* compiled = ServiceModel::instance().compiled(shape_name);
   const Shape& shape = compiled ? *compiled : any_value();
@@ -383,6 +447,7 @@ Result<json> read_operation_input(OperationId operation, const Request& request)
     ConstraintChecker checker;
     checker.check(*shape, input, ValuePath{});
     if (auto error = constraint_error_of(checker.messages)) return *error;
+    if (service_of(operation) != ServiceName::kRuntime) drop_unmodelled(*shape, input);
     return input;
   }
   // A blob payload is the body itself, not JSON: the checks see the other members only. The

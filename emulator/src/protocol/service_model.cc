@@ -123,6 +123,9 @@ void ServiceModel::compile_shapes() {
         shape.element = target ? target : &kAnyValue;
       }
     }
+    if (auto reference = definition.find("key"); reference != definition.end()) {
+      shape.key = resolve(*reference);
+    }
     shape.min = bound_of(definition, "min");
     shape.max = bound_of(definition, "max");
     if (auto values = definition.find("enum"); values != definition.end()) {

@@ -56,6 +56,7 @@ struct Shape {
   // stream: the body is then not JSON, and the checks see the other members only.
   const Shape* without_payload = nullptr;
   const Shape* element = nullptr;  // a list's member, a map's value
+  const Shape* key = nullptr;      // a map's key (its length and pattern are checked too)
   std::optional<Bound> min, max;   // lengths (string, list, map) or values (numbers)
   std::vector<std::string> enum_values;
   std::string enum_text;           // "[a, b, c]" as the message quotes the set

@@ -12,7 +12,8 @@ constexpr const char* kControlPlaneSchema =
     "CREATE TABLE IF NOT EXISTS control_plane_schema (version INTEGER);"
     "CREATE TABLE IF NOT EXISTS control_plane_resources ("
     " kind INTEGER NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
-    " arn TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (kind, id, version));"
+    " arn TEXT NOT NULL, document TEXT NOT NULL, definition TEXT,"
+    " PRIMARY KEY (kind, id, version));"
     "CREATE TABLE IF NOT EXISTS control_plane_tags ("
     " arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));";
 
@@ -50,9 +51,11 @@ DbResult<std::unique_ptr<ControlPlaneStore>> ControlPlaneStore::open(const std::
 }
 
 DbResult<Done> ControlPlaneStore::load() {
-  DbResult<Statement> rows =
-      db_->prepare("SELECT kind, id, version, name, arn, document FROM control_plane_resources");
+  DbResult<Statement> rows = db_->prepare(
+      "SELECT kind, id, version, name, arn, document, definition FROM control_plane_resources");
   if (!rows.ok()) return rows.error();
+  // Versions made from one DRAFT hold the same definition: read back, they share it again.
+  std::map<std::string, std::shared_ptr<const nlohmann::json>> definitions;
   while (true) {
     DbResult<bool> row = rows->step();
     if (!row.ok()) return row.error();
@@ -65,6 +68,15 @@ DbResult<Done> ControlPlaneStore::load() {
     r.arn = rows->column_text(4);
     r.document = nlohmann::json::parse(rows->column_text(5), nullptr, false);
     if (r.document.is_discarded()) return DbError{-1, "a stored resource is not JSON: " + r.id};
+    if (std::optional<std::string> text = rows->column_optional_text(6)) {
+      std::shared_ptr<const nlohmann::json>& shared = definitions[*text];
+      if (!shared) {
+        auto parsed = nlohmann::json::parse(*text, nullptr, false);
+        if (parsed.is_discarded()) return DbError{-1, "a stored definition is not JSON: " + r.id};
+        shared = std::make_shared<const nlohmann::json>(std::move(parsed));
+      }
+      r.definition = shared;
+    }
     resources_[Key{r.kind, r.id, r.version}] = std::move(r);
   }
   DbResult<Statement> tags = db_->prepare("SELECT arn, key, value FROM control_plane_tags");
@@ -130,8 +142,8 @@ int64_t ControlPlaneStore::latest_version(ResourceKind kind, const std::string& 
 DbResult<Done> ControlPlaneStore::put(const Resource& resource) {
   std::lock_guard<std::mutex> lock(mutex_);
   DbResult<Statement*> st = db_->cached(
-      "INSERT OR REPLACE INTO control_plane_resources (kind, id, version, name, arn, document) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT OR REPLACE INTO control_plane_resources (kind, id, version, name, arn, document,"
+      " definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!st.ok()) return st.error();
   (*st)
       ->bind(1, static_cast<int64_t>(resource.kind))
@@ -140,6 +152,11 @@ DbResult<Done> ControlPlaneStore::put(const Resource& resource) {
       .bind(4, resource.name)
       .bind(5, resource.arn)
       .bind(6, resource.document.dump());
+  if (resource.definition) {
+    (*st)->bind(7, resource.definition->dump());
+  } else {
+    (*st)->bind_null(7);
+  }
   if (DbResult<Done> done = (*st)->run(); !done.ok()) return done.error();
   resources_[Key{resource.kind, resource.id, resource.version}] = resource;
   generation_.fetch_add(1, std::memory_order_acq_rel);
@@ -206,7 +223,6 @@ DbResult<Done> ControlPlaneStore::tag(const std::string& arn,
   }
   if (DbResult<Done> committed = tx.value()->commit(); !committed.ok()) return committed.error();
   for (const auto& [key, value] : tags) tags_[arn][key] = value;
-  generation_.fetch_add(1, std::memory_order_acq_rel);
   return Done{};
 }
 
@@ -228,7 +244,6 @@ DbResult<Done> ControlPlaneStore::untag(const std::string& arn,
     for (const auto& key : keys) found->second.erase(key);
     if (found->second.empty()) tags_.erase(found);
   }
-  generation_.fetch_add(1, std::memory_order_acq_rel);
   return Done{};
 }
 

@@ -6,9 +6,9 @@
 // their own, and are read back when the emulator starts.
 //
 // A resource is its kind, id and version (0 is DRAFT; inference profiles have only 0) and the
-// document its Get operation answers, kept as JSON: the operations own its shape. Every write
-// bumps generation(), so readers that derive something from the resources (the runtime's
-// guardrail and prompt sets) rebuild it only after a change.
+// document its Get operation answers, kept as JSON: the operations own its shape. Every write of
+// a resource bumps generation() (tags do not), so readers that derive something from the
+// resources (the runtime's guardrail and prompt sets) rebuild it only after a change.
 #pragma once
 
 #include <atomic>
@@ -34,7 +34,10 @@ struct Resource {
   int64_t version = 0;  // 0: DRAFT
   std::string name;
   std::string arn;          // the resource's ARN without a version
-  nlohmann::json document;  // what the resource's Get operation answers
+  nlohmann::json document;  // what the resource's Get operation answers (small members)
+  // The large part, when the kind has one (a guardrail's policies, up to megabytes of words):
+  // shared, not copied, by the versions made from one DRAFT and by every copy of a Resource.
+  std::shared_ptr<const nlohmann::json> definition;
 };
 
 class ControlPlaneStore {
