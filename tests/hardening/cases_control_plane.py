@@ -814,7 +814,7 @@ def db_bytes(data_dir):
     return sum(os.path.getsize(os.path.join(data_dir, n)) for n in os.listdir(data_dir) if n.startswith("bedrock-emulator.db"))
 
 
-@case("cp-memory-20-versions-of-10000-words", fresh=True, timeout=30)
+@case("cp-memory-20-versions-of-10000-words", fresh=True, timeout=30, measures_allocator=True)
 def _memory_versions(ctx):
     """One guardrail at the documented limits (10,000 words of 100 characters: a 1.1 MB request)
     and its 20 versions (2-byte requests): what a client within the quotas may keep."""
