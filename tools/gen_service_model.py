@@ -42,9 +42,21 @@ DEFAULT_BOTOCORE = "/work/shared/reference/bedrock-runtime-2023-09-30.service.js
 DEFAULT_JS = "tests/js/node_modules/@aws-sdk/client-bedrock-runtime"
 HERE = os.path.dirname(os.path.abspath(__file__))
 JS_MODULES = "tests/js/node_modules/@aws-sdk"
-# botocore's own data folder (python3-boto3 on Debian, or pip's botocore): its control-plane
-# models carry the lengths, ranges and patterns the JS schemas lack.
-BOTOCORE_DATA = os.path.join(os.path.dirname(__import__("botocore").__file__), "data")
+# botocore's own data folder (python3-boto3 on Debian, or pip's botocore; 1.43.11 made the
+# committed models): its control-plane models carry the lengths, ranges and patterns the JS
+# schemas lack. Looked up only when the control-plane models are written.
+def botocore_data():
+    import botocore
+    return os.path.join(os.path.dirname(botocore.__file__), "data"), botocore.__version__
+
+
+def botocore_model_path(data, service, version):
+    """service-2.json.gz in pip's botocore, service-2.json in some distribution packages."""
+    folder = os.path.join(data, service, version)
+    for name in ("service-2.json.gz", "service-2.json"):
+        if os.path.exists(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    sys.exit(f"no botocore model for {service} {version} under {folder}")
 # The control-plane operations the emulator serves (operations/control_plane_*.cc), by the
 # function that returns each service's model.
 CONTROL_PLANE = {
@@ -291,11 +303,12 @@ def main():
     write_source("emulator/src/protocol/generated/service_model.cc", [origin],
                  [literal("service_model_json", text)])
     origins, functions = [], []
+    data, botocore_version = botocore_data()
     for function, (service, version, package, operations) in CONTROL_PLANE.items():
-        text, origin = merged_model(os.path.join(BOTOCORE_DATA, service, version,
-                                                 "service-2.json.gz"),
+        text, origin = merged_model(botocore_model_path(data, service, version),
                                     os.path.join(JS_MODULES, package), operations)
-        origins.append(origin)
+        origins.append(origin.replace(" (botocore)\n// merged",
+                                      f"\n// (botocore {botocore_version}) merged"))
         functions.append(literal(function, text))
     write_source("emulator/src/protocol/generated/control_plane_models.cc", origins, functions)
 

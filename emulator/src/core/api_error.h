@@ -27,7 +27,8 @@ enum class ErrorType {
   kSerialization,
   kUnknownOperation,
   // The control plane's (bedrock 2023-04-20): more tags than a resource may carry, and a
-  // resource another one still uses.
+  // resource another one still uses (modelled for DeleteGuardrail; the emulator never raises it,
+  // as nothing it keeps uses a guardrail).
   kTooManyTags,
   kResourceInUse,
 };

@@ -83,12 +83,12 @@ guardrails::GuardrailSet ControlPlane::guardrails_with(
   std::lock_guard<std::mutex> lock(mutex_);
   const Views& built = views();
   if (built.guardrails.empty()) return scenario;
-  if (merged_guardrails_from_ != scenario.identity() ||
+  if (merged_guardrails_from_.identity() != scenario.identity() ||
       merged_guardrails_generation_ != built.generation) {
     std::vector<guardrails::Guardrail> all = scenario.all();
     all.insert(all.end(), built.guardrails.begin(), built.guardrails.end());
     merged_guardrails_ = guardrails::GuardrailSet(std::move(all));
-    merged_guardrails_from_ = scenario.identity();
+    merged_guardrails_from_ = scenario;
     merged_guardrails_generation_ = built.generation;
   }
   return merged_guardrails_;
@@ -98,12 +98,12 @@ prompts::PromptSet ControlPlane::prompts_with(const prompts::PromptSet& scenario
   std::lock_guard<std::mutex> lock(mutex_);
   const Views& built = views();
   if (built.prompts.empty()) return scenario;
-  if (merged_prompts_from_ != scenario.identity() ||
+  if (merged_prompts_from_.identity() != scenario.identity() ||
       merged_prompts_generation_ != built.generation) {
     std::vector<prompts::Prompt> all = built.prompts.all();
     all.insert(all.end(), scenario.all().begin(), scenario.all().end());
     merged_prompts_ = prompts::PromptSet(std::move(all));
-    merged_prompts_from_ = scenario.identity();
+    merged_prompts_from_ = scenario;
     merged_prompts_generation_ = built.generation;
   }
   return merged_prompts_;
@@ -122,6 +122,7 @@ std::optional<std::string> ControlPlane::profile_model(const std::string& model_
 
 void ControlPlane::reset() {
   if (!store_) return;
+  const std::unique_lock<std::mutex> writing = serialize_writes();
   if (store::DbResult<store::Done> cleared = store_->clear(); !cleared.ok()) {
     log_error("the control plane could not be reset: " + cleared.error().message);
   }

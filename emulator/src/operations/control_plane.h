@@ -77,11 +77,12 @@ class ControlPlane {
   mutable std::mutex writes_mutex_;
   mutable std::mutex mutex_;
   mutable Views views_;
-  // The last merged sets and what they were built from.
-  mutable const void* merged_guardrails_from_ = nullptr;
+  // The last merged sets and the scenario sets they were built from (held: an identity is an
+  // address, which a freed set could hand to the next one).
+  mutable guardrails::GuardrailSet merged_guardrails_from_;
   mutable uint64_t merged_guardrails_generation_ = 0;
   mutable guardrails::GuardrailSet merged_guardrails_;
-  mutable const void* merged_prompts_from_ = nullptr;
+  mutable prompts::PromptSet merged_prompts_from_;
   mutable uint64_t merged_prompts_generation_ = 0;
   mutable prompts::PromptSet merged_prompts_;
 };

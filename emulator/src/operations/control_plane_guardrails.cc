@@ -194,11 +194,7 @@ Result<Response> create_guardrail(const Request& request, OperationContext& cont
   describe_guardrail(members, input, context.config);
   guardrail.document = {{"answer", std::move(members)}};
   guardrail.definition = std::make_shared<const json>(config);
-  if (auto put = (*store)->put(guardrail); !put.ok()) return store_error(put.error());
-  if (!tags.empty()) {
-    if (auto tagged = (*store)->tag(guardrail.arn, tags); !tagged.ok())
-      return store_error(tagged.error());
-  }
+  if (auto put = (*store)->put(guardrail, tags); !put.ok()) return store_error(put.error());
   return answer(OperationId::kCreateGuardrail, {{"guardrailId", guardrail.id},
                                                 {"guardrailArn", guardrail.arn},
                                                 {"version", "DRAFT"},
@@ -279,6 +275,8 @@ Result<Response> create_guardrail_version(const Request& request, OperationConte
   answer_members["version"] = version_text(snapshot->version);
   answer_members["createdAt"] = now;
   answer_members["updatedAt"] = now;
+  // A version's description is its own (CreateGuardrailVersion's), not the DRAFT's.
+  answer_members.erase("description");
   if (input.contains("description")) answer_members["description"] = input["description"];
   if (auto put = (*store)->put(*snapshot); !put.ok()) return store_error(put.error());
   return answer(OperationId::kCreateGuardrailVersion,

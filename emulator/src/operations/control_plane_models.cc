@@ -317,11 +317,7 @@ Result<Response> create_inference_profile(const Request& request, OperationConte
                   {"type", "APPLICATION"}};
   if (input.contains("description")) members["description"] = input["description"];
   profile.document = {{"answer", members}, {"modelId", runtime_model}};
-  if (auto put = (*store)->put(profile); !put.ok()) return store_error(put.error());
-  if (!tags.empty()) {
-    if (auto tagged = (*store)->tag(profile.arn, tags); !tagged.ok())
-      return store_error(tagged.error());
-  }
+  if (auto put = (*store)->put(profile, tags); !put.ok()) return store_error(put.error());
   return answer(OperationId::kCreateInferenceProfile,
                 {{"inferenceProfileArn", profile.arn}, {"status", "ACTIVE"}});
 }

@@ -123,14 +123,12 @@ Result<Response> create_prompt(const Request& request, OperationContext& context
   define_prompt(prompt.document, input);
   if (auto problem = prompt_problem(prompt.document)) return *problem;
   const std::map<std::string, std::string> tags = tags_from_list(input.value("tags", json()));
+  // bedrock-agent's TagsMap has no length in the model; the 50 tags a resource may carry are
+  // the AWS tagging limit, and this service answers a limit with ServiceQuotaExceededException.
   if (tags.size() > kMaxTagsPerResource) {
     return quota_exceeded(kPromptService, "A prompt can carry at most 50 tags.");
   }
-  if (auto put = (*store)->put(prompt); !put.ok()) return store_error(put.error());
-  if (!tags.empty()) {
-    if (auto tagged = (*store)->tag(prompt.arn, tags); !tagged.ok())
-      return store_error(tagged.error());
-  }
+  if (auto put = (*store)->put(prompt, tags); !put.ok()) return store_error(put.error());
   return answer(OperationId::kCreatePrompt, prompt.document);
 }
 
@@ -139,8 +137,13 @@ Result<Response> get_prompt(const Request& request, OperationContext& context) {
   if (!store.ok()) return store.error();
   Result<std::string> id = named_prompt(context, request.input);
   if (!id.ok()) return id.error();
-  const std::optional<int64_t> version =
-      version_number(request.input.value("promptVersion", "DRAFT"));
+  // A versioned ARN (".../prompt/ID:2") names its version when promptVersion does not.
+  const std::string identifier = request.input.value("promptIdentifier", "");
+  const size_t colon = identifier.rfind(':');
+  const bool versioned_arn = identifier.rfind("arn:", 0) == 0 && colon != std::string::npos &&
+                             identifier.find('/') < colon;
+  const std::optional<int64_t> version = version_number(request.input.value(
+      "promptVersion", versioned_arn ? identifier.substr(colon + 1) : std::string("DRAFT")));
   std::optional<Resource> prompt =
       version ? (*store)->get(ResourceKind::kPrompt, *id, *version) : std::nullopt;
   if (!prompt) return prompt_not_found(request.input.value("promptIdentifier", ""));
@@ -201,6 +204,8 @@ Result<Response> create_prompt_version(const Request& request, OperationContext&
   d["arn"] = snapshot->arn + ":" + version_text(snapshot->version);
   d["createdAt"] = now;
   d["updatedAt"] = now;
+  // A version's description is its own (CreatePromptVersion's), not the DRAFT's.
+  d.erase("description");
   if (input.contains("description")) d["description"] = input["description"];
   if (auto put = (*store)->put(*snapshot); !put.ok()) return store_error(put.error());
   return answer(OperationId::kCreatePromptVersion, d);

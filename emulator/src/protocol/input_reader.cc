@@ -371,7 +371,8 @@ ApiError wrong_type_error(const json& value, std::string_view expected) {
 
 namespace {
 
-// Members the model does not define, dropped as AWS JSON services drop them on reading. The
+// Members the model does not define, and members sent as null, dropped as AWS JSON services
+// drop them on reading. The
 // control plane stores what it is sent, so nothing unmodelled is kept (or copied into versions);
 // the runtime keeps them, for the operations that carry unknown members along.
 void drop_unmodelled(const Shape& shape, json& value) {
@@ -380,7 +381,8 @@ void drop_unmodelled(const Shape& shape, json& value) {
       if (!value.is_object()) return;
       for (auto it = value.begin(); it != value.end();) {
         const ShapeMember* member = shape.member(it.key());
-        if (!member) {
+        // An explicit null is an absent member to the AWS framework.
+        if (!member || it->is_null()) {
           it = value.erase(it);
           continue;
         }

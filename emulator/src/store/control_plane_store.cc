@@ -61,7 +61,9 @@ DbResult<Done> ControlPlaneStore::load() {
     if (!row.ok()) return row.error();
     if (!row.value()) break;
     Resource r;
-    r.kind = static_cast<ResourceKind>(rows->column_int64(0));
+    const int64_t kind = rows->column_int64(0);
+    if (kind < 1 || kind > 3) return DbError{-1, "a stored resource has an unknown kind"};
+    r.kind = static_cast<ResourceKind>(kind);
     r.id = rows->column_text(1);
     r.version = rows->column_int64(2);
     r.name = rows->column_text(3);
@@ -114,7 +116,10 @@ std::optional<std::string> ControlPlaneStore::id_named(ResourceKind kind,
                                                        const std::string& name) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [key, resource] : resources_) {
-    if (std::get<0>(key) == kind && resource.name == name) return resource.id;
+    // A version keeps the name it was made under; the DRAFT's is the one in use.
+    if (std::get<0>(key) == kind && std::get<2>(key) == 0 && resource.name == name) {
+      return resource.id;
+    }
   }
   return std::nullopt;
 }
@@ -139,8 +144,27 @@ int64_t ControlPlaneStore::latest_version(ResourceKind kind, const std::string& 
   return latest;
 }
 
-DbResult<Done> ControlPlaneStore::put(const Resource& resource) {
-  std::lock_guard<std::mutex> lock(mutex_);
+namespace {
+
+DbResult<Done> insert_tags(Database& db, const std::string& arn,
+                           const std::map<std::string, std::string>& tags) {
+  for (const auto& [key, value] : tags) {
+    DbResult<Statement*> st = db.cached(
+        "INSERT OR REPLACE INTO control_plane_tags (arn, key, value) VALUES (?1, ?2, ?3)");
+    if (!st.ok()) return st.error();
+    (*st)->bind(1, arn).bind(2, key).bind(3, value);
+    if (DbResult<Done> done = (*st)->run(); !done.ok()) return done.error();
+  }
+  return Done{};
+}
+
+}  // namespace
+
+DbResult<Done> ControlPlaneStore::put(const Resource& resource,
+                                      const std::map<std::string, std::string>& tags) {
+  std::lock_guard<std::mutex> writing(db_mutex_);
+  DbResult<std::unique_ptr<Transaction>> tx = Transaction::begin(*db_);
+  if (!tx.ok()) return tx.error();
   DbResult<Statement*> st = db_->cached(
       "INSERT OR REPLACE INTO control_plane_resources (kind, id, version, name, arn, document,"
       " definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -157,18 +181,32 @@ DbResult<Done> ControlPlaneStore::put(const Resource& resource) {
   } else {
     (*st)->bind_null(7);
   }
-  if (DbResult<Done> done = (*st)->run(); !done.ok()) return done.error();
+  DbResult<Done> done = (*st)->run();
+  // A definition can be megabytes: the statement keeps no copy of it between writes.
+  (*st)->bind_null(7);
+  if (!done.ok()) return done.error();
+  if (DbResult<Done> tagged = insert_tags(*db_, resource.arn, tags); !tagged.ok()) {
+    return tagged.error();
+  }
+  if (DbResult<Done> committed = tx.value()->commit(); !committed.ok()) return committed.error();
+  std::lock_guard<std::mutex> lock(mutex_);
   resources_[Key{resource.kind, resource.id, resource.version}] = resource;
+  for (const auto& [key, value] : tags) tags_[resource.arn][key] = value;
   generation_.fetch_add(1, std::memory_order_acq_rel);
   return Done{};
 }
 
 DbResult<Done> ControlPlaneStore::erase(ResourceKind kind, const std::string& id,
                                         std::optional<int64_t> version) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> writing(db_mutex_);
+  std::string arn;
+  if (!version) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto draft = resources_.find(Key{kind, id, 0});
+    if (draft != resources_.end()) arn = draft->second.arn;
+  }
   DbResult<std::unique_ptr<Transaction>> tx = Transaction::begin(*db_);
   if (!tx.ok()) return tx.error();
-  std::string arn;
   if (version) {
     DbResult<Statement*> st = db_->cached(
         "DELETE FROM control_plane_resources WHERE kind = ?1 AND id = ?2 AND version = ?3");
@@ -176,8 +214,6 @@ DbResult<Done> ControlPlaneStore::erase(ResourceKind kind, const std::string& id
     (*st)->bind(1, static_cast<int64_t>(kind)).bind(2, id).bind(3, *version);
     if (DbResult<Done> done = (*st)->run(); !done.ok()) return done.error();
   } else {
-    auto draft = resources_.find(Key{kind, id, 0});
-    if (draft != resources_.end()) arn = draft->second.arn;
     DbResult<Statement*> st =
         db_->cached("DELETE FROM control_plane_resources WHERE kind = ?1 AND id = ?2");
     if (!st.ok()) return st.error();
@@ -189,6 +225,7 @@ DbResult<Done> ControlPlaneStore::erase(ResourceKind kind, const std::string& id
     if (DbResult<Done> done = (*untag)->run(); !done.ok()) return done.error();
   }
   if (DbResult<Done> committed = tx.value()->commit(); !committed.ok()) return committed.error();
+  std::lock_guard<std::mutex> lock(mutex_);
   if (version) {
     resources_.erase(Key{kind, id, *version});
   } else {
@@ -211,24 +248,19 @@ std::map<std::string, std::string> ControlPlaneStore::tags(const std::string& ar
 
 DbResult<Done> ControlPlaneStore::tag(const std::string& arn,
                                       const std::map<std::string, std::string>& tags) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> writing(db_mutex_);
   DbResult<std::unique_ptr<Transaction>> tx = Transaction::begin(*db_);
   if (!tx.ok()) return tx.error();
-  for (const auto& [key, value] : tags) {
-    DbResult<Statement*> st = db_->cached(
-        "INSERT OR REPLACE INTO control_plane_tags (arn, key, value) VALUES (?1, ?2, ?3)");
-    if (!st.ok()) return st.error();
-    (*st)->bind(1, arn).bind(2, key).bind(3, value);
-    if (DbResult<Done> done = (*st)->run(); !done.ok()) return done.error();
-  }
+  if (DbResult<Done> tagged = insert_tags(*db_, arn, tags); !tagged.ok()) return tagged.error();
   if (DbResult<Done> committed = tx.value()->commit(); !committed.ok()) return committed.error();
+  std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [key, value] : tags) tags_[arn][key] = value;
   return Done{};
 }
 
 DbResult<Done> ControlPlaneStore::untag(const std::string& arn,
                                         const std::vector<std::string>& keys) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> writing(db_mutex_);
   DbResult<std::unique_ptr<Transaction>> tx = Transaction::begin(*db_);
   if (!tx.ok()) return tx.error();
   for (const auto& key : keys) {
@@ -239,6 +271,7 @@ DbResult<Done> ControlPlaneStore::untag(const std::string& arn,
     if (DbResult<Done> done = (*st)->run(); !done.ok()) return done.error();
   }
   if (DbResult<Done> committed = tx.value()->commit(); !committed.ok()) return committed.error();
+  std::lock_guard<std::mutex> lock(mutex_);
   auto found = tags_.find(arn);
   if (found != tags_.end()) {
     for (const auto& key : keys) found->second.erase(key);
@@ -248,10 +281,17 @@ DbResult<Done> ControlPlaneStore::untag(const std::string& arn,
 }
 
 DbResult<Done> ControlPlaneStore::clear() {
+  std::lock_guard<std::mutex> writing(db_mutex_);
+  DbResult<std::unique_ptr<Transaction>> tx = Transaction::begin(*db_);
+  if (!tx.ok()) return tx.error();
+  if (DbResult<Done> done = run_sql(*db_, "DELETE FROM control_plane_resources"); !done.ok()) {
+    return done.error();
+  }
+  if (DbResult<Done> done = run_sql(*db_, "DELETE FROM control_plane_tags"); !done.ok()) {
+    return done.error();
+  }
+  if (DbResult<Done> committed = tx.value()->commit(); !committed.ok()) return committed.error();
   std::lock_guard<std::mutex> lock(mutex_);
-  DbResult<Done> done =
-      run_sql(*db_, "DELETE FROM control_plane_resources; DELETE FROM control_plane_tags;");
-  if (!done.ok()) return done.error();
   resources_.clear();
   tags_.clear();
   generation_.fetch_add(1, std::memory_order_acq_rel);

@@ -56,8 +56,8 @@ class ControlPlaneStore {
   // The highest version of a resource, 0 when it has only DRAFT.
   int64_t latest_version(ResourceKind kind, const std::string& id) const;
 
-  // Inserts or replaces one resource.
-  DbResult<Done> put(const Resource& resource);
+  // Inserts or replaces one resource, and sets `tags` on its ARN, in one transaction.
+  DbResult<Done> put(const Resource& resource, const std::map<std::string, std::string>& tags = {});
   // Removes a resource's version, or all its versions and its tags (version nullopt).
   DbResult<Done> erase(ResourceKind kind, const std::string& id,
                        std::optional<int64_t> version = std::nullopt);
@@ -77,7 +77,11 @@ class ControlPlaneStore {
   DbResult<Done> load();
 
   using Key = std::tuple<ResourceKind, std::string, int64_t>;
-  mutable std::mutex mutex_;  // guards db_, resources_ and tags_
+  // Writes hold db_mutex_ for their SQL (which may wait for the async store's connection) and
+  // mutex_ only to change the maps after the commit, so readers on the runtime's path wait for
+  // no database.
+  std::mutex db_mutex_;       // guards db_
+  mutable std::mutex mutex_;  // guards resources_ and tags_
   std::unique_ptr<Database> db_;
   std::map<Key, Resource> resources_;
   std::map<std::string, std::map<std::string, std::string>> tags_;
