@@ -226,11 +226,8 @@ Result<Response> list_guardrails(const Request& request, OperationContext& conte
   const std::vector<Keyed> rows =
       listing_rows(**store, ResourceKind::kGuardrail, id, guardrail_summary);
   if (id && rows.empty()) return guardrail_not_found(request.input["guardrailIdentifier"]);
-  Result<Page> page = page_of(rows, request.input, kDefaultGuardrailResults);
-  if (!page.ok()) return page.error();
-  json body = {{"guardrails", page->items}};
-  if (page->next_token) body["nextToken"] = *page->next_token;
-  return answer(OperationId::kListGuardrails, body);
+  return list_answer(OperationId::kListGuardrails, "guardrails", rows, request.input,
+                     kDefaultGuardrailResults);
 }
 
 Result<Response> update_guardrail(const Request& request, OperationContext& context) {

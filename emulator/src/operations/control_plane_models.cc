@@ -240,11 +240,8 @@ Result<Response> list_inference_profiles(const Request& request, OperationContex
     }
   }
   std::sort(rows.begin(), rows.end(), [](const Keyed& a, const Keyed& b) { return a.key < b.key; });
-  Result<Page> page = page_of(rows, request.input, kDefaultProfileResults);
-  if (!page.ok()) return page.error();
-  json body = {{"inferenceProfileSummaries", page->items}};
-  if (page->next_token) body["nextToken"] = *page->next_token;
-  return answer(OperationId::kListInferenceProfiles, body);
+  return list_answer(OperationId::kListInferenceProfiles, "inferenceProfileSummaries", rows,
+                     request.input, kDefaultProfileResults);
 }
 
 Result<Response> get_inference_profile(const Request& request, OperationContext& context) {

@@ -123,6 +123,16 @@ Result<std::optional<int64_t>> version_to_delete(const store::ControlPlaneStore&
   return version;
 }
 
+Result<Response> list_answer(OperationId operation, const char* member,
+                             const std::vector<Keyed>& rows, const nlohmann::json& input,
+                             int default_max_results) {
+  Result<Page> page = page_of(rows, input, default_max_results);
+  if (!page.ok()) return page.error();
+  nlohmann::json body = {{member, page->items}};
+  if (page->next_token) body["nextToken"] = *page->next_token;
+  return answer(operation, body);
+}
+
 Response answer(OperationId operation, const nlohmann::json& body) {
   return json_response(body, ServiceModel::of(operation).response_code(operation));
 }

@@ -79,6 +79,12 @@ Result<std::optional<int64_t>> version_to_delete(const store::ControlPlaneStore&
                                                  const nlohmann::json& input,
                                                  const ApiError& missing);
 
+// A List operation's answer: the page of `rows` the input asks for, under `member`, and
+// nextToken when more follow.
+Result<Response> list_answer(OperationId operation, const char* member,
+                             const std::vector<Keyed>& rows, const nlohmann::json& input,
+                             int default_max_results);
+
 // The answer of an operation: its JSON body with the model's success status.
 Response answer(OperationId operation, const nlohmann::json& body);
 

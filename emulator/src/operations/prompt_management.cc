@@ -161,11 +161,8 @@ Result<Response> list_prompts(const Request& request, OperationContext& context)
   }
   const std::vector<Keyed> rows = listing_rows(**store, ResourceKind::kPrompt, id, prompt_summary);
   if (id && rows.empty()) return prompt_not_found(request.input["promptIdentifier"]);
-  Result<Page> page = page_of(rows, request.input, kDefaultPromptResults);
-  if (!page.ok()) return page.error();
-  json body = {{"promptSummaries", page->items}};
-  if (page->next_token) body["nextToken"] = *page->next_token;
-  return answer(OperationId::kListPrompts, body);
+  return list_answer(OperationId::kListPrompts, "promptSummaries", rows, request.input,
+                     kDefaultPromptResults);
 }
 
 Result<Response> update_prompt(const Request& request, OperationContext& context) {
