@@ -153,6 +153,16 @@ Result<std::string> guardrail_id(const OperationContext& context, const json& in
   return *id;
 }
 
+// The DRAFT of the guardrail a request names, or ResourceNotFoundException.
+Result<Resource> guardrail_draft(const store::ControlPlaneStore& store,
+                                 const OperationContext& context, const json& input) {
+  Result<std::string> id = guardrail_id(context, input);
+  if (!id.ok()) return id.error();
+  std::optional<Resource> draft = store.get(ResourceKind::kGuardrail, *id, 0);
+  if (!draft) return guardrail_not_found(input["guardrailIdentifier"]);
+  return std::move(*draft);
+}
+
 std::optional<ApiError> guardrail_name_taken(const store::ControlPlaneStore& store,
                                              const json& input, const std::string& own_id) {
   std::optional<std::string> holder = store.id_named(ResourceKind::kGuardrail, input["name"]);
@@ -235,11 +245,9 @@ Result<Response> update_guardrail(const Request& request, OperationContext& cont
   if (!store.ok()) return store.error();
   const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
-  Result<std::string> id = guardrail_id(context, input);
-  if (!id.ok()) return id.error();
-  std::optional<Resource> draft = (*store)->get(ResourceKind::kGuardrail, *id, 0);
-  if (!draft) return guardrail_not_found(input["guardrailIdentifier"]);
-  if (auto taken = guardrail_name_taken(**store, input, *id)) return *taken;
+  Result<Resource> draft = guardrail_draft(**store, context, input);
+  if (!draft.ok()) return draft.error();
+  if (auto taken = guardrail_name_taken(**store, input, draft->id)) return *taken;
   const json config = guardrail_config(input);
   if (auto problem = guardrail_problem(config)) return *problem;
   const std::string now = now_text();
@@ -260,11 +268,9 @@ Result<Response> create_guardrail_version(const Request& request, OperationConte
   if (!store.ok()) return store.error();
   const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
-  Result<std::string> id = guardrail_id(context, input);
-  if (!id.ok()) return id.error();
-  std::optional<Resource> snapshot = (*store)->get(ResourceKind::kGuardrail, *id, 0);
-  if (!snapshot) return guardrail_not_found(input["guardrailIdentifier"]);
-  Result<int64_t> version = next_version(**store, kVersionedGuardrails, *id);
+  Result<Resource> snapshot = guardrail_draft(**store, context, input);
+  if (!snapshot.ok()) return snapshot.error();
+  Result<int64_t> version = next_version(**store, kVersionedGuardrails, snapshot->id);
   if (!version.ok()) return version.error();
   snapshot->version = *version;
   const std::string now = now_text();

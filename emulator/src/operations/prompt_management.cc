@@ -76,6 +76,16 @@ Result<std::string> named_prompt(const OperationContext& context, const json& in
   return *id;
 }
 
+// The DRAFT of the prompt a request names, or ResourceNotFoundException.
+Result<Resource> prompt_draft(const store::ControlPlaneStore& store,
+                              const OperationContext& context, const json& input) {
+  Result<std::string> id = named_prompt(context, input);
+  if (!id.ok()) return id.error();
+  std::optional<Resource> draft = store.get(ResourceKind::kPrompt, *id, 0);
+  if (!draft) return prompt_not_found(input["promptIdentifier"]);
+  return std::move(*draft);
+}
+
 std::optional<ApiError> prompt_name_taken(const store::ControlPlaneStore& store, const json& input,
                                           const std::string& own_id) {
   std::optional<std::string> holder = store.id_named(ResourceKind::kPrompt, input["name"]);
@@ -170,11 +180,9 @@ Result<Response> update_prompt(const Request& request, OperationContext& context
   if (!store.ok()) return store.error();
   const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
-  Result<std::string> id = named_prompt(context, input);
-  if (!id.ok()) return id.error();
-  std::optional<Resource> draft = (*store)->get(ResourceKind::kPrompt, *id, 0);
-  if (!draft) return prompt_not_found(input["promptIdentifier"]);
-  if (auto taken = prompt_name_taken(**store, input, *id)) return *taken;
+  Result<Resource> draft = prompt_draft(**store, context, input);
+  if (!draft.ok()) return draft.error();
+  if (auto taken = prompt_name_taken(**store, input, draft->id)) return *taken;
   define_prompt(draft->document, input);
   if (auto problem = prompt_problem(draft->document)) return *problem;
   draft->document["updatedAt"] = now_text();
@@ -188,11 +196,9 @@ Result<Response> create_prompt_version(const Request& request, OperationContext&
   if (!store.ok()) return store.error();
   const std::unique_lock<std::mutex> writing = serialized(context);
   const json& input = request.input;
-  Result<std::string> id = named_prompt(context, input);
-  if (!id.ok()) return id.error();
-  std::optional<Resource> snapshot = (*store)->get(ResourceKind::kPrompt, *id, 0);
-  if (!snapshot) return prompt_not_found(input["promptIdentifier"]);
-  Result<int64_t> version = next_version(**store, kVersionedPrompts, *id);
+  Result<Resource> snapshot = prompt_draft(**store, context, input);
+  if (!snapshot.ok()) return snapshot.error();
+  Result<int64_t> version = next_version(**store, kVersionedPrompts, snapshot->id);
   if (!version.ok()) return version.error();
   snapshot->version = *version;
   const std::string now = now_text();
