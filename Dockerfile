@@ -2,7 +2,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       cmake g++ make pkg-config libnghttp2-dev nlohmann-json3-dev libssl-dev \
-      zlib1g-dev libsqlite3-dev libre2-dev \
+      zlib1g-dev libsqlite3-dev libre2-dev libcpp-httplib-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -13,7 +13,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBEDROCK_EMULATOR_TESTS=OFF 
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libnghttp2-14 libssl3 zlib1g libsqlite3-0 libre2-9 curl ca-certificates \
+      libnghttp2-14 libssl3 zlib1g libsqlite3-0 libre2-9 libcpp-httplib0.11 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/bedrock-emulator emulator
 COPY --from=build /src/build/bedrock-emulator /usr/local/bin/bedrock-emulator

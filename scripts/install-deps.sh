@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libnghttp2-dev nlohmann-json3-dev
-          libssl-dev zlib1g-dev libsqlite3-dev libre2-dev)
+          libssl-dev zlib1g-dev libsqlite3-dev libre2-dev libcpp-httplib-dev)
 if [[ "${1:-}" == "--with-tests" ]]; then
   packages+=(catch2 clang-format)
   # The sanitizer and fuzzing builds: clang 14, libFuzzer, and the sanitizer runtimes.

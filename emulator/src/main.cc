@@ -99,6 +99,17 @@ int main(int argc, char** argv) {
 
   set_serve_retired_models(config.serve_retired_models);
   Services services(config);
+  if (config.recording()) {
+    std::string error;
+    services.recorder = proxy::Recorder::create(config, error);
+    if (!services.recorder) {
+      std::fprintf(stderr, "bedrock-emulator: %s\n", error.c_str());
+      return 2;
+    }
+    log_info("record mode: forwarding to " + config.upstream + " with credentials from " +
+             services.recorder->credentials_source() + "; recording to " +
+             services.recorder->recording_path());
+  }
   // Scenario files: a bad one is reported and skipped; the watcher reloads on change.
   ScenarioWatcher scenario_watcher(config.scenarios_path, services.scenarios);
   if (!config.scenarios_path.empty()) {

@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "core/config.h"
+#include "core/hmac_sha256.h"
 #include "store/async_invocations.h"
 #include "store/async_store.h"
-#include "store/hmac_sha256.h"
 #include "store/output_file.h"
 #include "store/sqlite_db.h"
 

@@ -141,6 +141,12 @@ Response clear_requests(const Request&, const AdminParts& parts, const std::stri
   return json_response({{"deleted", true}});
 }
 
+// Requests no rule matched while recordings were loaded or replay was strict, each with the
+// recorded exchange nearest to it (scenario/engine.h NearMiss).
+Response list_unmatched(const Request&, const AdminParts& parts, const std::string&) {
+  return json_response({{"unmatched", parts.scenarios.unmatched()}});
+}
+
 // The admin routing table: one line per route.
 const std::vector<AdminRoute>& admin_routes() {
   static const std::vector<AdminRoute> routes{
@@ -152,6 +158,7 @@ const std::vector<AdminRoute>& admin_routes() {
       {"POST", "/_emulator/reset", reset},
       {"GET", "/_emulator/requests", list_requests},
       {"DELETE", "/_emulator/requests", clear_requests},
+      {"GET", "/_emulator/requests/unmatched", list_unmatched},
   };
   return routes;
 }

@@ -23,6 +23,21 @@ struct Config {
   // Models past their end of life answer as live (--serve-retired-models or
   // BEDROCK_EMULATOR_SERVE_RETIRED_MODELS=1), for suites pinned to old ids; Bedrock refuses them.
   bool serve_retired_models = false;
+
+  // Record mode (--record-to DIR --upstream URL, proxy/): every Bedrock request is forwarded to
+  // the upstream, signed anew, and the exchange written to DIR as a scenario file.
+  std::string record_to;
+  std::string upstream;     // "https://bedrock-runtime.us-east-1.amazonaws.com", "http://..."
+  std::string upstream_ca;  // PEM file of CAs to trust besides the system's (--upstream-ca)
+  // Matcher a recorded rule gets (--record-match): "digest" (the exact request) or "model"
+  // (operation and model only, with times keeping the order).
+  std::string record_match = "digest";
+  // Replay (protocol/recorded_answer.h): recorded waits scaled by this (--replay-speed); with
+  // --replay-strict a request no rule matches answers an error naming its nearest recording.
+  double replay_speed = 1.0;
+  bool replay_strict = false;
+
+  bool recording() const { return !record_to.empty(); }
 };
 
 }  // namespace bedrock

@@ -64,13 +64,13 @@
 
 #include "core/base64.h"
 #include "core/bounded_json.h"
+#include "core/hmac_sha256.h"
 #include "core/log.h"
 #include "journal/request_journal.h"
 #include "model/catalog.h"
 #include "operations/operations.h"
 #include "protocol/rest_json.h"
 #include "store/async_invocations.h"
-#include "store/hmac_sha256.h"
 
 namespace bedrock {
 
@@ -266,8 +266,8 @@ std::string query_fingerprint(const store::ListQuery& q) {
   auto part = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "-"; };
   std::string text = part(q.submitted_after_ms) + "|" + part(q.submitted_before_ms) + "|" +
                      q.status.value_or("-") + "|" + (q.ascending ? "A" : "D");
-  store::Digest digest = store::sha256(text);
-  return store::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
+  Digest digest = sha256(text);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
 }
 
 std::string encode_token(const std::string& key, const store::ListQuery& q,
@@ -275,7 +275,7 @@ std::string encode_token(const std::string& key, const store::ListQuery& q,
   std::string payload =
       json{{"v", 1}, {"t", last.submit_time_ms}, {"i", last.id}, {"q", query_fingerprint(q)}}
           .dump();
-  store::Digest mac = store::hmac_sha256(key, payload);
+  Digest mac = hmac_sha256(key, payload);
   return base64url(std::string(reinterpret_cast<const char*>(mac.data()), kTokenMacBytes) +
                    payload);
 }
@@ -286,8 +286,8 @@ Result<store::ListCursor> decode_token(const std::string& key, const store::List
   if (!from_base64url(token, raw) || raw.size() <= kTokenMacBytes)
     return validation_error(kBadToken);
   std::string payload = raw.substr(kTokenMacBytes);
-  store::Digest mac = store::hmac_sha256(key, payload);
-  if (!store::equal_constant_time(
+  Digest mac = hmac_sha256(key, payload);
+  if (!equal_constant_time(
           raw.substr(0, kTokenMacBytes),
           std::string_view(reinterpret_cast<const char*>(mac.data()), kTokenMacBytes))) {
     return validation_error(kBadToken);
@@ -408,9 +408,9 @@ Result<Response> start_async_invoke(const Request& request, OperationContext& co
                              {"modelInput", model_input},
                              {"outputDataConfig", output},
                              {"tags", tags}};
-  store::Digest digest = store::sha256(same_request.dump());
+  Digest digest = sha256(same_request.dump());
   record.request_fingerprint =
-      store::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+      to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   record.s3_uri = s3_uri;
   record.kms_key_id = text_member(*s3, "kmsKeyId");
   record.bucket_owner = text_member(*s3, "bucketOwner");

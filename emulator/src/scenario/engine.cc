@@ -42,6 +42,7 @@ bool matches(const RuleMatch& m, const MatchInput& in) {
       }
     }
   }
+  if (m.request_digest && (!in.digest || in.digest() != *m.request_digest)) return false;
   if (m.text || m.text_regex) {
     std::string text = in.prompt_text ? in.prompt_text() : "";
     if (m.text && text.find(*m.text) == std::string::npos) return false;
@@ -166,6 +167,11 @@ void ScenarioEngine::rebuild_active() {
     return a->scenario.name < b->scenario.name;
   });
   any_active_.store(!active->empty(), std::memory_order_release);
+  bool recorded = false;
+  for (const auto& s : *active) {
+    for (const Rule& rule : s->scenario.rules) recorded = recorded || rule.recorded != nullptr;
+  }
+  any_recorded_.store(recorded, std::memory_order_release);
   // Built here, once per change, so that no request copies or reads definitions.
   std::vector<guardrails::Guardrail> guardrails;
   std::vector<prompts::Prompt> prompts;
@@ -221,6 +227,10 @@ guardrails::GuardrailSet ScenarioEngine::guardrails() const {
 }
 
 void ScenarioEngine::reset() {
+  {
+    std::lock_guard<std::mutex> lock(unmatched_mutex_);
+    unmatched_.clear();
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   scenarios_.erase(std::remove_if(scenarios_.begin(), scenarios_.end(),
                                   [](const auto& s) { return s->from_admin; }),
@@ -232,7 +242,7 @@ void ScenarioEngine::reset() {
   rebuild_active();
 }
 
-Decision ScenarioEngine::decide(const MatchInput& input) {
+Decision ScenarioEngine::decide(const MatchInput& input, RuleKind kind) {
   if (!any_active_.load(std::memory_order_acquire)) return {};
   std::shared_ptr<const ActiveList> active;
   {
@@ -243,6 +253,7 @@ Decision ScenarioEngine::decide(const MatchInput& input) {
     const Scenario& scenario = loaded->scenario;
     for (size_t i = 0; i < scenario.rules.size(); ++i) {
       const Rule& rule = scenario.rules[i];
+      if ((rule.recorded != nullptr) != (kind == RuleKind::kRecorded)) continue;
       if (!matches(rule.match, input)) continue;
       // Counting a request's tokens is work for the request alone: done before the lock.
       const double tokens = rule.quota && input.estimated_tokens
@@ -313,6 +324,7 @@ Decision ScenarioEngine::decide(const MatchInput& input) {
       decision.latency = rule.latency;
       decision.stream_error = rule.stream_error;
       decision.fault = rule.fault;
+      decision.recorded = rule.recorded;
       decision.jitter_seed = next_random(loaded->rng);
       return decision;
     }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +35,21 @@ struct MatchInput {
   std::function<const nlohmann::json*()> body;  // the JSON the client sent, or nullptr
   const Headers* headers = nullptr;
   std::function<size_t()> estimated_tokens;  // tokensPerMinute quotas: prompt plus maximum
+  // protocol/request_digest.h, computed only if a rule asks: the request's identity and digest.
+  std::function<const nlohmann::json&()> identity;
+  std::function<const std::string&()> digest;
+};
+
+// The recorded exchange nearest to a request no rule matched, and how the two differ.
+struct NearMiss {
+  std::string scenario;
+  int rule_index = -1;
+  std::string rule_name;
+  std::vector<std::string> differences;  // "operation: ...", "/body/messages/0/...: ..."
+
+  bool found() const { return rule_index >= 0; }
+  std::string describe() const;
+  nlohmann::json to_json() const;
 };
 
 // What a matched rule asks for. Plain values: a decision outlives scenario replacement.
@@ -46,6 +62,7 @@ struct Decision {
   std::optional<ScriptedLatency> latency;
   std::optional<ScriptedStreamError> stream_error;
   std::optional<ScriptedFault> fault;
+  std::shared_ptr<const RecordedAnswer> recorded;
   uint64_t jitter_seed = 0;
 
   bool matched() const { return rule_index >= 0; }
@@ -76,9 +93,24 @@ class ScenarioEngine {
 
   // Matching (patterns, globs, body pointers, the prompt text) runs without the engine's lock:
   // a slow match costs only the request it is for. Counters and states are updated under it.
-  Decision decide(const MatchInput& input);
+  // `kind` picks the rules tried: recorded exchanges, matched before the request is validated
+  // (a recorded refusal then replays as recorded), or every other rule.
+  enum class RuleKind { kScripted, kRecorded };
+  Decision decide(const MatchInput& input, RuleKind kind = RuleKind::kScripted);
 
-  // Drops admin-loaded scenarios; resets counters, states, random sequences, warm-ups, quotas.
+  // The recorded exchange of an active scenario nearest to `identity` (a request no rule
+  // matched): fewest differences in operation, labels, query and body.
+  NearMiss nearest_recorded(const nlohmann::json& identity) const;
+  // Whether an active scenario holds a recorded exchange.
+  bool any_recorded() const { return any_recorded_.load(std::memory_order_acquire); }
+  // Requests no rule matched, with their nearest recorded exchange: the newest
+  // kMaxUnmatched, oldest first (GET /_emulator/requests/unmatched).
+  void note_unmatched(nlohmann::json entry);
+  nlohmann::json unmatched() const;
+  static constexpr size_t kMaxUnmatched = 200;
+
+  // Drops admin-loaded scenarios; resets counters, states, random sequences, warm-ups, quotas,
+  // and the unmatched requests.
   void reset();
 
  private:
@@ -116,9 +148,13 @@ class ScenarioEngine {
   std::shared_ptr<const ActiveList> active_ = std::make_shared<const ActiveList>();
   // Lets decide() skip the lock when nothing is loaded (the common case under load).
   std::atomic<bool> any_active_{false};
+  std::atomic<bool> any_recorded_{false};
   // The guardrails and prompts of active_, rebuilt with it. Their own lock, held only to copy a
   // pointer, so that requests reading them never wait on matching or loading.
   mutable std::mutex snapshot_mutex_;
+  // Held only to add or copy an unmatched request.
+  mutable std::mutex unmatched_mutex_;
+  std::deque<nlohmann::json> unmatched_;
   guardrails::GuardrailSet guardrails_;
   prompts::PromptSet prompts_;
 };

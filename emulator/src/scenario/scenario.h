@@ -3,6 +3,7 @@
 // scenarios/schema.json; scenario_parser.h reads it.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "faults/fault.h"
 #include "guardrails/guardrail_set.h"
 #include "prompts/prompt_set.h"
+#include "protocol/recorded_answer.h"
 #include "protocol/stream_script.h"
 
 namespace bedrock {
@@ -23,6 +25,7 @@ struct RuleMatch {
   std::optional<Regex> text_regex;                 // searched for in the prompt text (RE2 syntax)
   nlohmann::json body = nlohmann::json::object();  // JSON pointer -> expected value
   nlohmann::json headers = nlohmann::json::object();  // name -> expected value (glob)
+  std::optional<std::string> request_digest;          // protocol/request_digest.h
 };
 
 struct ScriptedResponse {
@@ -66,6 +69,10 @@ struct Rule {
   std::optional<ScriptedFault> fault;
   std::optional<WarmUp> model_not_ready;
   std::optional<Quota> quota;
+  // A recorded exchange (record mode): the answer as it came, and the request it answered, kept
+  // for near-miss reports ({"operation", "modelId", "labels", "query", "body"}).
+  std::shared_ptr<const RecordedAnswer> recorded;
+  nlohmann::json recorded_request;
 };
 
 struct Scenario {

@@ -3,10 +3,12 @@
 #include <set>
 
 #include "core/api_error.h"
+#include "core/base64.h"
 #include "core/bounded_json.h"
 #include "core/json_pointer.h"
 #include "guardrails/guardrail.h"
 #include "prompts/prompt.h"
+#include "protocol/operation_id.h"
 
 namespace bedrock {
 
@@ -112,7 +114,8 @@ class Reader {
 
 void read_match(Reader& r, const json& m, const std::string& p, RuleMatch& out) {
   if (!r.object(m, p)) return;
-  r.only_keys(m, p, {"operation", "modelId", "text", "textRegex", "body", "headers"});
+  r.only_keys(m, p,
+              {"operation", "modelId", "text", "textRegex", "body", "headers", "requestDigest"});
   out.operations = r.strings(m, "operation", p);
   out.model_ids = r.strings(m, "modelId", p);
   out.text = r.string(m, "text", p);
@@ -150,20 +153,98 @@ void read_match(Reader& r, const json& m, const std::string& p, RuleMatch& out) 
       out.headers = m["headers"];
     }
   }
-  for (const auto& op : out.operations) {
-    static const std::set<std::string> kOperations = {"ApplyGuardrail",
-                                                      "Converse",
-                                                      "ConverseStream",
-                                                      "CountTokens",
-                                                      "GetAsyncInvoke",
-                                                      "InvokeGuardrailChecks",
-                                                      "InvokeModel",
-                                                      "InvokeModelWithBidirectionalStream",
-                                                      "InvokeModelWithResponseStream",
-                                                      "ListAsyncInvokes",
-                                                      "StartAsyncInvoke"};
-    if (!kOperations.count(op)) r.issue(p + "/operation", "unknown operation \"" + op + "\"");
+  if (auto digest = r.string(m, "requestDigest", p)) {
+    const bool well_formed = digest->size() == 71 && digest->rfind("sha256:", 0) == 0 &&
+                             digest->find_first_not_of("0123456789abcdef", 7) == std::string::npos;
+    if (!well_formed) {
+      r.issue(p + "/requestDigest", "must be \"sha256:\" and 64 lower-case hex digits");
+    } else {
+      out.request_digest = *digest;
+    }
   }
+  // Any operation the server routes: the runtime's and the control plane's (recorded too).
+  for (const auto& op : out.operations) {
+    bool known = false;
+    for (ServiceName service :
+         {ServiceName::kRuntime, ServiceName::kControlPlane, ServiceName::kAgent}) {
+      known = known || operation_from_name(service, op).has_value();
+    }
+    if (!known) r.issue(p + "/operation", "unknown operation \"" + op + "\"");
+  }
+}
+
+// Event-stream frame headers as recorded: name -> string value (Bedrock's are all strings).
+void read_frame_headers(Reader& r, const json& v, const std::string& p,
+                        std::vector<eventstream::Header>& out) {
+  if (!r.object(v, p)) return;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (!it->is_string() || it.key().size() > 255 ||
+        it->get_ref<const std::string&>().size() > eventstream::kMaxHeaderValueLength) {
+      r.issue(p + "/" + Reader::escape(it.key()),
+              "must be a string of at most 32767 bytes, under a name of at most 255");
+      continue;
+    }
+    out.push_back({it.key(), eventstream::HeaderValue::string(it->get<std::string>())});
+  }
+}
+
+// Text as recorded under `key`, or its bytes under `key`Base64.
+std::optional<std::string> read_bytes(Reader& r, const json& v, const std::string& key,
+                                      const std::string& p) {
+  if (auto text = r.string(v, key.c_str(), p)) return text;
+  const std::string encoded_key = key + "Base64";
+  if (auto encoded = r.string(v, encoded_key.c_str(), p)) {
+    std::string bytes;
+    if (base64_decode(*encoded, bytes)) return bytes;
+    r.issue(p + "/" + encoded_key, "is not valid base64");
+  }
+  return std::nullopt;
+}
+
+// Limits: the frames of one answer as the event-stream limits allow a real stream to carry
+// them; the waits as the other latencies of a rule.
+constexpr size_t kMaxRecordedFrames = 1000000;
+
+void read_recorded(Reader& r, const json& v, const std::string& p, Rule& out) {
+  if (!r.object(v, p)) return;
+  r.only_keys(v, p,
+              {"request", "status", "firstByteMs", "headers", "body", "bodyBase64", "frames"});
+  auto answer = std::make_shared<RecordedAnswer>();
+  answer->status = static_cast<int>(r.integer(v, "status", p, 100, 599).value_or(200));
+  answer->first_byte_ms = static_cast<int>(r.integer(v, "firstByteMs", p, 0, 600000).value_or(0));
+  if (v.contains("headers") && r.object(v["headers"], p + "/headers")) {
+    for (auto it = v["headers"].begin(); it != v["headers"].end(); ++it) {
+      if (!it->is_string()) {
+        r.issue(p + "/headers/" + Reader::escape(it.key()), "must be a string");
+        continue;
+      }
+      answer->headers.emplace_back(it.key(), it->get<std::string>());
+    }
+  }
+  if (auto body = read_bytes(r, v, "body", p)) answer->body = std::move(*body);
+  if (v.contains("frames")) {
+    const json& frames = v["frames"];
+    if (!frames.is_array() || frames.size() > kMaxRecordedFrames) {
+      r.issue(p + "/frames", "must be a list of at most 1000000 frames");
+    } else {
+      answer->event_stream = true;
+      for (size_t i = 0; i < frames.size(); ++i) {
+        const std::string fp = p + "/frames/" + std::to_string(i);
+        if (!r.object(frames[i], fp)) continue;
+        r.only_keys(frames[i], fp, {"delayMs", "headers", "payload", "payloadBase64"});
+        RecordedFrame frame;
+        frame.delay_ms =
+            static_cast<int>(r.integer(frames[i], "delayMs", fp, 0, 600000).value_or(0));
+        if (frames[i].contains("headers"))
+          read_frame_headers(r, frames[i]["headers"], fp + "/headers", frame.message.headers);
+        if (auto payload = read_bytes(r, frames[i], "payload", fp))
+          frame.message.payload = std::move(*payload);
+        answer->frames.push_back(std::move(frame));
+      }
+    }
+  }
+  if (v.contains("request")) out.recorded_request = v["request"];
+  out.recorded = std::move(answer);
 }
 
 void read_response(Reader& r, const json& v, const std::string& p, ScriptedResponse& out) {
@@ -226,7 +307,7 @@ void read_rule(Reader& r, const json& v, const std::string& p, Rule& out) {
   r.only_keys(
       v, p,
       {"name", "match", "times", "probability", "state", "newState", "response", "latency", "error",
-       "streamError", "fault", "timeoutMs", "afterEvents", "modelNotReady", "quota"});
+       "streamError", "fault", "timeoutMs", "afterEvents", "modelNotReady", "quota", "recorded"});
   if (auto name = r.string(v, "name", p)) out.name = *name;
   if (v.contains("match")) read_match(r, v["match"], p + "/match", out.match);
   if (auto t = r.integer(v, "times", p, 1, 1000000000)) out.times = static_cast<int>(*t);
@@ -237,6 +318,7 @@ void read_rule(Reader& r, const json& v, const std::string& p, Rule& out) {
     out.response.emplace();
     read_response(r, v["response"], p + "/response", *out.response);
   }
+  if (v.contains("recorded")) read_recorded(r, v["recorded"], p + "/recorded", out);
   if (v.contains("latency")) {
     const json& l = v["latency"];
     if (r.object(l, p + "/latency")) {
@@ -340,11 +422,17 @@ void read_rule(Reader& r, const json& v, const std::string& p, Rule& out) {
   }
   int outcomes = out.response.has_value() + out.error.has_value() + out.fault.has_value() +
                  out.model_not_ready.has_value() + out.quota.has_value() +
-                 out.stream_error.has_value() + out.latency.has_value() + out.new_state.has_value();
+                 out.stream_error.has_value() + out.latency.has_value() +
+                 out.new_state.has_value() + (out.recorded != nullptr);
   if (outcomes == 0) {
     r.issue(p,
-            "a rule needs an outcome: response, latency, error, streamError, fault, "
+            "a rule needs an outcome: response, recorded, latency, error, streamError, fault, "
             "modelNotReady, quota or newState");
+  }
+  if (out.recorded && (out.response || out.error || out.fault || out.stream_error)) {
+    r.issue(p,
+            "\"recorded\" is a whole answer: it cannot go with \"response\", \"error\", "
+            "\"fault\" or \"streamError\"");
   }
   if (out.error && (out.fault || out.stream_error)) {
     r.issue(p, "\"error\" answers before any byte: it cannot go with \"fault\" or \"streamError\"");

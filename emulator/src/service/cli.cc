@@ -59,6 +59,18 @@ Usage: bedrock-emulator [flags]
                        answer models past their end of life as live instead of Bedrock's 404
                        (for suites pinned to old model ids; the environment variable
                        BEDROCK_EMULATOR_SERVE_RETIRED_MODELS=1 also sets it)
+
+Record and replay (README "Record real Bedrock, replay it in CI"):
+  --record-to DIR      record mode: forward every Bedrock request to --upstream, signed anew
+                       (SigV4 from the standard credential chain, or AWS_BEARER_TOKEN_BEDROCK),
+                       relay its answer, and write each exchange to DIR as a scenario rule
+  --upstream URL       where to forward, e.g. https://bedrock-runtime.us-east-1.amazonaws.com
+  --upstream-ca FILE   PEM certificates to trust for the upstream, besides the system's
+  --record-match HOW   what a recorded rule matches: digest (the exact request, default) or
+                       model (operation and model only, in order)
+  --replay-speed F     recorded waits times F, 0 to 1000 (default 1; 0 sends at once)
+  --replay-strict      a request no rule matches answers ValidationException naming the
+                       nearest recorded request and how it differs
   --help               this text
   --version            the version
 
@@ -98,6 +110,10 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
       config.serve_retired_models = true;
       continue;
     }
+    if (flag == "--replay-strict" && !has_inline_value) {
+      config.replay_strict = true;
+      continue;
+    }
     static const char* kValued[] = {"--host",
                                     "--port",
                                     "--data-dir",
@@ -107,7 +123,12 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
                                     "--log-level",
                                     "--async-complete-after-ms",
                                     "--max-connections",
-                                    "--shutdown-grace"};
+                                    "--shutdown-grace",
+                                    "--record-to",
+                                    "--upstream",
+                                    "--upstream-ca",
+                                    "--record-match",
+                                    "--replay-speed"};
     bool valued = false;
     for (const char* name : kValued) valued = valued || flag == name;
     if (!valued) return {CliAction::kError, "unknown flag: " + args[i]};
@@ -152,7 +173,32 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
       if (!parse_count(value, 0, 3600, config.shutdown_grace_seconds)) {
         return {CliAction::kError, "invalid --shutdown-grace: " + value};
       }
+    } else if (flag == "--record-to") {
+      if (value.empty()) return {CliAction::kError, "--record-to needs a folder"};
+      config.record_to = value;
+    } else if (flag == "--upstream") {
+      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+        return {CliAction::kError, "--upstream is an http:// or https:// URL: " + value};
+      }
+      config.upstream = value;
+    } else if (flag == "--upstream-ca") {
+      config.upstream_ca = value;
+    } else if (flag == "--record-match") {
+      if (value != "digest" && value != "model") {
+        return {CliAction::kError, "--record-match is digest or model: " + value};
+      }
+      config.record_match = value;
+    } else if (flag == "--replay-speed") {
+      char* end = nullptr;
+      double speed = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(speed >= 0 && speed <= 1000)) {
+        return {CliAction::kError, "--replay-speed is a number from 0 to 1000: " + value};
+      }
+      config.replay_speed = speed;
     }
+  }
+  if (config.recording() != !config.upstream.empty()) {
+    return {CliAction::kError, "--record-to and --upstream go together"};
   }
   (void)port_given;
   if (config.scenarios_path.empty() && std::filesystem::exists("scenarios")) {

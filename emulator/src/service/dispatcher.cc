@@ -8,6 +8,8 @@
 #include "operations/operations.h"
 #include "operations/prompt_text.h"
 #include "protocol/input_reader.h"
+#include "protocol/recorded_answer.h"
+#include "protocol/request_digest.h"
 #include "protocol/rest_json.h"
 #include "protocol/router.h"
 #include "protocol/typed_request.h"
@@ -89,6 +91,29 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   if (query_start != std::string::npos) {
     request.query = parse_query(std::string_view(request.target).substr(query_start + 1));
   }
+  // Record mode: the upstream answers, whatever this server would have said.
+  if (services_.recorder) return services_.recorder->forward(operation, request, entry);
+
+  const Config& config = services_.config;
+  // The request's identity and digest (protocol/request_digest.h), made once if asked for.
+  std::optional<nlohmann::json> identity;
+  std::optional<std::string> digest;
+  auto identity_of = [&]() -> const nlohmann::json& {
+    if (!identity) {
+      identity = request_identity(operation, request.labels, request.query, request.body,
+                                  config.account_id);
+    }
+    return *identity;
+  };
+  auto digest_of = [&]() -> const std::string& {
+    if (!digest) digest = request_digest(identity_of());
+    return *digest;
+  };
+  if (services_.scenarios.any_recorded()) {
+    if (auto replayed = replay_recorded(request, entry, identity_of, digest_of)) {
+      return std::move(*replayed);
+    }
+  }
   Result<nlohmann::json> input = read_operation_input(operation, request);
   if (!input.ok()) return error_response(input.error());
   request.input = std::move(input.value());
@@ -109,7 +134,6 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   const NativeRequest* native_reading = native ? &*native : nullptr;
 
   // What the scenarios say about this request.
-  const Config& config = services_.config;
   std::optional<nlohmann::json> body_json;
   MatchInput match;
   match.operation = entry.operation;
@@ -124,6 +148,8 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   };
   match.headers = &request.headers;
   match.estimated_tokens = [&] { return estimated_tokens_for(typed, native_reading); };
+  match.identity = identity_of;
+  match.digest = digest_of;
   OperationContext context{config, entry.request_id};
   context.definitions = ScenarioDefinitions(services_.scenarios, &services_.control_plane);
   context.async_invocations = &services_.async_invocations;
@@ -135,6 +161,19 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   entry.rule = decision.rule_index;
   entry.rule_name = decision.rule_name;
   if (decision.fault) entry.fault = fault_name(decision.fault->kind);
+  if (!decision.matched() && (config.replay_strict || services_.scenarios.any_recorded())) {
+    NearMiss miss = services_.scenarios.nearest_recorded(identity_of());
+    services_.scenarios.note_unmatched({{"time", entry.time},
+                                        {"requestId", entry.request_id},
+                                        {"operation", entry.operation},
+                                        {"modelId", entry.model_id},
+                                        {"requestDigest", digest_of()},
+                                        {"nearest", miss.to_json()}});
+    if (config.replay_strict) {
+      return error_response(validation_error(
+          "No recorded exchange matches this request (--replay-strict). " + miss.describe()));
+    }
+  }
 
   if (decision.fault && decision.fault->kind == Fault::kHang) {
     Response timeout = error_response(
@@ -181,6 +220,30 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
     response.delay = first_byte;
   }
   return response;
+}
+
+std::optional<Response> Dispatcher::replay_recorded(
+    const Request& request, JournalEntry& entry,
+    const std::function<const nlohmann::json&()>& identity,
+    const std::function<const std::string&()>& digest) const {
+  MatchInput match;
+  match.operation = entry.operation;
+  match.model_id = request.label("modelId");
+  match.headers = &request.headers;
+  match.identity = identity;
+  match.digest = digest;
+  const nlohmann::json* body = nullptr;
+  match.body = [&]() -> const nlohmann::json* {
+    if (!body && identity().contains("body")) body = &identity()["body"];
+    return body;
+  };
+  Decision decision = services_.scenarios.decide(match, ScenarioEngine::RuleKind::kRecorded);
+  if (!decision.matched()) return std::nullopt;
+  entry.model_id = match.model_id;
+  entry.scenario = decision.scenario;
+  entry.rule = decision.rule_index;
+  entry.rule_name = decision.rule_name;
+  return replay_answer(decision.recorded, services_.config.replay_speed);
 }
 
 }  // namespace bedrock

@@ -4,6 +4,9 @@
 // journal. It never throws.
 #pragma once
 
+#include <functional>
+#include <optional>
+
 #include "admin/admin_api.h"
 #include "core/request.h"
 #include "core/response.h"
@@ -23,6 +26,10 @@ class Dispatcher {
 
  private:
   Response handle_bedrock(Request& request, JournalEntry& entry) const;
+  // The recorded answer to this request, if a recorded exchange matches it.
+  std::optional<Response> replay_recorded(const Request& request, JournalEntry& entry,
+                                          const std::function<const nlohmann::json&()>& identity,
+                                          const std::function<const std::string&()>& digest) const;
 
   Services& services_;
   AdminParts admin_;

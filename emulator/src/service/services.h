@@ -2,9 +2,12 @@
 // the admin API.
 #pragma once
 
+#include <memory>
 #include "core/config.h"
 #include "journal/request_journal.h"
+
 #include "operations/control_plane.h"
+#include "proxy/recorder.h"
 #include "scenario/engine.h"
 #include "store/async_invocations.h"
 
@@ -17,6 +20,7 @@ struct Services {
   RequestJournal journal;
   AsyncInvocations async_invocations{config};  // opens {data-dir}/bedrock-emulator.db
   ControlPlane control_plane{config};          // its tables in the same file
+  std::unique_ptr<proxy::Recorder> recorder;   // record mode only (--record-to)
 };
 
 }  // namespace bedrock

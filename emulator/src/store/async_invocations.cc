@@ -8,10 +8,10 @@
 #include <random>
 
 #include "core/bounded_json.h"
+#include "core/hmac_sha256.h"
 #include "core/log.h"
 #include "model/async_outputs.h"
 #include "model/catalog.h"
-#include "store/hmac_sha256.h"
 
 namespace bedrock {
 
@@ -74,9 +74,9 @@ std::string safe_segment(const std::string& segment) {
     }
   }
   if (out.size() <= kMaxSegmentBytes) return out;
-  store::Digest digest = store::sha256(segment);
+  Digest digest = sha256(segment);
   return utf8_prefix(out, kMaxSegmentBytes - 18) + "%~" +
-         store::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
+         to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
 }
 
 // The failureMessage of an invocation whose outputs could not be written (AsyncInvokeMessage

@@ -1,4 +1,4 @@
-#include "store/hmac_sha256.h"
+#include "core/hmac_sha256.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -7,7 +7,7 @@
 #include <climits>
 #include <cstdlib>
 
-namespace bedrock::store {
+namespace bedrock {
 
 Digest sha256(std::string_view data) {
   Digest out;
@@ -50,4 +50,10 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-}  // namespace bedrock::store
+std::string to_hex(const Digest& digest) {
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+}  // namespace bedrock

@@ -1,0 +1,214 @@
+#include "proxy/recorder.h"
+
+#include <set>
+
+#include "core/api_error.h"
+#include "core/headers.h"
+#include "eventstream/decoder.h"
+#include "protocol/request_digest.h"
+#include "protocol/rest_json.h"
+#include "proxy/sigv4.h"
+#include "proxy/upstream_call.h"
+
+namespace bedrock::proxy {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long to wait for the upstream's head: its read timeout (proxy/upstream_call.cc).
+constexpr std::chrono::seconds kHeadWait(610);
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Request headers not passed on: the client's own authentication (signed anew), hop-by-hop
+// headers, and what the HTTP client sets itself.
+bool forwarded_request_header(const std::string& name) {
+  static const std::set<std::string> kDropped = {
+      "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "host",
+      "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+      "expect", "accept-encoding", "http2-settings", "proxy-connection"};
+  return !kDropped.count(lower(name)) && name.rfind(":", 0) != 0;
+}
+
+// Answer headers not relayed (the transport sets its own) and not recorded.
+bool relayed_answer_header(const std::string& name) {
+  static const std::set<std::string> kDropped = {"connection", "keep-alive", "transfer-encoding",
+                                                 "content-length", "date", "server",
+                                                 "x-amzn-requestid"};
+  return !kDropped.count(lower(name));
+}
+
+int elapsed_ms(Clock::time_point from, Clock::time_point to) {
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count());
+}
+
+// Real Bedrock serves its three APIs from three hosts; a host given for one stands for the
+// others in its region. Any other upstream (another emulator) serves all three itself.
+std::string host_for(const std::string& host, ServiceName service) {
+  const std::string runtime = "bedrock-runtime.";
+  if (host.rfind(runtime, 0) != 0 || service == ServiceName::kRuntime) return host;
+  const std::string rest = host.substr(runtime.size());
+  return (service == ServiceName::kAgent ? "bedrock-agent." : "bedrock.") + rest;
+}
+
+// The region in "SERVICE.REGION.amazonaws.com", else `fallback`.
+std::string region_of(const std::string& host, const std::string& fallback) {
+  size_t first = host.find('.');
+  if (first == std::string::npos) return fallback;
+  size_t second = host.find('.', first + 1);
+  if (second == std::string::npos || host.find("amazonaws.com", second) == std::string::npos) {
+    return fallback;
+  }
+  return host.substr(first + 1, second - first - 1);
+}
+
+bool is_event_stream(const UpstreamCall::Head& head) {
+  for (const auto& [name, value] : head.headers) {
+    if (lower(name) == "content-type" && value.find("application/vnd.amazon.eventstream") == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+ApiError upstream_failed(const std::string& why) {
+  return make_error(ErrorType::kInternalServer, "Record mode: " + why + ".");
+}
+
+}  // namespace
+
+std::unique_ptr<Recorder> Recorder::create(const Config& config, std::string& error) {
+  std::optional<Credentials> credentials = find_credentials(error);
+  if (!credentials) {
+    error = "record mode needs credentials for the upstream: " + error;
+    return nullptr;
+  }
+  auto recording =
+      std::make_shared<Recording>(config.record_to, config.account_id, config.record_match);
+  if (!recording->open(error)) return nullptr;
+  std::unique_ptr<Recorder> recorder(
+      new Recorder(config, std::move(*credentials), std::move(recording)));
+  const std::string& url = config.upstream;
+  const size_t scheme_end = url.find("://");
+  recorder->scheme_ = url.substr(0, scheme_end);
+  std::string authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find('/'));
+  if (authority.empty()) {
+    error = "--upstream names no host: " + url;
+    return nullptr;
+  }
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+    recorder->host_ = authority.substr(0, colon);
+    recorder->port_ = authority.substr(colon + 1);
+  } else {
+    recorder->host_ = authority;
+  }
+  return recorder;
+}
+
+Recorder::Recorder(const Config& config, Credentials credentials,
+                   std::shared_ptr<Recording> recording)
+    : config_(config), credentials_(std::move(credentials)), recording_(std::move(recording)) {}
+
+Response Recorder::forward(OperationId operation, const Request& request,
+                           JournalEntry& entry) const {
+  entry.model_id = request.label("modelId");
+  if (operation == OperationId::kInvokeModelWithBidirectionalStream) {
+    return error_response(validation_error(
+        "Record mode does not forward InvokeModelWithBidirectionalStream; record it against "
+        "the emulator's own answers or write its scenario by hand."));
+  }
+  const std::string host = host_for(host_, service_of(operation));
+  const std::string host_header = port_.empty() ? host : host + ":" + port_;
+  UpstreamRequest upstream;
+  upstream.origin = scheme_ + "://" + host_header;
+  upstream.ca_file = config_.upstream_ca;
+  upstream.method = request.method;
+  upstream.target = request.target;
+  upstream.body = request.body;
+  for (const auto& [name, value] : request.headers.entries()) {
+    if (forwarded_request_header(name)) upstream.headers.emplace_back(name, value);
+  }
+  upstream.headers.emplace_back("Host", host_header);
+  upstream.headers.emplace_back("Accept-Encoding", "identity");
+  if (!credentials_.bearer_token.empty()) {
+    upstream.headers.emplace_back("Authorization", "Bearer " + credentials_.bearer_token);
+  } else {
+    SignedRequest signing{request.method, host_header, request.target, upstream.headers,
+                          request.body};
+    SigningKeys keys{credentials_.access_key_id, credentials_.secret_access_key,
+                     credentials_.session_token};
+    for (auto& header : sigv4_headers(signing, keys, region_of(host, config_.region), "bedrock",
+                                      std::time(nullptr))) {
+      upstream.headers.push_back(std::move(header));
+    }
+  }
+
+  std::shared_ptr<UpstreamCall> call = UpstreamCall::start(std::move(upstream));
+  std::optional<UpstreamCall::Head> head = call->wait_head(kHeadWait);
+  if (!head) {
+    call->cancel();
+    return error_response(upstream_failed(call->error()));
+  }
+
+  RecordedExchange exchange;
+  exchange.operation = std::string(operation_name(operation));
+  exchange.model_id = entry.model_id;
+  exchange.identity =
+      request_identity(operation, request.labels, request.query, request.body, config_.account_id);
+  exchange.digest = request_digest(exchange.identity);
+  RecordedAnswer& answer = exchange.answer;
+  answer.status = head->status;
+  answer.first_byte_ms = elapsed_ms(call->started(), head->at);
+  Response response;
+  response.status = head->status;
+  for (const auto& [name, value] : head->headers) {
+    if (lower(name) == "x-amzn-requestid") entry.request_id = value;
+    if (!relayed_answer_header(name)) continue;
+    response.headers.add(name, value);
+    answer.headers.emplace_back(name, value);
+  }
+
+  if (!is_event_stream(*head)) {
+    while (auto piece = call->next_piece()) answer.body += piece->bytes;
+    if (!call->error().empty()) return error_response(upstream_failed(call->error()));
+    response.body = answer.body;
+    recording_->add(std::move(exchange));
+    return response;
+  }
+  // An event stream: relayed as each piece arrives, its frames timed by arrival.
+  answer.event_stream = true;
+  const Clock::time_point head_at = head->at;
+  std::shared_ptr<Recording> recording = recording_;
+  response.stream_producer = [call, recording, head_at,
+                              exchange = std::move(exchange)](EventSink& sink) mutable {
+    eventstream::Decoder decoder;
+    Clock::time_point last = head_at;
+    bool intact = true;
+    while (auto piece = call->next_piece()) {
+      if (!sink.write(piece->bytes)) {
+        call->cancel();
+        return;  // the client went away: nothing whole to record
+      }
+      intact = intact && decoder.feed(piece->bytes);
+      eventstream::Message message;
+      while (intact && decoder.next(message)) {
+        exchange.answer.frames.push_back({elapsed_ms(last, piece->at), std::move(message)});
+        last = piece->at;
+      }
+    }
+    if (!call->error().empty()) {
+      sink.abort(Fault::kReset);
+      return;
+    }
+    if (intact && decoder.pending_bytes() == 0) recording->add(std::move(exchange));
+  };
+  return response;
+}
+
+}  // namespace bedrock::proxy

@@ -1,0 +1,158 @@
+#include "proxy/sigv4.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/hmac_sha256.h"
+
+namespace bedrock::proxy {
+
+namespace {
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+// RFC 3986 encoding, as SigV4 wants it: every byte but the unreserved ones (and '/', if kept).
+std::string uri_encode(const std::string& text, bool keep_slash) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (unreserved(c) || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string uri_decode(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string trim_value(const std::string& value) {
+  size_t start = value.find_first_not_of(" \t");
+  if (start == std::string::npos) return "";
+  size_t end = value.find_last_not_of(" \t");
+  // Inner runs of spaces become one, as the specification asks.
+  std::string out;
+  for (size_t i = start; i <= end; ++i) {
+    if (value[i] == ' ' && !out.empty() && out.back() == ' ') continue;
+    out.push_back(value[i]);
+  }
+  return out;
+}
+
+std::string raw(const Digest& digest) {
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+}  // namespace
+
+std::string sigv4_canonical_uri(const std::string& path) {
+  if (path.empty()) return "/";
+  return uri_encode(path, /*keep_slash=*/true);
+}
+
+std::string sigv4_canonical_query(const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  size_t start = 0;
+  while (start <= query.size() && !query.empty()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(start, end - start);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      std::string key = uri_decode(pair.substr(0, eq));
+      std::string value = eq == std::string::npos ? "" : uri_decode(pair.substr(eq + 1));
+      pairs.emplace_back(uri_encode(key, false), uri_encode(value, false));
+    }
+    start = end + 1;
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::string out;
+  for (const auto& [key, value] : pairs) out += (out.empty() ? "" : "&") + key + "=" + value;
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedRequest& request,
+                                                               const SigningKeys& keys,
+                                                               const std::string& region,
+                                                               const std::string& service,
+                                                               std::time_t when) {
+  char amz_date[17];
+  char date[9];
+  std::tm utc{};
+  gmtime_r(&when, &utc);
+  std::strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &utc);
+  std::strftime(date, sizeof date, "%Y%m%d", &utc);
+  const std::string payload_hash = sha256_hex(request.body);
+
+  std::map<std::string, std::string> signed_headers;  // sorted by lower-case name
+  signed_headers["host"] = request.host;
+  signed_headers["x-amz-date"] = amz_date;
+  signed_headers["x-amz-content-sha256"] = payload_hash;
+  if (!keys.session_token.empty()) signed_headers["x-amz-security-token"] = keys.session_token;
+  for (const auto& [name, value] : request.headers) {
+    if (lower(name) == "content-type") signed_headers["content-type"] = trim_value(value);
+  }
+
+  const size_t query_start = request.target.find('?');
+  const std::string path = request.target.substr(0, query_start);
+  const std::string query =
+      query_start == std::string::npos ? "" : request.target.substr(query_start + 1);
+  std::string canonical_headers, signed_names;
+  for (const auto& [name, value] : signed_headers) {
+    canonical_headers += name + ":" + value + "\n";
+    signed_names += (signed_names.empty() ? "" : ";") + name;
+  }
+  const std::string canonical_request = request.method + "\n" + sigv4_canonical_uri(path) + "\n" +
+                                        sigv4_canonical_query(query) + "\n" + canonical_headers +
+                                        "\n" + signed_names + "\n" + payload_hash;
+  const std::string scope = std::string(date) + "/" + region + "/" + service + "/aws4_request";
+  const std::string string_to_sign = std::string("AWS4-HMAC-SHA256\n") + amz_date + "\n" + scope +
+                                     "\n" + sha256_hex(canonical_request);
+  Digest key = hmac_sha256("AWS4" + keys.secret_access_key, date);
+  key = hmac_sha256(raw(key), region);
+  key = hmac_sha256(raw(key), service);
+  key = hmac_sha256(raw(key), "aws4_request");
+  const std::string signature = to_hex(hmac_sha256(raw(key), string_to_sign));
+
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + keys.access_key_id + "/" +
+                                        scope + ", SignedHeaders=" + signed_names +
+                                        ", Signature=" + signature);
+  out.emplace_back("X-Amz-Date", amz_date);
+  out.emplace_back("X-Amz-Content-Sha256", payload_hash);
+  if (!keys.session_token.empty()) out.emplace_back("X-Amz-Security-Token", keys.session_token);
+  return out;
+}
+
+}  // namespace bedrock::proxy

@@ -1,0 +1,41 @@
+// AWS Signature Version 4 (docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html),
+// as the AWS SDKs sign a Bedrock request: service name "bedrock" for all three Bedrock APIs,
+// the path as sent encoded once more (every service but S3 does so), the query sorted, and the
+// headers host, x-amz-date, x-amz-content-sha256, x-amz-security-token (with a session token)
+// and content-type signed. OpenSSL makes the hashes (core/hmac_sha256.h).
+#pragma once
+
+#include <ctime>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bedrock::proxy {
+
+struct SigningKeys {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty: none
+};
+
+struct SignedRequest {
+  std::string method;
+  std::string host;    // as the Host header carries it (with a port unless the default)
+  std::string target;  // path and query as they go on the wire (already percent-encoded)
+  std::vector<std::pair<std::string, std::string>> headers;  // besides the signing headers
+  std::string body;
+};
+
+// The headers to add: Authorization, X-Amz-Date, X-Amz-Content-Sha256 and, with a session
+// token, X-Amz-Security-Token. `headers` of the request that are signed: content-type.
+std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedRequest& request,
+                                                               const SigningKeys& keys,
+                                                               const std::string& region,
+                                                               const std::string& service,
+                                                               std::time_t when);
+
+// The pieces, for tests against published vectors.
+std::string sigv4_canonical_uri(const std::string& path);
+std::string sigv4_canonical_query(const std::string& query);
+
+}  // namespace bedrock::proxy
