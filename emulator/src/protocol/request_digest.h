@@ -3,9 +3,10 @@
 // operation, the path's labels and the query, decoded (SDKs percent-encode a model ARN's ':'
 // differently), and the body: parsed when it is JSON (boto3 and the JS SDK order members
 // differently; nlohmann keeps keys sorted, so one dump is canonical), else its bytes. Headers
-// are left out: SDKs send different ones for the same call. Account ids and access key ids are
-// replaced as a recording replaces them (core/scrub.h), so a digest made while recording from
-// the real account matches the same request replayed with any account.
+// are left out: SDKs send different ones for the same call; so are the members the model marks
+// as idempotency tokens (clientRequestToken), which SDKs fill anew on every call. Account ids and
+// access key ids are replaced as a recording replaces them (core/scrub.h), so a digest made while
+// recording from the real account matches the same request replayed with any account.
 #pragma once
 
 #include <map>

@@ -108,6 +108,7 @@ void ServiceModel::compile_shapes() {
         member.shape = target ? target : &kAnyValue;
         member.location = m->value("location", "");
         member.wire_name = m->value("locationName", m.key());
+        member.idempotency_token = m->value("idempotencyToken", false);
         shape.members.push_back(std::move(member));
       }
       // nlohmann's object keeps its keys sorted already; sorting keeps member() right anyway.

@@ -37,6 +37,8 @@ struct ShapeMember {
   const Shape* shape = nullptr;
   std::string location;   // "" (the body), "uri", "querystring", "header"
   std::string wire_name;  // locationName, or the member's name
+  // The model's idempotencyToken: SDKs fill it with a new UUID on every call.
+  bool idempotency_token = false;
 };
 
 struct Bound {

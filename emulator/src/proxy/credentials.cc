@@ -57,8 +57,7 @@ std::optional<Credentials> from_file(const std::string& path, const std::string&
 std::optional<std::string> ini_value(const std::string& text, const std::string& profile,
                                      const std::string& key, bool config_file) {
   // The config file names profiles "[profile NAME]", except "[default]".
-  const std::string wanted =
-      config_file && profile != "default" ? "profile " + profile : profile;
+  const std::string wanted = config_file && profile != "default" ? "profile " + profile : profile;
   std::istringstream lines(text);
   std::string line;
   bool in_profile = false;
@@ -99,8 +98,10 @@ std::optional<Credentials> find_credentials(std::string& why) {
   const std::string config_file = home_file("AWS_CONFIG_FILE", ".aws/config");
   if (auto found = from_file(credentials_file, profile, false)) return found;
   if (auto found = from_file(config_file, profile, true)) return found;
-  why = "no AWS_BEARER_TOKEN_BEDROCK, no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and no keys "
-        "for profile \"" + profile + "\" in " + credentials_file + " or " + config_file;
+  why =
+      "no AWS_BEARER_TOKEN_BEDROCK, no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and no keys "
+      "for profile \"" +
+      profile + "\" in " + credentials_file + " or " + config_file;
   return std::nullopt;
 }
 

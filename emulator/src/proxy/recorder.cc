@@ -27,18 +27,29 @@ std::string lower(std::string text) {
 // Request headers not passed on: the client's own authentication (signed anew), hop-by-hop
 // headers, and what the HTTP client sets itself.
 bool forwarded_request_header(const std::string& name) {
-  static const std::set<std::string> kDropped = {
-      "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "host",
-      "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-      "expect", "accept-encoding", "http2-settings", "proxy-connection"};
+  static const std::set<std::string> kDropped = {"authorization",
+                                                 "x-amz-date",
+                                                 "x-amz-security-token",
+                                                 "x-amz-content-sha256",
+                                                 "host",
+                                                 "content-length",
+                                                 "connection",
+                                                 "keep-alive",
+                                                 "transfer-encoding",
+                                                 "te",
+                                                 "upgrade",
+                                                 "expect",
+                                                 "accept-encoding",
+                                                 "http2-settings",
+                                                 "proxy-connection"};
   return !kDropped.count(lower(name)) && name.rfind(":", 0) != 0;
 }
 
 // Answer headers not relayed (the transport sets its own) and not recorded.
 bool relayed_answer_header(const std::string& name) {
-  static const std::set<std::string> kDropped = {"connection", "keep-alive", "transfer-encoding",
-                                                 "content-length", "date", "server",
-                                                 "x-amzn-requestid"};
+  static const std::set<std::string> kDropped = {
+      "connection", "keep-alive", "transfer-encoding", "content-length",
+      "date",       "server",     "x-amzn-requestid"};
   return !kDropped.count(lower(name));
 }
 

@@ -1,8 +1,9 @@
-// AWS Signature Version 4 (docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html),
-// as the AWS SDKs sign a Bedrock request: service name "bedrock" for all three Bedrock APIs,
-// the path as sent encoded once more (every service but S3 does so), the query sorted, and the
-// headers host, x-amz-date, x-amz-content-sha256, x-amz-security-token (with a session token)
-// and content-type signed. OpenSSL makes the hashes (core/hmac_sha256.h).
+// AWS Signature Version 4
+// (docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html), as the AWS
+// SDKs sign a Bedrock request: service name "bedrock" for all three Bedrock APIs, the path as sent
+// encoded once more (every service but S3 does so), the query sorted, and the headers host,
+// x-amz-date, x-amz-content-sha256, x-amz-security-token (with a session token) and content-type
+// signed. OpenSSL makes the hashes (core/hmac_sha256.h).
 #pragma once
 
 #include <ctime>

@@ -19,8 +19,9 @@ constexpr time_t kWriteSeconds = 60;
 
 std::shared_ptr<UpstreamCall> UpstreamCall::start(UpstreamRequest request) {
   std::shared_ptr<UpstreamCall> call(new UpstreamCall());
-  std::thread([call, request = std::move(request)]() mutable { call->run(std::move(request)); })
-      .detach();
+  std::thread([call, request = std::move(request)]() mutable {
+    call->run(std::move(request));
+  }).detach();
   return call;
 }
 

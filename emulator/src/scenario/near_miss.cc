@@ -54,7 +54,8 @@ std::string NearMiss::describe() const {
   std::string text = "The nearest recorded exchange is rule " + std::to_string(rule_index) +
                      (rule_name.empty() ? "" : " (\"" + rule_name + "\")") + " of scenario \"" +
                      scenario + "\"";
-  if (differences.empty()) return text + ": the same request, already replayed as often as it was recorded.";
+  if (differences.empty())
+    return text + ": the same request, already replayed as often as it was recorded.";
   text += "; it differs in " + std::to_string(differences.size()) + " place(s): ";
   for (size_t i = 0; i < differences.size() && i < kListedDifferences; ++i) {
     text += (i ? "; " : "") + differences[i];

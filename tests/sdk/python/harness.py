@@ -42,8 +42,11 @@ class Emulator:
     (--serve-retired-models); a test of Bedrock's end-of-life answer passes False.
     """
 
-    def __init__(self, serve_retired_models=True):
+    def __init__(self, serve_retired_models=True, args=(), env=None):
+        """args: more flags; env: variables set (or, with value None, removed) for the server."""
         self.serve_retired_models = serve_retired_models
+        self.args = list(args)
+        self.env = env
         self.process = None
         self.port = None
         self.data_dir = None
@@ -59,8 +62,17 @@ class Emulator:
         args = [BINARY, "--port", "0", "--data-dir", os.path.join(self.data_dir, "data"), "--log-level", "warn"]
         if self.serve_retired_models:
             args.append("--serve-retired-models")
+        args += self.args
+        env = None
+        if self.env is not None:
+            env = dict(os.environ)
+            for name, value in self.env.items():
+                if value is None:
+                    env.pop(name, None)
+                else:
+                    env[name] = value
         self.process = subprocess.Popen(
-            args,
+            args, env=env,
             stdout=self._stdout, stderr=self._stderr, stdin=subprocess.DEVNULL)
         atexit.register(self._kill_if_running)  # never leave an orphan server behind
         deadline = time.monotonic() + timeout
