@@ -24,12 +24,23 @@ const BANNER = /^bedrock-emulator \S+ listening on http:\/\/127\.0\.0\.1:(\d+) \
 // These suites predate the model lifecycle and pin ids Bedrock has since retired (Claude 3.5
 // Haiku, Nova Reel v1:0, ...), so the server serves retired models as live
 // (--serve-retired-models).
-export async function startEmulator(timeoutMs = 15000) {
+// `options.args`: more flags; `options.env`: variables for the server (undefined removes one).
+export async function startEmulator(timeoutMs = 15000, options = {}) {
   accessSync(BINARY, constants.X_OK);
   const dataDir = mkdtempSync(join(tmpdir(), "bedrock-emulator-js-"));
-  const args = ["--port", "0", "--data-dir", join(dataDir, "data"), "--log-level", "warn", "--serve-retired-models"];
+  const args = ["--port", "0", "--data-dir", join(dataDir, "data"), "--log-level", "warn", "--serve-retired-models",
+                ...(options.args ?? [])];
+  let env;
+  if (options.env) {
+    env = { ...process.env };
+    for (const [name, value] of Object.entries(options.env)) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+  }
   const child = spawn(BINARY, args, {
     stdio: ["ignore", "pipe", "pipe"],
+    env,
   });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));

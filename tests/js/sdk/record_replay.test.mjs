@@ -1,0 +1,152 @@
+// Record mode and replay through the AWS SDK for JavaScript v3, once with the default client
+// (HTTP/2 h2c to the recorder and the replayer) and once with NodeHttpHandler (HTTP/1.1): a
+// second emulator stands in for Bedrock, the session's calls go through a recording emulator
+// (--record-to, --upstream), then through a third that replays the recording (--scenarios,
+// --replay-strict). Answers and event sequences must be the same, with the stream's pacing kept
+// within 20% at --replay-speed 1, and nothing secret written.
+// Run: cd tests/js && node --test sdk/
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { BedrockClient, ListFoundationModelsCommand } from "@aws-sdk/client-bedrock";
+import {
+  ConverseCommand,
+  ConverseStreamCommand,
+  CountTokensCommand,
+  InvokeModelCommand,
+  InvokeModelWithResponseStreamCommand,
+  ValidationException,
+} from "@aws-sdk/client-bedrock-runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+import { CLIENT_KINDS, http1Request, makeClient, startEmulator } from "./harness.mjs";
+
+const MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+const GAP_MS = 100;
+const KEY_ID = "AKIAJSRECORDERKEY001";
+const SECRET = "jsRecorderSecret/K7MDENG+bPxRfiCYJSKEY";
+const TOKEN = "IQoJb3JpZ2luJSrecorderSessionToken";
+const UPSTREAM_ACCOUNT = "444455556666";
+
+const UPSTREAM_SCENARIO = {
+  name: "upstream",
+  rules: [
+    {
+      match: { operation: "ConverseStream", text: "slowly" },
+      latency: { betweenEventsMs: GAP_MS },
+      response: { text: "one two three four five six seven eight", chunkSize: 8 },
+    },
+  ],
+};
+
+const user = (text) => ({ role: "user", content: [{ text }] });
+const plain = ({ $metadata, ...rest }) => rest;
+
+function bedrockClient(endpoint, kind) {
+  return new BedrockClient({
+    region: "us-east-1",
+    endpoint,
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+    maxAttempts: 1,
+    ...(kind === "http1-NodeHttpHandler" ? { requestHandler: new NodeHttpHandler() } : {}),
+  });
+}
+
+async function readStream(stream) {
+  const events = [];
+  const times = [];
+  for await (const event of stream) {
+    times.push(performance.now());
+    events.push(event);
+  }
+  return { events, gaps: times.slice(1).map((t, i) => t - times[i]) };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function session(endpoint, kind) {
+  const runtime = makeClient(endpoint, kind);
+  const bedrock = bedrockClient(endpoint, kind);
+  const answers = {};
+  answers.converse = plain(await runtime.send(new ConverseCommand({ modelId: MODEL, messages: [user("hello js")] })));
+  const streamed = await runtime.send(new ConverseStreamCommand({ modelId: MODEL, messages: [user("tell it slowly")] }));
+  const { events, gaps } = await readStream(streamed.stream);
+  answers.stream = events;
+  const body = JSON.stringify({ anthropic_version: "bedrock-2023-05-31", max_tokens: 40, messages: [{ role: "user", content: "invoke js" }] });
+  const invoked = await runtime.send(new InvokeModelCommand({ modelId: MODEL, body, contentType: "application/json" }));
+  answers.invoke = JSON.parse(Buffer.from(invoked.body).toString());
+  const chunks = await runtime.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL, body, contentType: "application/json" }));
+  answers.invokeStream = [];
+  for await (const event of chunks.body) answers.invokeStream.push(JSON.parse(Buffer.from(event.chunk.bytes).toString()));
+  answers.count = plain(await runtime.send(new CountTokensCommand({ modelId: MODEL, input: { converse: { messages: [user("count js")] } } })));
+  answers.models = plain(await bedrock.send(new ListFoundationModelsCommand({ byProvider: "Amazon" })));
+  runtime.destroy();
+  bedrock.destroy();
+  return { answers, gaps };
+}
+
+for (const kind of CLIENT_KINDS) {
+  describe(`record and replay (${kind})`, () => {
+    let upstream, recorder, folder;
+    let recorded;
+    const servers = [];
+    const start = async (options) => {
+      const server = await startEmulator(15000, options);
+      servers.push(server);
+      return server;
+    };
+
+    before(async () => {
+      folder = mkdtempSync(join(tmpdir(), "bedrock-record-js-"));
+      upstream = await start({ args: ["--account-id", UPSTREAM_ACCOUNT] });
+      const loaded = await http1Request(upstream.port, "POST", "/_emulator/scenarios", UPSTREAM_SCENARIO);
+      assert.equal(loaded.status, 200);
+      recorder = await start({
+        args: ["--record-to", join(folder, "recorded"), "--upstream", upstream.endpoint],
+        env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: TOKEN, AWS_BEARER_TOKEN_BEDROCK: undefined },
+      });
+      recorded = await session(recorder.endpoint, kind);
+    });
+
+    after(async () => {
+      for (const server of servers) await server.stop();
+      rmSync(folder, { recursive: true, force: true });
+    });
+
+    test("the replay answers and streams as the upstream did, pacing kept within 20%", async () => {
+      const replayer = await start({ args: ["--scenarios", join(folder, "recorded"), "--replay-strict", "--replay-speed", "1"] });
+      const replayed = await session(replayer.endpoint, kind);
+      assert.deepEqual(replayed.answers, recorded.answers);
+      assert.ok(recorded.answers.stream.length > 5);
+      const before = median(recorded.gaps);
+      const now = median(replayed.gaps);
+      assert.ok(before > GAP_MS * 0.8, `recorded gaps ${recorded.gaps}`);
+      assert.ok(Math.abs(now - before) < 0.2 * before, `recorded ${recorded.gaps} replayed ${replayed.gaps}`);
+    });
+
+    test("strict replay refuses an unrecorded request, naming the nearest", async () => {
+      const replayer = await start({ args: ["--scenarios", join(folder, "recorded"), "--replay-strict"] });
+      const runtime = makeClient(replayer.endpoint, kind);
+      await assert.rejects(
+        runtime.send(new ConverseCommand({ modelId: MODEL, messages: [user("hello jS")] })),
+        (error) =>
+          error instanceof ValidationException &&
+          error.message.includes('/body/messages/0/content/0/text: recorded "hello js", sent "hello jS"'),
+      );
+      runtime.destroy();
+    });
+
+    test("nothing secret is in the recording", () => {
+      const files = readdirSync(join(folder, "recorded")).filter((name) => name.endsWith(".json"));
+      assert.equal(files.length, 1);
+      const text = readFileSync(join(folder, "recorded", files[0]), "utf8");
+      for (const secret of [KEY_ID, SECRET, TOKEN, "Signature=", "AWS4-HMAC-SHA256", "Credential=", UPSTREAM_ACCOUNT]) {
+        assert.ok(!text.includes(secret), secret);
+      }
+      assert.ok(text.includes('"operation": "ListFoundationModels"'));
+    });
+  });
+}
