@@ -35,4 +35,12 @@ std::string Headers::get(std::string_view name, std::string fallback) const {
   return v ? *v : std::move(fallback);
 }
 
+std::string lower_case_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace bedrock

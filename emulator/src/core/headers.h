@@ -10,6 +10,8 @@
 namespace bedrock {
 
 bool equals_ignore_case(std::string_view a, std::string_view b);
+// ASCII letters made lower-case (header names, as HTTP/2 and SigV4 write them).
+std::string lower_case_ascii(std::string_view text);
 
 class Headers {
  public:

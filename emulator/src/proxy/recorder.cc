@@ -19,11 +19,6 @@ using Clock = std::chrono::steady_clock;
 // How long to wait for the upstream's head: its read timeout (proxy/upstream_call.cc).
 constexpr std::chrono::seconds kHeadWait(610);
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // Request headers not passed on: the client's own authentication (signed anew), hop-by-hop
 // headers, and what the HTTP client sets itself.
 bool forwarded_request_header(const std::string& name) {
@@ -42,7 +37,7 @@ bool forwarded_request_header(const std::string& name) {
                                                  "accept-encoding",
                                                  "http2-settings",
                                                  "proxy-connection"};
-  return !kDropped.count(lower(name)) && name.rfind(":", 0) != 0;
+  return !kDropped.count(lower_case_ascii(name)) && name.rfind(":", 0) != 0;
 }
 
 // Answer headers not relayed (the transport sets its own) and not recorded.
@@ -50,7 +45,7 @@ bool relayed_answer_header(const std::string& name) {
   static const std::set<std::string> kDropped = {
       "connection", "keep-alive", "transfer-encoding", "content-length",
       "date",       "server",     "x-amzn-requestid"};
-  return !kDropped.count(lower(name));
+  return !kDropped.count(lower_case_ascii(name));
 }
 
 int elapsed_ms(Clock::time_point from, Clock::time_point to) {
@@ -79,7 +74,8 @@ std::string region_of(const std::string& host, const std::string& fallback) {
 
 bool is_event_stream(const UpstreamCall::Head& head) {
   for (const auto& [name, value] : head.headers) {
-    if (lower(name) == "content-type" && value.find("application/vnd.amazon.eventstream") == 0) {
+    if (lower_case_ascii(name) == "content-type" &&
+        value.find("application/vnd.amazon.eventstream") == 0) {
       return true;
     }
   }
@@ -161,6 +157,12 @@ Response Recorder::forward(OperationId operation, const Request& request,
   }
 
   std::shared_ptr<UpstreamCall> call = UpstreamCall::start(std::move(upstream));
+  if (!call) {
+    return error_response(
+        make_error(ErrorType::kServiceUnavailable, "Record mode forwards at most " +
+                                                       std::to_string(UpstreamCall::kMaxInFlight) +
+                                                       " requests at once; try again."));
+  }
   std::optional<UpstreamCall::Head> head = call->wait_head(kHeadWait);
   if (!head) {
     call->cancel();
@@ -179,7 +181,7 @@ Response Recorder::forward(OperationId operation, const Request& request,
   Response response;
   response.status = head->status;
   for (const auto& [name, value] : head->headers) {
-    if (lower(name) == "x-amzn-requestid") entry.request_id = value;
+    if (lower_case_ascii(name) == "x-amzn-requestid") entry.request_id = value;
     if (!relayed_answer_header(name)) continue;
     response.headers.add(name, value);
     answer.headers.emplace_back(name, value);

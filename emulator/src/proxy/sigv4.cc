@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/headers.h"
 #include "core/hmac_sha256.h"
 
 namespace bedrock::proxy {
@@ -51,12 +52,6 @@ std::string uri_decode(const std::string& text) {
   return out;
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 std::string trim_value(const std::string& value) {
   size_t start = value.find_first_not_of(" \t");
   if (start == std::string::npos) return "";
@@ -102,6 +97,32 @@ std::string sigv4_canonical_query(const std::string& query) {
   return out;
 }
 
+std::string sigv4_signature(const std::string& method, const std::string& target,
+                            const std::map<std::string, std::string>& signed_headers,
+                            const std::string& payload_hash, const std::string& secret,
+                            const std::string& scope_date, const std::string& amz_date,
+                            const std::string& region, const std::string& service) {
+  const size_t query_start = target.find('?');
+  const std::string path = target.substr(0, query_start);
+  const std::string query = query_start == std::string::npos ? "" : target.substr(query_start + 1);
+  std::string canonical_headers, signed_names;
+  for (const auto& [name, value] : signed_headers) {
+    canonical_headers += name + ":" + value + "\n";
+    signed_names += (signed_names.empty() ? "" : ";") + name;
+  }
+  const std::string canonical_request = method + "\n" + sigv4_canonical_uri(path) + "\n" +
+                                        sigv4_canonical_query(query) + "\n" + canonical_headers +
+                                        "\n" + signed_names + "\n" + payload_hash;
+  const std::string scope = scope_date + "/" + region + "/" + service + "/aws4_request";
+  const std::string string_to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request);
+  Digest key = hmac_sha256("AWS4" + secret, scope_date);
+  key = hmac_sha256(raw(key), region);
+  key = hmac_sha256(raw(key), service);
+  key = hmac_sha256(raw(key), "aws4_request");
+  return to_hex(hmac_sha256(raw(key), string_to_sign));
+}
+
 std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedRequest& request,
                                                                const SigningKeys& keys,
                                                                const std::string& region,
@@ -121,29 +142,18 @@ std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedReque
   signed_headers["x-amz-content-sha256"] = payload_hash;
   if (!keys.session_token.empty()) signed_headers["x-amz-security-token"] = keys.session_token;
   for (const auto& [name, value] : request.headers) {
-    if (lower(name) == "content-type") signed_headers["content-type"] = trim_value(value);
+    if (lower_case_ascii(name) == "content-type")
+      signed_headers["content-type"] = trim_value(value);
   }
 
-  const size_t query_start = request.target.find('?');
-  const std::string path = request.target.substr(0, query_start);
-  const std::string query =
-      query_start == std::string::npos ? "" : request.target.substr(query_start + 1);
-  std::string canonical_headers, signed_names;
+  std::string signed_names;
   for (const auto& [name, value] : signed_headers) {
-    canonical_headers += name + ":" + value + "\n";
     signed_names += (signed_names.empty() ? "" : ";") + name;
   }
-  const std::string canonical_request = request.method + "\n" + sigv4_canonical_uri(path) + "\n" +
-                                        sigv4_canonical_query(query) + "\n" + canonical_headers +
-                                        "\n" + signed_names + "\n" + payload_hash;
+  const std::string signature =
+      sigv4_signature(request.method, request.target, signed_headers, payload_hash,
+                      keys.secret_access_key, date, amz_date, region, service);
   const std::string scope = std::string(date) + "/" + region + "/" + service + "/aws4_request";
-  const std::string string_to_sign = std::string("AWS4-HMAC-SHA256\n") + amz_date + "\n" + scope +
-                                     "\n" + sha256_hex(canonical_request);
-  Digest key = hmac_sha256("AWS4" + keys.secret_access_key, date);
-  key = hmac_sha256(raw(key), region);
-  key = hmac_sha256(raw(key), service);
-  key = hmac_sha256(raw(key), "aws4_request");
-  const std::string signature = to_hex(hmac_sha256(raw(key), string_to_sign));
 
   std::vector<std::pair<std::string, std::string>> out;
   out.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + keys.access_key_id + "/" +

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <ctime>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,7 +36,14 @@ std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedReque
                                                                const std::string& service,
                                                                std::time_t when);
 
-// The pieces, for tests against published vectors.
+// The signature of a request whose signed headers (lower-case names, trimmed values) are given
+// whole: what sigv4_headers computes, for tests against published vectors.
+std::string sigv4_signature(const std::string& method, const std::string& target,
+                            const std::map<std::string, std::string>& signed_headers,
+                            const std::string& payload_hash, const std::string& secret,
+                            const std::string& scope_date, const std::string& amz_date,
+                            const std::string& region, const std::string& service);
+
 std::string sigv4_canonical_uri(const std::string& path);
 std::string sigv4_canonical_query(const std::string& query);
 

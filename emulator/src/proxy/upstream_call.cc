@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <thread>
 
 namespace bedrock::proxy {
@@ -15,12 +16,19 @@ constexpr time_t kConnectSeconds = 10;
 constexpr time_t kReadSeconds = 600;
 constexpr time_t kWriteSeconds = 60;
 
+std::atomic<int> in_flight{0};
+
 }  // namespace
 
 std::shared_ptr<UpstreamCall> UpstreamCall::start(UpstreamRequest request) {
+  if (in_flight.fetch_add(1) >= kMaxInFlight) {
+    in_flight.fetch_sub(1);
+    return nullptr;
+  }
   std::shared_ptr<UpstreamCall> call(new UpstreamCall());
   std::thread([call, request = std::move(request)]() mutable {
     call->run(std::move(request));
+    in_flight.fetch_sub(1);
   }).detach();
   return call;
 }

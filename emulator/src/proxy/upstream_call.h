@@ -38,8 +38,12 @@ class UpstreamCall {
     Clock::time_point at;
   };
 
-  // Starts the request at once.
+  // Starts the request at once, on a thread of its own; nothing when kMaxInFlight calls are
+  // running already.
   static std::shared_ptr<UpstreamCall> start(UpstreamRequest request);
+  // One thread each: enough for a test suite's concurrency, and a bound on what a client that
+  // never stops sending can make the recorder hold.
+  static constexpr int kMaxInFlight = 64;
 
   // The head, or nothing if the call failed first (error() says why) or `limit` passed.
   std::optional<Head> wait_head(std::chrono::seconds limit);
