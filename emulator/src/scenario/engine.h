@@ -45,7 +45,8 @@ struct NearMiss {
   std::string scenario;
   int rule_index = -1;
   std::string rule_name;
-  std::vector<std::string> differences;  // "operation: ...", "/body/messages/0/...: ..."
+  std::vector<std::string> differences;  // the first few: "/body/messages/0/...: ..."
+  size_t difference_count = 0;           // all of them
 
   bool found() const { return rule_index >= 0; }
   std::string describe() const;

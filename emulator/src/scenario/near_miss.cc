@@ -2,6 +2,7 @@
 // two differ, for strict replay's error and GET /_emulator/requests/unmatched.
 #include <algorithm>
 
+#include "core/json_pointer.h"
 #include "scenario/engine.h"
 
 namespace bedrock {
@@ -13,38 +14,70 @@ constexpr size_t kQuoteLimit = 80;
 // Differences listed per near miss; the count says how many there were in all.
 constexpr size_t kListedDifferences = 5;
 
+// A value as a difference quotes it: strings and numbers cut at kQuoteLimit, lists and objects
+// by their size, so that quoting costs nothing whatever the request's size.
 std::string quoted(const nlohmann::json& value) {
-  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > kQuoteLimit) text = text.substr(0, kQuoteLimit) + "...";
-  return text;
+  if (value.is_array()) return "a list of " + std::to_string(value.size());
+  if (value.is_object()) return "an object of " + std::to_string(value.size()) + " member(s)";
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    const bool cut = text.size() > kQuoteLimit;
+    std::string shown = nlohmann::json(cut ? text.substr(0, kQuoteLimit) : text)
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return cut ? shown + "... (" + std::to_string(text.size()) + " bytes)" : shown;
+  }
+  return value.dump();
 }
 
-// The differences between what was recorded and what came, as JSON patch paths into the
-// identity, with the operation named in words.
-std::vector<std::string> differences(const nlohmann::json& recorded, const nlohmann::json& sent) {
-  std::vector<std::string> out;
-  for (const nlohmann::json& op : nlohmann::json::diff(recorded, sent)) {
-    const std::string path = op.value("path", "");
-    const std::string kind = op.value("op", "");
-    nlohmann::json::json_pointer pointer(path);
-    if (kind == "remove") {
-      out.push_back(path + ": recorded " + quoted(recorded[pointer]) + ", not sent");
-    } else if (kind == "add") {
-      out.push_back(path + ": sent " + quoted(op["value"]) + ", not recorded");
-    } else {
-      out.push_back(path + ": recorded " +
-                    (recorded.contains(pointer) ? quoted(recorded[pointer]) : "nothing") +
-                    ", sent " + quoted(op["value"]));
-    }
+// Where `sent` differs from `recorded`, as JSON pointers into the identity: the first
+// kListedDifferences written out, all of them counted. Walks both once; copies nothing.
+void differences(const nlohmann::json& recorded, const nlohmann::json& sent,
+                 const std::string& path, std::vector<std::string>& listed, size_t& count) {
+  auto note = [&](std::string text) {
+    if (listed.size() < kListedDifferences) listed.push_back(path + ": " + std::move(text));
+    ++count;
+  };
+  if (recorded.type() != sent.type() || !recorded.is_structured()) {
+    if (recorded != sent) note("recorded " + quoted(recorded) + ", sent " + quoted(sent));
+    return;
   }
-  return out;
+  if (recorded.is_object()) {
+    for (auto it = recorded.begin(); it != recorded.end(); ++it) {
+      const std::string member = path + "/" + json_pointer_escape(it.key());
+      auto other = sent.find(it.key());
+      if (other == sent.end()) {
+        if (listed.size() < kListedDifferences) {
+          listed.push_back(member + ": recorded " + quoted(*it) + ", not sent");
+        }
+        ++count;
+      } else {
+        differences(*it, *other, member, listed, count);
+      }
+    }
+    for (auto it = sent.begin(); it != sent.end(); ++it) {
+      if (recorded.contains(it.key())) continue;
+      if (listed.size() < kListedDifferences) {
+        listed.push_back(path + "/" + json_pointer_escape(it.key()) + ": sent " + quoted(*it) +
+                         ", not recorded");
+      }
+      ++count;
+    }
+    return;
+  }
+  const size_t common = std::min(recorded.size(), sent.size());
+  for (size_t i = 0; i < common; ++i) {
+    differences(recorded[i], sent[i], path + "/" + std::to_string(i), listed, count);
+  }
+  if (recorded.size() != sent.size()) {
+    note("recorded a list of " + std::to_string(recorded.size()) + ", sent a list of " +
+         std::to_string(sent.size()));
+  }
 }
 
 // Orders candidates: another operation is farther than any difference within one.
-size_t distance(const nlohmann::json& recorded, const nlohmann::json& sent,
-                const std::vector<std::string>& found) {
+size_t distance(const nlohmann::json& recorded, const nlohmann::json& sent, size_t count) {
   const bool same_operation = recorded.value("operation", "") == sent.value("operation", "");
-  return (same_operation ? 0 : 1000000) + found.size();
+  return (same_operation ? 0 : 1000000) + count;
 }
 
 }  // namespace
@@ -66,15 +99,11 @@ std::string NearMiss::describe() const {
 
 nlohmann::json NearMiss::to_json() const {
   if (!found()) return nullptr;
-  nlohmann::json listed = nlohmann::json::array();
-  for (size_t i = 0; i < differences.size() && i < kListedDifferences; ++i) {
-    listed.push_back(differences[i]);
-  }
   return {{"scenario", scenario},
           {"rule", rule_index},
           {"ruleName", rule_name},
-          {"differenceCount", differences.size()},
-          {"differences", listed}};
+          {"differenceCount", difference_count},
+          {"differences", differences}};
 }
 
 NearMiss ScenarioEngine::nearest_recorded(const nlohmann::json& identity) const {
@@ -90,10 +119,12 @@ NearMiss ScenarioEngine::nearest_recorded(const nlohmann::json& identity) const 
     for (size_t i = 0; i < scenario.rules.size(); ++i) {
       const Rule& rule = scenario.rules[i];
       if (!rule.recorded || rule.recorded_request.is_null()) continue;
-      std::vector<std::string> found = differences(rule.recorded_request, identity);
-      const size_t d = distance(rule.recorded_request, identity, found);
+      std::vector<std::string> listed;
+      size_t count = 0;
+      differences(rule.recorded_request, identity, "", listed, count);
+      const size_t d = distance(rule.recorded_request, identity, count);
       if (best.found() && d >= best_distance) continue;
-      best = {scenario.name, static_cast<int>(i), rule.name, std::move(found)};
+      best = {scenario.name, static_cast<int>(i), rule.name, std::move(listed), count};
       best_distance = d;
     }
   }
