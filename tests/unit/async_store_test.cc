@@ -22,6 +22,7 @@
 #include "store/output_file.h"
 #include "store/sqlite_db.h"
 
+using namespace bedrock;
 using namespace bedrock::store;
 namespace fs = std::filesystem;
 
