@@ -63,7 +63,8 @@ TEST_CASE("SigV4 signs a Bedrock request as botocore does", "[sigv4]") {
         "arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Aapplication-inference-profile%2Fabc"
         "/converse",
         {{"Content-Type", "application/json"}, {"User-Agent", "not signed"}},
-        R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})"};
+        R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})",
+        ""};
     auto headers = proxy::sigv4_headers(request, {kExampleKeyId, kExampleSecret, "session-token"},
                                         "us-west-2", "bedrock", k20261202T120000Z);
     REQUIRE(headers.size() == 4);
@@ -82,6 +83,7 @@ TEST_CASE("SigV4 signs a Bedrock request as botocore does", "[sigv4]") {
         "bedrock.us-east-1.amazonaws.com",
         "/guardrails?maxResults=2&guardrailIdentifier=abc%20def&nextToken=a%2Bb",
         {},
+        "",
         ""};
     auto headers = proxy::sigv4_headers(request, {kExampleKeyId, kExampleSecret, ""}, "us-east-1",
                                         "bedrock", k20261202T120000Z);
@@ -91,6 +93,22 @@ TEST_CASE("SigV4 signs a Bedrock request as botocore does", "[sigv4]") {
   }
   CHECK(proxy::sigv4_canonical_query("b=2&a=1&a%2Fb=x y") == "a=1&a%2Fb=x%20y&b=2");
   CHECK(proxy::sigv4_canonical_uri("/model/a%3Ab/converse") == "/model/a%253Ab/converse");
+}
+
+TEST_CASE("SigV4 event signatures chain as the JS SDK's SignatureV4.signMessage does", "[sigv4]") {
+  // Expected values: @smithy/signature-v4 (tests/js/node_modules) signMessage over a ":date"
+  // header of 1796212800000 ms and the payload, chained from the prior signature.
+  eventstream::Message date_only;
+  date_only.headers.push_back({":date", eventstream::HeaderValue::timestamp(1796212800000LL)});
+  const std::string encoded = eventstream::encode(date_only);
+  const std::string headers = encoded.substr(12, encoded.size() - 16);
+  const std::string first = proxy::sigv4_event_signature(
+      "bbf993b04f6a0b3d84e6ad7a16ed78a766ef3da65cd84c97d54e827a7036c2cc", kExampleSecret,
+      k20261202T120000Z, "us-east-1", "bedrock", headers, "inner message bytes");
+  CHECK(first == "2d751039ce2af38727204865e0bf1a49b093822320a3ab445cf988db233fcbe2");
+  CHECK(proxy::sigv4_event_signature(first, kExampleSecret, k20261202T120000Z, "us-east-1",
+                                     "bedrock", headers, "") ==
+        "0e6351ca84e695240fdfb98ce7ef0aad7d574bb5d5b036d42d73ecdd4cd4846e");
 }
 
 TEST_CASE("credential files are read by profile", "[credentials]") {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/body_stream.h"
 #include "core/response.h"
 #include "eventstream/message.h"
 
@@ -27,7 +28,10 @@ struct RecordedAnswer {
   std::vector<RecordedFrame> frames;
 };
 
-// The answer, its waits scaled by `speed` (>= 0).
-Response replay_answer(std::shared_ptr<const RecordedAnswer> answer, double speed);
+// The answer, its waits scaled by `speed` (>= 0). `body`: a request body still arriving (the
+// bidirectional stream), read and dropped while the frames are sent, so that the client's input
+// never waits on a replay that does not need it.
+Response replay_answer(std::shared_ptr<const RecordedAnswer> answer, double speed,
+                       std::shared_ptr<BodyStream> body = nullptr);
 
 }  // namespace bedrock

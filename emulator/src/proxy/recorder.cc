@@ -7,6 +7,7 @@
 #include "eventstream/decoder.h"
 #include "protocol/request_digest.h"
 #include "protocol/rest_json.h"
+#include "proxy/duplex_relay.h"
 #include "proxy/sigv4.h"
 #include "proxy/upstream_call.h"
 
@@ -18,6 +19,8 @@ using Clock = std::chrono::steady_clock;
 
 // How long to wait for the upstream's head: its read timeout (proxy/upstream_call.cc).
 constexpr std::chrono::seconds kHeadWait(610);
+// A bidirectional stream's head comes at once: the answer is the stream.
+constexpr std::chrono::milliseconds kDuplexHeadWait(30000);
 
 // Request headers not passed on: the client's own authentication (signed anew), hop-by-hop
 // headers, and what the HTTP client sets itself.
@@ -46,10 +49,6 @@ bool relayed_answer_header(const std::string& name) {
       "connection", "keep-alive", "transfer-encoding", "content-length",
       "date",       "server",     "x-amzn-requestid"};
   return !kDropped.count(lower_case_ascii(name));
-}
-
-int elapsed_ms(Clock::time_point from, Clock::time_point to) {
-  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count());
 }
 
 // Real Bedrock serves its three APIs from three hosts; a host given for one stands for the
@@ -125,13 +124,11 @@ Recorder::Recorder(const Config& config, Credentials credentials,
 Response Recorder::forward(OperationId operation, const Request& request,
                            JournalEntry& entry) const {
   entry.model_id = request.label("modelId");
-  if (operation == OperationId::kInvokeModelWithBidirectionalStream) {
-    return error_response(validation_error(
-        "Record mode does not forward InvokeModelWithBidirectionalStream; record it against "
-        "the emulator's own answers or write its scenario by hand."));
-  }
   const std::string host = host_for(host_, service_of(operation));
   const std::string host_header = port_.empty() ? host : host + ":" + port_;
+  if (operation == OperationId::kInvokeModelWithBidirectionalStream) {
+    return forward_duplex(request, entry, host, host_header);
+  }
   UpstreamRequest upstream;
   upstream.origin = scheme_ + "://" + host_header;
   upstream.ca_file = config_.upstream_ca;
@@ -146,8 +143,8 @@ Response Recorder::forward(OperationId operation, const Request& request,
   if (!credentials_.bearer_token.empty()) {
     upstream.headers.emplace_back("Authorization", "Bearer " + credentials_.bearer_token);
   } else {
-    SignedRequest signing{request.method, host_header, request.target, upstream.headers,
-                          request.body};
+    SignedRequest signing{request.method,   host_header,  request.target,
+                          upstream.headers, request.body, ""};
     SigningKeys keys{credentials_.access_key_id, credentials_.secret_access_key,
                      credentials_.session_token};
     for (auto& header : sigv4_headers(signing, keys, region_of(host, config_.region), "bedrock",
@@ -177,7 +174,7 @@ Response Recorder::forward(OperationId operation, const Request& request,
   exchange.digest = request_digest(exchange.identity);
   RecordedAnswer& answer = exchange.answer;
   answer.status = head->status;
-  answer.first_byte_ms = elapsed_ms(call->started(), head->at);
+  answer.first_byte_ms = milliseconds_between(call->started(), head->at);
   Response response;
   response.status = head->status;
   for (const auto& [name, value] : head->headers) {
@@ -211,7 +208,8 @@ Response Recorder::forward(OperationId operation, const Request& request,
       intact = intact && decoder.feed(piece->bytes);
       eventstream::Message message;
       while (intact && decoder.next(message)) {
-        exchange.answer.frames.push_back({elapsed_ms(last, piece->at), std::move(message)});
+        exchange.answer.frames.push_back(
+            {milliseconds_between(last, piece->at), std::move(message)});
         last = piece->at;
       }
     }
@@ -221,6 +219,87 @@ Response Recorder::forward(OperationId operation, const Request& request,
     }
     if (intact && decoder.pending_bytes() == 0) recording->add(std::move(exchange));
   };
+  return response;
+}
+
+Response Recorder::forward_duplex(const Request& request, JournalEntry& entry,
+                                  const std::string& host, const std::string& host_header) const {
+  DuplexRequest upstream;
+  upstream.tls = scheme_ == "https";
+  upstream.host = host;
+  upstream.port = port_;
+  upstream.ca_file = config_.upstream_ca;
+  upstream.method = request.method;
+  upstream.target = request.target;
+  upstream.authority = host_header;
+  for (const auto& [name, value] : request.headers.entries()) {
+    if (forwarded_request_header(name)) upstream.headers.emplace_back(name, value);
+  }
+  EventSigning signing;
+  signing.region = region_of(host, config_.region);
+  if (!credentials_.bearer_token.empty()) {
+    signing.sign = false;
+    upstream.headers.emplace_back("Authorization", "Bearer " + credentials_.bearer_token);
+  } else {
+    // The body is a stream of signed events: the request's signature seeds their chain.
+    SignedRequest signed_request{
+        request.method,   host_header, request.target,
+        upstream.headers, "",          "STREAMING-AWS4-HMAC-SHA256-EVENTS"};
+    SigningKeys keys{credentials_.access_key_id, credentials_.secret_access_key,
+                     credentials_.session_token};
+    for (auto& header :
+         sigv4_headers(signed_request, keys, signing.region, "bedrock", std::time(nullptr))) {
+      if (header.first == "Authorization") {
+        signing.prior_signature = header.second.substr(header.second.rfind('=') + 1);
+      }
+      upstream.headers.push_back(std::move(header));
+    }
+    signing.secret = credentials_.secret_access_key;
+  }
+  std::string error;
+  std::unique_ptr<DuplexUpstream> connection = DuplexUpstream::open(upstream, error);
+  if (!connection) return error_response(upstream_failed(error));
+
+  RecordedExchange exchange;
+  exchange.operation = "InvokeModelWithBidirectionalStream";
+  exchange.model_id = entry.model_id;
+  exchange.identity = request_identity(OperationId::kInvokeModelWithBidirectionalStream,
+                                       request.labels, request.query, "", config_.account_id);
+  exchange.digest = request_digest(exchange.identity);
+  auto relay =
+      std::make_shared<DuplexRelay>(std::move(connection), request.body_stream, request.body,
+                                    std::move(signing), recording_, std::move(exchange));
+  if (!relay->wait_head(kDuplexHeadWait)) return error_response(upstream_failed(relay->error()));
+  DuplexUpstream& answer = relay->upstream();
+  RecordedAnswer& recorded = relay->exchange().answer;
+  recorded.status = answer.status();
+  Response response;
+  response.status = answer.status();
+  bool event_stream = false;
+  for (const auto& [name, value] : answer.headers()) {
+    const std::string lower = lower_case_ascii(name);
+    if (lower == "x-amzn-requestid") entry.request_id = value;
+    if (lower == "content-type" && value.rfind("application/vnd.amazon.eventstream", 0) == 0) {
+      event_stream = true;
+    }
+    if (!relayed_answer_header(name)) continue;
+    response.headers.add(name, value);
+    recorded.headers.emplace_back(name, value);
+  }
+  if (!event_stream) {
+    // A refusal: its body, whole, within the head's wait.
+    const auto deadline = std::chrono::steady_clock::now() + kDuplexHeadWait;
+    std::string body;
+    while (answer.pump(std::chrono::milliseconds(50), body) &&
+           std::chrono::steady_clock::now() < deadline) {
+    }
+    response.body = body;
+    recorded.body = std::move(body);
+    recording_->add(std::move(relay->exchange()));
+    return response;
+  }
+  recorded.event_stream = true;
+  response.stream_producer = [relay](EventSink& sink) { relay->run(sink); };
   return response;
 }
 

@@ -3,13 +3,14 @@
 // upstream's answer relayed as it arrives: a unary body whole, an event stream piece by piece
 // as the upstream sends it. Each finished exchange is added to the recording
 // (proxy/recording.h).
+// InvokeModelWithBidirectionalStream goes over HTTP/2, its events signed anew
+// (proxy/duplex_relay.h).
 // LIMITATIONS:
-//  - InvokeModelWithBidirectionalStream is not forwarded (it needs HTTP/2 and event-stream
-//    chunk signatures upstream); it answers ValidationException in record mode.
 //  - The forwarding waits on the connection's event loop until the upstream's head (a unary
 //    answer: its whole body) arrives, holding that loop's other connections meanwhile; record
 //    mode serves one developer's suite, not load.
-//  - Requests go to the upstream over HTTP/1.1, one connection each.
+//  - Requests go to the upstream over HTTP/1.1 (the bidirectional stream over HTTP/2), one
+//    connection each.
 #pragma once
 
 #include <memory>
@@ -36,6 +37,8 @@ class Recorder {
 
  private:
   Recorder(const Config& config, Credentials credentials, std::shared_ptr<Recording> recording);
+  Response forward_duplex(const Request& request, JournalEntry& entry, const std::string& host,
+                          const std::string& host_header) const;
 
   const Config& config_;
   Credentials credentials_;

@@ -7,6 +7,7 @@
 // signatures and tokens) are never written.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,12 @@
 #include "protocol/recorded_answer.h"
 
 namespace bedrock::proxy {
+
+// Whole milliseconds from `from` to `to`: how waits are recorded.
+inline int milliseconds_between(std::chrono::steady_clock::time_point from,
+                                std::chrono::steady_clock::time_point to) {
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count());
+}
 
 struct RecordedExchange {
   std::string operation;

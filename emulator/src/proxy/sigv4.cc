@@ -97,6 +97,40 @@ std::string sigv4_canonical_query(const std::string& query) {
   return out;
 }
 
+namespace {
+
+std::string signing_key(const std::string& secret, const std::string& scope_date,
+                        const std::string& region, const std::string& service) {
+  Digest key = hmac_sha256("AWS4" + secret, scope_date);
+  key = hmac_sha256(raw(key), region);
+  key = hmac_sha256(raw(key), service);
+  key = hmac_sha256(raw(key), "aws4_request");
+  return raw(key);
+}
+
+void format_dates(std::time_t when, char (&amz_date)[17], char (&date)[9]) {
+  std::tm utc{};
+  gmtime_r(&when, &utc);
+  std::strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &utc);
+  std::strftime(date, sizeof date, "%Y%m%d", &utc);
+}
+
+}  // namespace
+
+std::string sigv4_event_signature(const std::string& prior_signature, const std::string& secret,
+                                  std::time_t when, const std::string& region,
+                                  const std::string& service, const std::string& date_header,
+                                  const std::string& payload) {
+  char amz_date[17];
+  char date[9];
+  format_dates(when, amz_date, date);
+  const std::string scope = std::string(date) + "/" + region + "/" + service + "/aws4_request";
+  const std::string string_to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + std::string(amz_date) + "\n" +
+                                     scope + "\n" + prior_signature + "\n" +
+                                     sha256_hex(date_header) + "\n" + sha256_hex(payload);
+  return to_hex(hmac_sha256(signing_key(secret, date, region, service), string_to_sign));
+}
+
 std::string sigv4_signature(const std::string& method, const std::string& target,
                             const std::map<std::string, std::string>& signed_headers,
                             const std::string& payload_hash, const std::string& secret,
@@ -116,11 +150,7 @@ std::string sigv4_signature(const std::string& method, const std::string& target
   const std::string scope = scope_date + "/" + region + "/" + service + "/aws4_request";
   const std::string string_to_sign =
       "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request);
-  Digest key = hmac_sha256("AWS4" + secret, scope_date);
-  key = hmac_sha256(raw(key), region);
-  key = hmac_sha256(raw(key), service);
-  key = hmac_sha256(raw(key), "aws4_request");
-  return to_hex(hmac_sha256(raw(key), string_to_sign));
+  return to_hex(hmac_sha256(signing_key(secret, scope_date, region, service), string_to_sign));
 }
 
 std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedRequest& request,
@@ -130,11 +160,9 @@ std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedReque
                                                                std::time_t when) {
   char amz_date[17];
   char date[9];
-  std::tm utc{};
-  gmtime_r(&when, &utc);
-  std::strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &utc);
-  std::strftime(date, sizeof date, "%Y%m%d", &utc);
-  const std::string payload_hash = sha256_hex(request.body);
+  format_dates(when, amz_date, date);
+  const std::string payload_hash =
+      request.payload_hash.empty() ? sha256_hex(request.body) : request.payload_hash;
 
   std::map<std::string, std::string> signed_headers;  // sorted by lower-case name
   signed_headers["host"] = request.host;

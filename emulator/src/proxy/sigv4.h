@@ -26,6 +26,9 @@ struct SignedRequest {
   std::string target;  // path and query as they go on the wire (already percent-encoded)
   std::vector<std::pair<std::string, std::string>> headers;  // besides the signing headers
   std::string body;
+  // What x-amz-content-sha256 says instead of the body's SHA-256:
+  // "STREAMING-AWS4-HMAC-SHA256-EVENTS" for a body of signed event-stream messages.
+  std::string payload_hash;
 };
 
 // The headers to add: Authorization, X-Amz-Date, X-Amz-Content-Sha256 and, with a session
@@ -43,6 +46,15 @@ std::string sigv4_signature(const std::string& method, const std::string& target
                             const std::string& payload_hash, const std::string& secret,
                             const std::string& scope_date, const std::string& amz_date,
                             const std::string& region, const std::string& service);
+
+// The signature of one event-stream message of a signed input stream (the SDKs'
+// SignatureV4.signEvent): chained from the one before it (the request's own for the first),
+// over the encoded ":date" header and the message's bytes (the encoded inner message; empty for
+// the message that ends the input).
+std::string sigv4_event_signature(const std::string& prior_signature, const std::string& secret,
+                                  std::time_t when, const std::string& region,
+                                  const std::string& service, const std::string& date_header,
+                                  const std::string& payload);
 
 std::string sigv4_canonical_uri(const std::string& path);
 std::string sigv4_canonical_query(const std::string& query);

@@ -243,7 +243,7 @@ std::optional<Response> Dispatcher::replay_recorded(
   entry.scenario = decision.scenario;
   entry.rule = decision.rule_index;
   entry.rule_name = decision.rule_name;
-  return replay_answer(decision.recorded, services_.config.replay_speed);
+  return replay_answer(decision.recorded, services_.config.replay_speed, request.body_stream);
 }
 
 }  // namespace bedrock

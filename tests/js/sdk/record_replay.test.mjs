@@ -17,6 +17,7 @@ import {
   ConverseStreamCommand,
   CountTokensCommand,
   InvokeModelCommand,
+  InvokeModelWithBidirectionalStreamCommand,
   InvokeModelWithResponseStreamCommand,
   ValidationException,
 } from "@aws-sdk/client-bedrock-runtime";
@@ -67,6 +68,43 @@ async function readStream(stream) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+// A Nova Sonic session sent all at once (a system prompt, one user text turn, the end): the
+// output events, decoded, and the milliseconds from the first to the last.
+const SONIC = "amazon.nova-2-sonic-v1:0";
+const PROMPT = "prompt-1";
+const ev = (name, body) => ({ event: { [name]: body } });
+const sonicInput = [
+  ev("sessionStart", { inferenceConfiguration: { maxTokens: 6, topP: 0.9, temperature: 0.7 } }),
+  ev("promptStart", {
+    promptName: PROMPT,
+    textOutputConfiguration: { mediaType: "text/plain" },
+    audioOutputConfiguration: { mediaType: "audio/lpcm", sampleRateHertz: 24000, sampleSizeBits: 16, channelCount: 1, voiceId: "matthew", encoding: "base64", audioType: "SPEECH" },
+  }),
+  ...[["system", "SYSTEM", "You are brief."], ["q", "USER", "Hi!"]].flatMap(([contentName, role, content]) => [
+    ev("contentStart", { promptName: PROMPT, contentName, type: "TEXT", interactive: true, role, textInputConfiguration: { mediaType: "text/plain" } }),
+    ev("textInput", { promptName: PROMPT, contentName, content }),
+    ev("contentEnd", { promptName: PROMPT, contentName }),
+  ]),
+  ev("promptEnd", { promptName: PROMPT }),
+  ev("sessionEnd", {}),
+];
+
+async function sonicSession(endpoint, kind) {
+  const runtime = makeClient(endpoint, kind);
+  const body = (async function* () {
+    for (const event of sonicInput) yield { chunk: { bytes: new TextEncoder().encode(JSON.stringify(event)) } };
+  })();
+  const response = await runtime.send(new InvokeModelWithBidirectionalStreamCommand({ modelId: SONIC, body }));
+  const events = [];
+  const times = [];
+  for await (const part of response.body) {
+    times.push(performance.now());
+    events.push(JSON.parse(Buffer.from(part.chunk.bytes).toString()).event);
+  }
+  runtime.destroy();
+  return { events, spanMs: times.at(-1) - times[0] };
+}
+
 async function session(endpoint, kind) {
   const runtime = makeClient(endpoint, kind);
   const bedrock = bedrockClient(endpoint, kind);
@@ -109,6 +147,7 @@ for (const kind of CLIENT_KINDS) {
         env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: TOKEN, AWS_BEARER_TOKEN_BEDROCK: undefined },
       });
       recorded = await session(recorder.endpoint, kind);
+      recorded.sonic = await sonicSession(recorder.endpoint, kind);
     });
 
     after(async () => {
@@ -125,6 +164,20 @@ for (const kind of CLIENT_KINDS) {
       const now = median(replayed.gaps);
       assert.ok(before > GAP_MS * 0.8, `recorded gaps ${recorded.gaps}`);
       assert.ok(Math.abs(now - before) < 0.2 * before, `recorded ${recorded.gaps} replayed ${replayed.gaps}`);
+    });
+
+    test("a Nova Sonic session is relayed, recorded and replayed with its pacing", async () => {
+      const direct = await sonicSession(upstream.endpoint, kind);
+      const names = (events) => events.map((event) => Object.keys(event)[0]);
+      assert.deepEqual(names(recorded.sonic.events), names(direct.events));
+      assert.ok(recorded.sonic.events.some((event) => event.textOutput), "the session answered text");
+      const replayer = await start({ args: ["--scenarios", join(folder, "recorded"), "--replay-strict", "--replay-speed", "1"] });
+      const replayed = await sonicSession(replayer.endpoint, kind);
+      assert.deepEqual(replayed.events, recorded.sonic.events);
+      if (recorded.sonic.spanMs > 200) {
+        assert.ok(Math.abs(replayed.spanMs - recorded.sonic.spanMs) < 0.2 * recorded.sonic.spanMs,
+                  `recorded ${recorded.sonic.spanMs} ms, replayed ${replayed.spanMs} ms`);
+      }
     });
 
     test("strict replay refuses an unrecorded request, naming the nearest", async () => {
@@ -147,6 +200,11 @@ for (const kind of CLIENT_KINDS) {
         assert.ok(!text.includes(secret), secret);
       }
       assert.ok(text.includes('"operation": "ListFoundationModels"'));
+      const rules = JSON.parse(text).rules;
+      const sonic = rules.find((rule) => rule.match.operation === "InvokeModelWithBidirectionalStream");
+      assert.ok(sonic, "the Nova Sonic session was recorded");
+      assert.ok(sonic.recorded.frames.length > 5);
+      assert.equal(sonic.recorded.frames[0].headers[":event-type"], "chunk");
     });
   });
 }
