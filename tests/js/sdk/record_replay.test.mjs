@@ -6,7 +6,10 @@
 // within 20% at --replay-speed 1, and nothing secret written.
 // Run: cd tests/js && node --test sdk/
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -208,3 +211,65 @@ for (const kind of CLIENT_KINDS) {
     });
   });
 }
+
+// A CA and a certificate for 127.0.0.1 it signed, made with the openssl command.
+function makeCertificates(folder) {
+  const openssl = (...args) => execFileSync("openssl", args, { cwd: folder, stdio: "ignore" });
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+          "-subj", "/CN=record-replay test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
+  openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+  writeFileSync(join(folder, "server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+          "-days", "1", "-extfile", "server.ext");
+  return { ca: join(folder, "ca.pem"), cert: readFileSync(join(folder, "server.pem")), key: readFileSync(join(folder, "server.key")) };
+}
+
+describe("record and replay of a Nova Sonic session through an HTTPS upstream (TLS, ALPN h2)", () => {
+  let upstream, relay, folder, certificates;
+  const servers = [];
+  before(async () => {
+    folder = mkdtempSync(join(tmpdir(), "bedrock-record-tls-"));
+    certificates = makeCertificates(folder);
+    upstream = await startEmulator();
+    servers.push(upstream);
+    // The TLS end in front of the upstream, which speaks h2c: bytes are relayed as they are.
+    relay = tls.createServer({ cert: certificates.cert, key: certificates.key, ALPNProtocols: ["h2"] }, (socket) => {
+      const back = net.connect(upstream.port, "127.0.0.1");
+      socket.pipe(back).pipe(socket);
+      socket.on("error", () => back.destroy());
+      back.on("error", () => socket.destroy());
+    });
+    await new Promise((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  });
+  after(async () => {
+    relay.close();
+    for (const server of servers) await server.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test("the session is recorded over TLS and replays the same events", async () => {
+    const url = `https://127.0.0.1:${relay.address().port}`;
+    const recorder = await startEmulator(15000, {
+      args: ["--record-to", join(folder, "recorded"), "--upstream", url, "--upstream-ca", certificates.ca],
+      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: TOKEN, AWS_BEARER_TOKEN_BEDROCK: undefined },
+    });
+    servers.push(recorder);
+    const recorded = await sonicSession(recorder.endpoint, "http2-default");
+    const direct = await sonicSession(upstream.endpoint, "http2-default");
+    assert.deepEqual(recorded.events.map((e) => Object.keys(e)[0]), direct.events.map((e) => Object.keys(e)[0]));
+    const replayer = await startEmulator(15000, { args: ["--scenarios", join(folder, "recorded"), "--replay-strict", "--replay-speed", "0"] });
+    servers.push(replayer);
+    assert.deepEqual((await sonicSession(replayer.endpoint, "http2-default")).events, recorded.events);
+  });
+
+  test("an upstream certificate from an unknown CA is refused", async () => {
+    const recorder = await startEmulator(15000, {
+      args: ["--record-to", join(folder, "untrusted"), "--upstream", `https://127.0.0.1:${relay.address().port}`],
+      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_BEARER_TOKEN_BEDROCK: undefined },
+    });
+    servers.push(recorder);
+    await assert.rejects(sonicSession(recorder.endpoint, "http2-default"), (error) =>
+      error.name === "InternalServerException" && /not trusted/.test(error.message));
+  });
+});
+
