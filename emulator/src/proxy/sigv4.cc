@@ -5,6 +5,7 @@
 
 #include "core/headers.h"
 #include "core/hmac_sha256.h"
+#include "protocol/router.h"
 
 namespace bedrock::proxy {
 
@@ -31,25 +32,10 @@ std::string uri_encode(const std::string& text, bool keep_slash) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+// Percent-decoded as the router decodes; malformed escapes are kept as they came.
 std::string uri_decode(const std::string& text) {
   std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
+  return percent_decode(text, out) ? out : text;
 }
 
 std::string trim_value(const std::string& value) {

@@ -85,8 +85,9 @@ export async function startEmulator(timeoutMs = 15000, options = {}) {
 
 export const CLIENT_KINDS = ["http2-default", "http1-NodeHttpHandler"];
 
-export function makeClient(endpoint, kind) {
-  return new BedrockRuntimeClient({
+// A client of `Client` (the runtime's by default; BedrockClient, BedrockAgentClient, ...).
+export function makeClient(endpoint, kind, Client = BedrockRuntimeClient) {
+  return new Client({
     region: "us-east-1",
     endpoint,
     credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },

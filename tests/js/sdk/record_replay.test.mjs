@@ -24,7 +24,6 @@ import {
   InvokeModelWithResponseStreamCommand,
   ValidationException,
 } from "@aws-sdk/client-bedrock-runtime";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 import { CLIENT_KINDS, http1Request, makeClient, startEmulator } from "./harness.mjs";
 
@@ -48,16 +47,6 @@ const UPSTREAM_SCENARIO = {
 
 const user = (text) => ({ role: "user", content: [{ text }] });
 const plain = ({ $metadata, ...rest }) => rest;
-
-function bedrockClient(endpoint, kind) {
-  return new BedrockClient({
-    region: "us-east-1",
-    endpoint,
-    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
-    maxAttempts: 1,
-    ...(kind === "http1-NodeHttpHandler" ? { requestHandler: new NodeHttpHandler() } : {}),
-  });
-}
 
 async function readStream(stream) {
   const events = [];
@@ -110,7 +99,7 @@ async function sonicSession(endpoint, kind) {
 
 async function session(endpoint, kind) {
   const runtime = makeClient(endpoint, kind);
-  const bedrock = bedrockClient(endpoint, kind);
+  const bedrock = makeClient(endpoint, kind, BedrockClient);
   const answers = {};
   answers.converse = plain(await runtime.send(new ConverseCommand({ modelId: MODEL, messages: [user("hello js")] })));
   const streamed = await runtime.send(new ConverseStreamCommand({ modelId: MODEL, messages: [user("tell it slowly")] }));
