@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   LogLevel level = LogLevel::kInfo;
   parse_log_level(config.log_level, level);
   set_log_level(level);
+  LogFormat format = LogFormat::kText;
+  parse_log_format(config.log_format, format);
+  set_log_format(format);
 
   // Signals go to one waiting thread, never into the middle of a request.
   sigset_t signals;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/reset_hooks.h"
+#include "journal/metrics.h"
 #include "model/prompt_cache.h"
 #include "protocol/rest_json.h"
 #include "protocol/router.h"
@@ -147,6 +148,30 @@ Response list_unmatched(const Request&, const AdminParts& parts, const std::stri
   return json_response({{"unmatched", parts.scenarios.unmatched()}});
 }
 
+// Prometheus text (version 0.0.4): the counters of journal/metrics.h and the gauges read now.
+Response metrics(const Request&, const AdminParts& parts, const std::string&) {
+  std::string gauges =
+      "# HELP bedrock_emulator_open_streams Event streams being sent, by HTTP version.\n"
+      "# TYPE bedrock_emulator_open_streams gauge\n";
+  for (const auto& [version, count] : parts.journal.open_streams()) {
+    gauges += "bedrock_emulator_open_streams{http_version=\"" + prometheus_label(version) + "\"} " +
+              std::to_string(count) + "\n";
+  }
+  gauges +=
+      "# HELP bedrock_emulator_async_invocations Async invocations stored, by status.\n"
+      "# TYPE bedrock_emulator_async_invocations gauge\n";
+  if (parts.async_counts) {
+    for (const auto& [status, count] : parts.async_counts()) {
+      gauges += "bedrock_emulator_async_invocations{status=\"" + status + "\"} " +
+                std::to_string(count) + "\n";
+    }
+  }
+  Response response;
+  response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  response.body = Metrics::global().render(gauges);
+  return response;
+}
+
 // The admin routing table: one line per route.
 const std::vector<AdminRoute>& admin_routes() {
   static const std::vector<AdminRoute> routes{
@@ -159,6 +184,7 @@ const std::vector<AdminRoute>& admin_routes() {
       {"GET", "/_emulator/requests", list_requests},
       {"DELETE", "/_emulator/requests", clear_requests},
       {"GET", "/_emulator/requests/unmatched", list_unmatched},
+      {"GET", "/_emulator/metrics", metrics},
   };
   return routes;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string_view>
 
 #include "core/config.h"
@@ -25,7 +26,8 @@ struct AdminParts {
   const Config& config;
   ScenarioEngine& scenarios;
   RequestJournal& journal;
-  std::function<void()> reset_async_invocations;  // forgets every async invocation
+  std::function<void()> reset_async_invocations;                // forgets every async invocation
+  std::function<std::map<std::string, size_t>()> async_counts;  // by status, for metrics
 };
 
 Response handle_admin(const Request& request, const AdminParts& parts);

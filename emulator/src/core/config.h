@@ -13,6 +13,7 @@ struct Config {
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   std::string log_level = "info";
+  std::string log_format = "text";  // --log-format: text or json
   // How long an async invocation stays InProgress (--async-complete-after-ms).
   long long async_complete_after_ms = 2000;
   // Connections open at once (--max-connections); main.cc lowers it to what the descriptor

@@ -3,14 +3,43 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 namespace bedrock {
 
 namespace {
 std::atomic<LogLevel> g_level{LogLevel::kInfo};
+std::atomic<LogFormat> g_format{LogFormat::kText};
+
+std::string now_iso8601_ms() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const long long ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  char with_ms[48];
+  std::snprintf(with_ms, sizeof with_ms, "%s.%03lldZ", text, ms);
+  return with_ms;
+}
+
+// One write per line, so lines from several threads never interleave.
+void write_json_line(nlohmann::json fields, const char* tag) {
+  nlohmann::json line = {{"time", now_iso8601_ms()}, {"level", tag}};
+  line.update(fields);
+  const std::string text =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stderr);
+}
 
 void emit(LogLevel level, const char* tag, const std::string& line) {
   if (level < g_level.load(std::memory_order_relaxed)) return;
+  if (g_format.load(std::memory_order_relaxed) == LogFormat::kJson) {
+    write_json_line({{"message", line}}, tag);
+    return;
+  }
   std::fprintf(stderr, "[%s] %s\n", tag, line.c_str());
 }
 
@@ -69,6 +98,25 @@ bool parse_log_level(const std::string& name, LogLevel& out) {
   else
     return false;
   return true;
+}
+
+bool parse_log_format(const std::string& name, LogFormat& out) {
+  if (name == "text") {
+    out = LogFormat::kText;
+  } else if (name == "json") {
+    out = LogFormat::kJson;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void set_log_format(LogFormat format) { g_format.store(format); }
+bool log_format_is_json() { return g_format.load(std::memory_order_relaxed) == LogFormat::kJson; }
+
+void log_info_fields(const nlohmann::json& fields) {
+  if (!log_format_is_json() || !log_enabled(LogLevel::kInfo)) return;
+  write_json_line(fields, "info");
 }
 
 void set_log_level(LogLevel level) { g_level.store(level); }

@@ -1,4 +1,6 @@
-// Minimal leveled logging to stderr; the level comes from --log-level.
+// Minimal leveled logging to stderr; the level comes from --log-level, the form from
+// --log-format: "text" ("[info] line") or "json" (one object a line: time, level, message, or
+// the fields of a request line).
 //
 // A fault that repeats (a full disk under a storm of invocations) must not turn into thousands
 // of identical lines a second: log_*_limited() lets at most kLogLinesPerKeyPerSecond lines of
@@ -8,6 +10,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 
@@ -15,7 +18,14 @@ namespace bedrock {
 
 enum class LogLevel { kDebug, kInfo, kWarn, kError, kOff };
 
+enum class LogFormat { kText, kJson };
+
 bool parse_log_level(const std::string& name, LogLevel& out);
+bool parse_log_format(const std::string& name, LogFormat& out);
+void set_log_format(LogFormat format);
+bool log_format_is_json();
+// One line of `fields` at info (JSON format only: the text format keeps requests at debug).
+void log_info_fields(const nlohmann::json& fields);
 void set_log_level(LogLevel level);
 // Whether lines of `level` are written now.
 bool log_enabled(LogLevel level);

@@ -26,6 +26,7 @@
 #include "http/request_framing.h"
 #include "http/request_handler.h"
 #include "http/websocket_connection.h"
+#include "journal/metrics.h"
 
 namespace bedrock::http {
 
@@ -57,6 +58,7 @@ class Http1Connection final : public LoopConnection {
   const OutputQueue& output() const { return out_; }
 
  private:
+  OpenConnection counted_{false};  // GET /_emulator/metrics
   enum class State {
     kHead,    // reading a request's head (or nothing yet)
     kBody,    // reading a body too large for the buffer, or chunked

@@ -14,6 +14,7 @@
 #include "http/h2_session.h"
 #include "http/loop_connection.h"
 #include "http/output_queue.h"
+#include "journal/metrics.h"
 
 namespace bedrock::http {
 
@@ -47,6 +48,7 @@ class Http2Connection final : public LoopConnection {
   static constexpr int kRoundsPerCall = 4;
 
  private:
+  OpenConnection counted_{true};  // GET /_emulator/metrics
   Next send(Clock::time_point now);
 
   // Input is read in pieces of this size. Not zero-filled: an idle connection touches no pages.

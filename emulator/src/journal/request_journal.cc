@@ -134,6 +134,16 @@ JournalPage RequestJournal::list(const std::string& operation, const std::string
   return page;
 }
 
+std::map<std::string, size_t> RequestJournal::open_streams() const {
+  std::map<std::string, size_t> open = {{"HTTP/1.1", 0}, {"HTTP/2", 0}};
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const Stored& stored : entries_) {
+    const auto& stream = stored.entry->stream;
+    if (stream && !stream->finished.load()) ++open[stored.entry->http_version];
+  }
+  return open;
+}
+
 void RequestJournal::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   entries_.clear();

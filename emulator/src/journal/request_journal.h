@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -70,6 +71,8 @@ class RequestJournal {
   JournalPage list(const std::string& operation, const std::string& model_id, uint64_t from = 0,
                    size_t max_results = kMaxListed) const;
   void clear();
+  // Event streams not yet ended, by HTTP version ("HTTP/1.1", "HTTP/2").
+  std::map<std::string, size_t> open_streams() const;
   // What the journal holds now, for tests and the limits.
   size_t size() const;
   size_t bytes() const;

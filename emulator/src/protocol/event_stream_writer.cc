@@ -5,6 +5,7 @@
 #include "eventstream/frames.h"
 #include "eventstream/message.h"
 #include "faults/frame_faults.h"
+#include "journal/metrics.h"
 
 namespace bedrock {
 
@@ -61,7 +62,10 @@ bool EventStreamWriter::put(std::string bytes, Fault fault, bool counts_event) {
   // The journal counts events the client was sent, which may be later than now.
   if (counts_event) {
     piece.on_sent = [telemetry = script_.telemetry](bool delivered) {
-      if (delivered) ++telemetry->events;
+      if (delivered) {
+        ++telemetry->events;
+        Metrics::global().count_stream_event();
+      }
     };
   }
   queued_.push_back(std::move(piece));

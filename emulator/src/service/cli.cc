@@ -48,6 +48,8 @@ Usage: bedrock-emulator [flags]
   --region REGION      region used in ARNs (default us-east-1)
   --account-id ID      account used in ARNs (default 123456789012)
   --log-level LEVEL    debug, info, warn, error or off (default info)
+  --log-format FORMAT  text (default) or json: one JSON object a line, with a line per request
+                       (requestId, operation, modelId, status, durationMs, ...) at info
   --async-complete-after-ms MS
                        how long an async invocation stays InProgress (default 2000)
   --max-connections N  connections open at once, 1 to 1000000 (default 4096, lowered to the
@@ -121,6 +123,7 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
                                     "--region",
                                     "--account-id",
                                     "--log-level",
+                                    "--log-format",
                                     "--async-complete-after-ms",
                                     "--max-connections",
                                     "--shutdown-grace",
@@ -156,6 +159,12 @@ CliResult parse_cli(const std::vector<std::string>& args, Config& config) {
       LogLevel level;
       if (!parse_log_level(value, level)) return {CliAction::kError, "unknown log level: " + value};
       config.log_level = value;
+    } else if (flag == "--log-format") {
+      LogFormat format;
+      if (!parse_log_format(value, format)) {
+        return {CliAction::kError, "--log-format is text or json: " + value};
+      }
+      config.log_format = value;
     } else if (flag == "--async-complete-after-ms") {
       if (value.empty() || value.size() > 12 ||
           value.find_first_not_of("0123456789") != std::string::npos) {

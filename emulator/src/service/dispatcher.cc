@@ -5,6 +5,7 @@
 #include "core/bounded_json.h"
 #include "core/log.h"
 #include "core/request_id.h"
+#include "journal/metrics.h"
 #include "operations/operations.h"
 #include "operations/prompt_text.h"
 #include "protocol/input_reader.h"
@@ -17,6 +18,27 @@
 namespace bedrock {
 
 namespace {
+
+// The request line of --log-format json: what the journal entry knows when the answer leaves
+// (a stream's events are still to come).
+nlohmann::json request_line(const JournalEntry& entry) {
+  nlohmann::json line = {{"event", "request"},
+                         {"requestId", entry.request_id},
+                         {"method", entry.method},
+                         {"path", entry.path},
+                         {"httpVersion", entry.http_version},
+                         {"operation", entry.operation},
+                         {"modelId", entry.model_id},
+                         {"status", entry.status},
+                         {"durationMs", entry.duration_ms}};
+  if (!entry.exception.empty()) line["exception"] = entry.exception;
+  if (!entry.fault.empty()) line["fault"] = entry.fault;
+  if (!entry.scenario.empty()) {
+    line["scenario"] = entry.scenario;
+    line["rule"] = entry.rule;
+  }
+  return line;
+}
 
 bool is_streaming(OperationId operation) {
   return operation == OperationId::kConverseStream ||
@@ -65,6 +87,8 @@ Response Dispatcher::handle(Request& request) const {
     entry->duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started + response.delay)
                              .count();
+    Metrics::global().count_request(*entry);
+    if (log_format_is_json()) log_info_fields(request_line(*entry));
     services_.journal.record(entry);
   }
   return response;

@@ -18,10 +18,12 @@ class Dispatcher {
  public:
   explicit Dispatcher(Services& services)
       : services_(services),
-        admin_{services.config, services.scenarios, services.journal, [&services] {
+        admin_{services.config, services.scenarios, services.journal,
+               [&services] {
                  services.async_invocations.reset();
                  services.control_plane.reset();
-               }} {}
+               },
+               [&services] { return services.async_invocations.count_by_status(); }} {}
   Response handle(Request& request) const;
 
  private:

@@ -234,6 +234,24 @@ store::DbResult<std::vector<store::AsyncInvokeRecord>> AsyncInvocations::list(
   return store_->list(query);
 }
 
+std::map<std::string, size_t> AsyncInvocations::count_by_status() {
+  std::map<std::string, size_t> counts;
+  for (const char* status : {"InProgress", "Completed", "Failed"}) {
+    size_t& count = counts[status];
+    store::ListQuery query;
+    query.status = status;
+    query.ascending = true;
+    while (count < kMaxCounted) {
+      auto page = list(query);
+      if (!page.ok() || page.value().empty()) break;
+      count += page.value().size();
+      query.after = store::ListCursor{page.value().back().submit_time_ms, page.value().back().id};
+      if (page.value().size() < static_cast<size_t>(query.limit)) break;
+    }
+  }
+  return counts;
+}
+
 void AsyncInvocations::reset() {
   if (!store_) return;
   store::DbResult<store::Done> cleared = store_->clear();

@@ -31,6 +31,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -93,6 +94,10 @@ class AsyncInvocations {
   store::DbResult<std::vector<store::AsyncInvokeRecord>> list(store::ListQuery query);
   // Forgets every invocation (POST /_emulator/reset). Output files stay.
   void reset();
+  // Invocations by status (InProgress, Completed, Failed), for GET /_emulator/metrics; each count
+  // stops at kMaxCounted, so that a scrape of a huge store stays cheap.
+  std::map<std::string, size_t> count_by_status();
+  static constexpr size_t kMaxCounted = 100000;
 
   // The key that signs ListAsyncInvokes page tokens; kept in the database, so tokens outlive
   // a restart.
