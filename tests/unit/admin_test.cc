@@ -13,7 +13,7 @@ struct Fixture {
   ScenarioEngine scenarios;
   RequestJournal journal;
   int async_resets = 0;
-  AdminParts parts{config, scenarios, journal, [this] { ++async_resets; }};
+  AdminParts parts{config, scenarios, journal, [this] { ++async_resets; }, {}};
 
   Response call(std::string method, std::string path, std::string body = "") {
     Request request;

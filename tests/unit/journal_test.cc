@@ -8,9 +8,12 @@
 
 #include "core/request_id.h"
 #include "core/reset_hooks.h"
+#include "journal/metrics.h"
 #include "journal/request_journal.h"
 
 using bedrock::JournalEntry;
+using bedrock::Metrics;
+using bedrock::prometheus_label;
 using bedrock::JournalPage;
 using bedrock::RequestJournal;
 
@@ -165,4 +168,34 @@ TEST_CASE("journal times are ISO 8601 UTC with milliseconds, request ids UUID ve
     ids.insert(id);
   }
   CHECK(ids.size() == 200);
+}
+
+TEST_CASE("metrics count requests by label set, bounded, and escape label values", "[metrics]") {
+  Metrics metrics;
+  JournalEntry entry;
+  entry.operation = "Converse";
+  entry.status = 200;
+  entry.duration_ms = 30;
+  for (size_t i = 0; i < Metrics::kMaxRequestSeries + 10; ++i) {
+    entry.model_id = "model-" + std::to_string(i);
+    metrics.count_request(entry);
+  }
+  entry.model_id = "quote\"and\\slash\nline";
+  entry.fault = "reset";
+  metrics.count_request(entry);
+  const std::string text = metrics.render("");
+  CHECK(text.find("model=\"model-0\",status=\"200\"} 1\n") != std::string::npos);
+  // Past the bound, new models share one series.
+  CHECK(text.find("model=\"(other)\",status=\"200\"} 11\n") != std::string::npos);
+  CHECK(text.find("model-2005") == std::string::npos);
+  CHECK(text.find("quote\\\"and\\\\slash\\nline") == std::string::npos);  // counted as (other)
+  CHECK(prometheus_label("a\"b\\c\nd") == "a\\\"b\\\\c\\nd");
+  CHECK(text.find("bedrock_emulator_faults_injected_total{fault=\"reset\"} 1\n") !=
+        std::string::npos);
+  // 30 ms: in every bucket from 0.05 s up.
+  CHECK(text.find("duration_seconds_bucket{operation=\"Converse\",le=\"0.025\"} 0\n") !=
+        std::string::npos);
+  CHECK(text.find("duration_seconds_bucket{operation=\"Converse\",le=\"0.05\"} 2011\n") !=
+        std::string::npos);
+  CHECK(text.find("duration_seconds_count{operation=\"Converse\"} 2011\n") != std::string::npos);
 }
