@@ -12,9 +12,9 @@
 #include "journal/request_journal.h"
 
 using bedrock::JournalEntry;
+using bedrock::JournalPage;
 using bedrock::Metrics;
 using bedrock::prometheus_label;
-using bedrock::JournalPage;
 using bedrock::RequestJournal;
 
 namespace {
