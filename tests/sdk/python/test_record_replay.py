@@ -473,6 +473,39 @@ class RecordReplayOverHttps(RoundTrip, unittest.TestCase):
             self.assertNotIn(BEARER, f.read())
 
 
+class LooseMatching(unittest.TestCase):
+    """--record-match model: rules match operation and model only, and replay in recorded order."""
+
+    def test_model_matching_replays_in_order_whatever_the_prompt(self):
+        folder = tempfile.mkdtemp(prefix="bedrock-loose-")
+        servers = []
+        try:
+            upstream = harness.Emulator().start()
+            servers.append(upstream)
+            recorder = harness.Emulator(args=["--record-to", folder, "--upstream", upstream.endpoint,
+                                              "--record-match", "model"], env=recorder_env()).start()
+            servers.append(recorder)
+            runtime = client(recorder.endpoint, "bedrock-runtime")
+            first = plain(runtime.converse(modelId=MODEL, messages=[user("first prompt")]))
+            second = plain(runtime.converse(modelId=MODEL, messages=[user("second prompt")]))
+            with open(recording_files(folder)[0]) as f:
+                rules = json.load(f)["rules"]
+            self.assertEqual([rule["match"] for rule in rules],
+                             [{"operation": "Converse", "modelId": MODEL}] * 2)
+            replayer = harness.Emulator(args=["--scenarios", folder, "--replay-strict"]).start()
+            servers.append(replayer)
+            again = client(replayer.endpoint, "bedrock-runtime")
+            self.assertEqual(plain(again.converse(modelId=MODEL, messages=[user("anything")])), first)
+            self.assertEqual(plain(again.converse(modelId=MODEL, messages=[user("else")])), second)
+            code, message, _ = error_of(lambda: again.converse(modelId=MODEL, messages=[user("third")]))
+            self.assertEqual(code, "ValidationException")
+            self.assertIn("nearest recorded exchange is rule 0", message)
+        finally:
+            for server in servers:
+                server.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 class RecordModeStart(unittest.TestCase):
     def test_without_credentials_record_mode_does_not_start(self):
         empty = tempfile.mkdtemp(prefix="bedrock-nocred-")
