@@ -141,7 +141,8 @@ TEST_CASE("scrubbing replaces account ids in ARNs and access key ids", "[scrub]"
 TEST_CASE("the request digest ignores member order, encoding and idempotency tokens", "[digest]") {
   std::map<std::string, std::string> labels = {{"modelId", "m"}};
   auto digest = [&](const std::string& body, const std::string& account = "123456789012") {
-    return request_digest(request_identity(OperationId::kConverse, labels, {}, body, account));
+    return request_digest(
+        request_identity(OperationId::kConverse, labels, {}, Headers(), body, account));
   };
   const std::string a = digest(R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})");
   CHECK(a.size() == 71);
@@ -151,7 +152,7 @@ TEST_CASE("the request digest ignores member order, encoding and idempotency tok
   // StartAsyncInvoke's clientRequestToken is new on every SDK call.
   auto start = [&](const std::string& token) {
     return request_digest(request_identity(
-        OperationId::kStartAsyncInvoke, {}, {},
+        OperationId::kStartAsyncInvoke, {}, {}, Headers(),
         R"({"modelId":"m","clientRequestToken":")" + token + R"(","modelInput":{}})", "1"));
   };
   CHECK(start("one") == start("two"));
@@ -160,6 +161,22 @@ TEST_CASE("the request digest ignores member order, encoding and idempotency tok
       R"({"guardrailConfig":{"guardrailIdentifier":"arn:aws:bedrock:us-east-1:)";
   CHECK(digest(arn + R"(111122223333:guardrail/g"}})", "123456789012") ==
         digest(arn + R"(123456789012:guardrail/g"}})", "123456789012"));
+  // 0.0 (boto3) and 0 (the JS SDK) are one number.
+  CHECK(digest(R"({"inferenceConfig":{"temperature":0.0}})") ==
+        digest(R"({"inferenceConfig":{"temperature":0}})"));
+  CHECK(digest(R"({"inferenceConfig":{"temperature":0.5}})") !=
+        digest(R"({"inferenceConfig":{"temperature":0}})"));
+  // InvokeModel's modelled headers count; Content-Type and Accept, filled by SDKs, do not.
+  auto invoke = [&](const Headers& headers) {
+    return request_digest(
+        request_identity(OperationId::kInvokeModel, labels, {}, headers, "{}", "1"));
+  };
+  Headers plain_headers, guarded, typed;
+  guarded.add("X-Amzn-Bedrock-GuardrailIdentifier", "g1");
+  typed.add("Content-Type", "application/json");
+  typed.add("Accept", "*/*");
+  CHECK(invoke(plain_headers) != invoke(guarded));
+  CHECK(invoke(plain_headers) == invoke(typed));
   // A body that is not JSON is taken as its bytes.
   CHECK(digest("not json") != digest("not json either"));
 }
@@ -241,7 +258,7 @@ TEST_CASE("recorded rules match by digest once each, and a miss names the neares
   std::map<std::string, std::string> labels = {{"modelId", "m"}};
   auto identity_of = [&](const std::string& text) {
     return request_identity(
-        OperationId::kConverse, labels, {},
+        OperationId::kConverse, labels, {}, Headers(),
         R"({"messages":[{"role":"user","content":[{"text":")" + text + R"("}]}]})", "123456789012");
   };
   const json hello = identity_of("hello");
@@ -283,7 +300,10 @@ TEST_CASE("recorded rules match by digest once each, and a miss names the neares
   REQUIRE(miss.differences.size() == 1);
   CHECK(miss.differences[0] == R"(/body/messages/0/content/0/text: recorded "hello", sent "help")");
   CHECK_THAT(miss.describe(), Catch::Matchers::Contains("rule 0 (\"first\") of scenario \"rec\""));
-  CHECK(engine.nearest_recorded(hello).describe().find("already replayed") != std::string::npos);
+  // Both recorded rules were replayed their one time each.
+  NearMiss same = engine.nearest_recorded(hello);
+  CHECK(same.exhausted);
+  CHECK(same.describe().find("already replayed") != std::string::npos);
 
   for (size_t i = 0; i < ScenarioEngine::kMaxUnmatched + 5; ++i) engine.note_unmatched({{"n", i}});
   json unmatched = engine.unmatched();

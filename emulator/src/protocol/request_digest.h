@@ -2,11 +2,14 @@
 // "requestDigest"), by which a recorded exchange is found again. The identity holds the
 // operation, the path's labels and the query, decoded (SDKs percent-encode a model ARN's ':'
 // differently), and the body: parsed when it is JSON (boto3 and the JS SDK order members
-// differently; nlohmann keeps keys sorted, so one dump is canonical), else its bytes. Headers
-// are left out: SDKs send different ones for the same call; so are the members the model marks
-// as idempotency tokens (clientRequestToken), which SDKs fill anew on every call. Account ids and
-// access key ids are replaced as a recording replaces them (core/scrub.h), so a digest made while
-// recording from the real account matches the same request replayed with any account.
+// differently; nlohmann keeps keys sorted, so one dump is canonical; a whole number written as
+// 0.0 by one SDK and 0 by another is one number), else its bytes. Of the headers, only the
+// operation's modelled header members count (InvokeModel's guardrail, trace, performance
+// configuration; not Content-Type and Accept, which SDKs fill differently), by member name: SDKs
+// send different other headers for the same call. The members the model marks as idempotency tokens
+// (clientRequestToken) are left out: SDKs fill them anew on every call. Account ids and access key
+// ids are replaced as a recording replaces them (core/scrub.h), so a digest made while recording
+// from the real account matches the same request replayed with any account.
 #pragma once
 
 #include <map>
@@ -14,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/headers.h"
 #include "protocol/operation_id.h"
 
 namespace bedrock {
@@ -21,7 +25,8 @@ namespace bedrock {
 nlohmann::json request_identity(OperationId operation,
                                 const std::map<std::string, std::string>& labels,
                                 const std::map<std::string, std::string>& query,
-                                std::string_view body, const std::string& account_id);
+                                const Headers& headers, std::string_view body,
+                                const std::string& account_id);
 
 // "sha256:" and 64 hex digits, over the identity's canonical text.
 std::string request_digest(const nlohmann::json& identity);

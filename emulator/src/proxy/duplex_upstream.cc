@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -17,6 +18,8 @@
 namespace bedrock::proxy {
 
 namespace {
+
+constexpr time_t kSocketTimeoutSeconds = 10;
 
 std::string openssl_error() {
   unsigned long code = ERR_get_error();
@@ -104,6 +107,11 @@ bool DuplexUpstream::connect_socket(const DuplexRequest& request) {
   for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {
     int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
+    // Bounds connect() (the send timeout), the TLS handshake and any one read or write: an
+    // upstream that accepts and stays silent holds this stream 10 s, not for good.
+    timeval limit{kSocketTimeoutSeconds, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
       fd_ = fd;
     } else {

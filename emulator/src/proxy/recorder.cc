@@ -17,8 +17,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long to wait for the upstream's head: its read timeout (proxy/upstream_call.cc).
-constexpr std::chrono::seconds kHeadWait(610);
+// How long to wait for the upstream's head (a unary answer's head comes with its body): twice
+// the SDKs' default read timeout (60 s), past which no client is still waiting. The wait holds
+// the connection's event loop (LIMITATIONS above).
+constexpr std::chrono::seconds kHeadWait(120);
 // A bidirectional stream's head comes at once: the answer is the stream.
 constexpr std::chrono::milliseconds kDuplexHeadWait(30000);
 
@@ -93,8 +95,10 @@ std::unique_ptr<Recorder> Recorder::create(const Config& config, std::string& er
     error = "record mode needs credentials for the upstream: " + error;
     return nullptr;
   }
-  auto recording =
-      std::make_shared<Recording>(config.record_to, config.account_id, config.record_match);
+  auto recording = std::make_shared<Recording>(
+      config.record_to, config.account_id, config.record_match,
+      std::vector<std::string>{credentials->access_key_id, credentials->secret_access_key,
+                               credentials->session_token, credentials->bearer_token});
   if (!recording->open(error)) return nullptr;
   std::unique_ptr<Recorder> recorder(
       new Recorder(config, std::move(*credentials), std::move(recording)));
@@ -169,8 +173,8 @@ Response Recorder::forward(OperationId operation, const Request& request,
   RecordedExchange exchange;
   exchange.operation = std::string(operation_name(operation));
   exchange.model_id = entry.model_id;
-  exchange.identity =
-      request_identity(operation, request.labels, request.query, request.body, config_.account_id);
+  exchange.identity = request_identity(operation, request.labels, request.query, request.headers,
+                                       request.body, config_.account_id);
   exchange.digest = request_digest(exchange.identity);
   RecordedAnswer& answer = exchange.answer;
   answer.status = head->status;
@@ -195,8 +199,12 @@ Response Recorder::forward(OperationId operation, const Request& request,
   answer.event_stream = true;
   const Clock::time_point head_at = head->at;
   std::shared_ptr<Recording> recording = recording_;
-  response.stream_producer = [call, recording, head_at,
+  // Cancelled when the producer is dropped, run or not (a full producer pool refuses it).
+  auto cancel_on_drop =
+      std::shared_ptr<UpstreamCall>(call.get(), [call](UpstreamCall*) { call->cancel(); });
+  response.stream_producer = [call, cancel_on_drop, recording, head_at,
                               exchange = std::move(exchange)](EventSink& sink) mutable {
+    (void)cancel_on_drop;
     eventstream::Decoder decoder;
     Clock::time_point last = head_at;
     bool intact = true;
@@ -263,8 +271,9 @@ Response Recorder::forward_duplex(const Request& request, JournalEntry& entry,
   RecordedExchange exchange;
   exchange.operation = "InvokeModelWithBidirectionalStream";
   exchange.model_id = entry.model_id;
-  exchange.identity = request_identity(OperationId::kInvokeModelWithBidirectionalStream,
-                                       request.labels, request.query, "", config_.account_id);
+  exchange.identity =
+      request_identity(OperationId::kInvokeModelWithBidirectionalStream, request.labels,
+                       request.query, request.headers, "", config_.account_id);
   exchange.digest = request_digest(exchange.identity);
   auto relay =
       std::make_shared<DuplexRelay>(std::move(connection), request.body_stream, request.body,

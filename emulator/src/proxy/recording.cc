@@ -33,20 +33,12 @@ void put_bytes(nlohmann::json& object, const std::string& key, const std::string
   }
 }
 
-// A stream chunk carries its model's bytes base64-encoded ({"bytes": "..."}): scrubbed inside.
-std::string scrub_payload(const std::string& payload, const std::string& account_id) {
-  nlohmann::json parsed = parse_bounded_json_or_discarded(payload);
-  if (parsed.is_object() && parsed.contains("bytes") && parsed["bytes"].is_string()) {
-    std::string inner;
-    if (base64_decode(parsed["bytes"].get<std::string>(), inner)) {
-      std::string scrubbed = scrub_identifiers(inner, account_id);
-      if (scrubbed != inner) {
-        parsed["bytes"] = base64_encode(scrubbed);
-        return scrub_identifiers(parsed.dump(), account_id);
-      }
-    }
+std::string replace_all(std::string text, const std::string& what, const std::string& with) {
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
   }
-  return scrub_identifiers(payload, account_id);
+  return text;
 }
 
 std::string stamp() {
@@ -60,8 +52,13 @@ std::string stamp() {
 
 }  // namespace
 
-Recording::Recording(const std::string& folder, std::string account_id, std::string match)
+Recording::Recording(const std::string& folder, std::string account_id, std::string match,
+                     std::vector<std::string> secrets)
     : folder_(folder), account_id_(std::move(account_id)), match_(std::move(match)) {
+  // Short values would replace common text; a real key id, secret or token is 16 bytes or more.
+  for (auto& secret : secrets) {
+    if (secret.size() >= 8) secrets_.push_back(std::move(secret));
+  }
   name_ = "recorded-" + stamp() + "-" + std::to_string(getpid());
   path_ = (std::filesystem::path(folder_) / (name_ + ".json")).string();
 }
@@ -76,20 +73,44 @@ bool Recording::open(std::string& error) {
   return true;
 }
 
+std::string Recording::clean(const std::string& text) const {
+  std::string out = scrub_identifiers(text, account_id_);
+  for (const std::string& secret : secrets_)
+    out = replace_all(std::move(out), secret, "[scrubbed]");
+  return out;
+}
+
+// A stream chunk carries its model's bytes base64-encoded ({"bytes": "..."}): cleaned inside.
+std::string Recording::clean_payload(const std::string& payload) const {
+  nlohmann::json parsed = parse_bounded_json_or_discarded(payload);
+  if (parsed.is_object() && parsed.contains("bytes") && parsed["bytes"].is_string()) {
+    std::string inner;
+    if (base64_decode(parsed["bytes"].get<std::string>(), inner)) {
+      std::string cleaned = clean(inner);
+      if (cleaned != inner) {
+        parsed["bytes"] = base64_encode(cleaned);
+        return clean(parsed.dump());
+      }
+    }
+  }
+  return clean(payload);
+}
+
 nlohmann::json Recording::rule_of(RecordedExchange& exchange) const {
   const RecordedAnswer& answer = exchange.answer;
   nlohmann::json match = {{"operation", exchange.operation}};
   if (match_ == "digest") {
     match["requestDigest"] = exchange.digest;
   } else if (!exchange.model_id.empty()) {
-    match["modelId"] = scrub_identifiers(exchange.model_id, account_id_);
+    // The account of an ARN as a wildcard: a replay's client may send any.
+    match["modelId"] = scrub_identifiers(exchange.model_id, "*");
   }
   nlohmann::json recorded = {{"request", exchange.identity},
                              {"status", answer.status},
                              {"firstByteMs", answer.first_byte_ms}};
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& [name, value] : answer.headers) {
-    headers[name] = scrub_identifiers(value, account_id_);
+    headers[name] = clean(value);
   }
   recorded["headers"] = headers;
   if (answer.event_stream) {
@@ -99,15 +120,15 @@ nlohmann::json Recording::rule_of(RecordedExchange& exchange) const {
       nlohmann::json frame_headers = nlohmann::json::object();
       for (const auto& header : frame.message.headers) {
         // Bedrock's frame headers are strings; another type is kept as its text.
-        frame_headers[header.name] = scrub_identifiers(header.value.data, account_id_);
+        frame_headers[header.name] = clean(header.value.data);
       }
       out["headers"] = frame_headers;
-      put_bytes(out, "payload", scrub_payload(frame.message.payload, account_id_));
+      put_bytes(out, "payload", clean_payload(frame.message.payload));
       frames.push_back(std::move(out));
     }
     recorded["frames"] = std::move(frames);
   } else {
-    put_bytes(recorded, "body", scrub_identifiers(answer.body, account_id_));
+    put_bytes(recorded, "body", clean(answer.body));
   }
   return {{"name", exchange.operation + " " +
                        std::to_string(per_operation_.count(exchange.operation)

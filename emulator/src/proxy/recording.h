@@ -12,6 +12,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "protocol/recorded_answer.h"
 
@@ -33,8 +34,10 @@ struct RecordedExchange {
 
 class Recording {
  public:
-  // `match`: "digest" or "model" (--record-match).
-  Recording(const std::string& folder, std::string account_id, std::string match);
+  // `match`: "digest" or "model" (--record-match). `secrets`: the credentials' own values, never
+  // written whatever echoes them (an upstream's error message, a session name).
+  Recording(const std::string& folder, std::string account_id, std::string match,
+            std::vector<std::string> secrets = {});
 
   // Fails (false, with `error`) when the folder cannot be made.
   bool open(std::string& error);
@@ -44,10 +47,14 @@ class Recording {
 
  private:
   nlohmann::json rule_of(RecordedExchange& exchange) const;
+  // `text` with account ids, access key ids and the secrets replaced.
+  std::string clean(const std::string& text) const;
+  std::string clean_payload(const std::string& payload) const;
 
   std::string folder_;
   std::string account_id_;
   std::string match_;
+  std::vector<std::string> secrets_;
   std::string name_;
   std::string path_;
   std::mutex mutex_;

@@ -9,11 +9,10 @@ namespace bedrock::proxy {
 
 namespace {
 
-// How long the upstream may take: to connect, and between two reads (a long generation can
-// keep a unary answer's head back for minutes; Bedrock's own limit is 60 minutes for some
-// models, the SDKs' default read timeout one minute; this is ten).
+// How long the upstream may take: to connect, and between two reads (twice the SDKs' default
+// read timeout of one minute: past it no client still waits for the answer).
 constexpr time_t kConnectSeconds = 10;
-constexpr time_t kReadSeconds = 600;
+constexpr time_t kReadSeconds = 120;
 constexpr time_t kWriteSeconds = 60;
 
 std::atomic<int> in_flight{0};
@@ -41,6 +40,8 @@ void UpstreamCall::run(UpstreamRequest request) {
   client.set_keep_alive(false);
   client.set_decompress(false);
   client.set_tcp_nodelay(true);
+  // The target goes as the client sent it: it is what was signed.
+  client.set_url_encode(false);
   if (!request.ca_file.empty()) client.set_ca_cert_path(request.ca_file);
   client.enable_server_certificate_verification(true);
 

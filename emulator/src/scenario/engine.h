@@ -47,6 +47,7 @@ struct NearMiss {
   std::string rule_name;
   std::vector<std::string> differences;  // the first few: "/body/messages/0/...: ..."
   size_t difference_count = 0;           // all of them
+  bool exhausted = false;                // the rule has been applied its `times` already
 
   bool found() const { return rule_index >= 0; }
   std::string describe() const;

@@ -114,6 +114,7 @@ NearMiss ScenarioEngine::nearest_recorded(const nlohmann::json& identity) const 
   }
   NearMiss best;
   size_t best_distance = 0;
+  const Loaded* best_loaded = nullptr;
   for (const auto& loaded : *active) {
     const Scenario& scenario = loaded->scenario;
     for (size_t i = 0; i < scenario.rules.size(); ++i) {
@@ -126,7 +127,14 @@ NearMiss ScenarioEngine::nearest_recorded(const nlohmann::json& identity) const 
       if (best.found() && d >= best_distance) continue;
       best = {scenario.name, static_cast<int>(i), rule.name, std::move(listed), count};
       best_distance = d;
+      best_loaded = loaded.get();
     }
+  }
+  if (best_loaded) {
+    const Rule& rule = best_loaded->scenario.rules[static_cast<size_t>(best.rule_index)];
+    std::lock_guard<std::mutex> lock(mutex_);
+    best.exhausted =
+        rule.times && best_loaded->applied[static_cast<size_t>(best.rule_index)] >= *rule.times;
   }
   return best;
 }

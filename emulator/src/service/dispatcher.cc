@@ -124,8 +124,8 @@ Response Dispatcher::handle_bedrock(Request& request, JournalEntry& entry) const
   std::optional<std::string> digest;
   auto identity_of = [&]() -> const nlohmann::json& {
     if (!identity) {
-      identity = request_identity(operation, request.labels, request.query, request.body,
-                                  config.account_id);
+      identity = request_identity(operation, request.labels, request.query, request.headers,
+                                  request.body, config.account_id);
     }
     return *identity;
   };

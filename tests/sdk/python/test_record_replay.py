@@ -48,6 +48,9 @@ UPSTREAM_SCENARIO = {
          "response": {"text": "first answer"}},
         {"match": {"operation": "Converse", "text": "say again"},
          "response": {"text": "second answer"}},
+        # An upstream that echoes the caller's credentials (an error naming the session).
+        {"match": {"operation": "Converse", "text": "echo"},
+         "response": {"text": f"session {TOKEN} of {KEY_ID}"}},
     ],
 }
 
@@ -312,6 +315,9 @@ class RecordReplayOverHttp(RoundTrip, unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.recorded, cls.recorded_gaps = session(cls.recorder.endpoint)
+        echo = client(cls.recorder.endpoint, "bedrock-runtime")
+        cls.echoed = echo.converse(modelId=MODEL, messages=[user("echo")])
+        echo.close()
 
     def test_recorded_answers_are_the_upstreams(self):
         direct, _ = session(self.upstream.endpoint, guardrail="direct-guardrail")
@@ -385,7 +391,7 @@ class RecordReplayOverHttp(RoundTrip, unittest.TestCase):
             "Converse", "Converse", "Converse", "ConverseStream", "InvokeModel",
             "InvokeModelWithResponseStream", "CountTokens", "CreateGuardrail", "ApplyGuardrail",
             "ListFoundationModels", "StartAsyncInvoke", "GetAsyncInvoke", "ListAsyncInvokes",
-            "Converse"])
+            "Converse", "Converse"])
         self.assertTrue(all(rule["times"] == 1 for rule in rules))
         stream = rules[3]["recorded"]
         self.assertEqual(stream["frames"][0]["headers"][":event-type"], "messageStart")
@@ -407,6 +413,9 @@ class RecordReplayOverHttp(RoundTrip, unittest.TestCase):
                        "Authorization", UPSTREAM_ACCOUNT, "AKIDEXAMPLE"):
             self.assertNotIn(secret, text)
         self.assertIn("arn:aws:bedrock:us-east-1:123456789012:guardrail/", text)
+        # The client got the echo as it came; the recording has the values replaced.
+        self.assertIn(TOKEN, self.echoed["output"]["message"]["content"][0]["text"])
+        self.assertIn("session [scrubbed] of ", text)
 
     def test_upstream_requests_are_signed_as_botocore_signs_them(self):
         requests = self.tap.requests()
