@@ -14,11 +14,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { BedrockClient, ListFoundationModelsCommand } from "@aws-sdk/client-bedrock";
+import { BedrockClient, CreateGuardrailCommand, ListFoundationModelsCommand } from "@aws-sdk/client-bedrock";
 import {
+  ApplyGuardrailCommand,
   ConverseCommand,
   ConverseStreamCommand,
   CountTokensCommand,
+  GetAsyncInvokeCommand,
+  ListAsyncInvokesCommand,
+  StartAsyncInvokeCommand,
   InvokeModelCommand,
   InvokeModelWithBidirectionalStreamCommand,
   InvokeModelWithResponseStreamCommand,
@@ -57,6 +61,11 @@ async function readStream(stream) {
   }
   return { events, gaps: times.slice(1).map((t, i) => t - times[i]) };
 }
+
+// What the recorder relayed, as its recording replays it: the upstream's account in ARNs replaced
+// by the emulator's --account-id (default 123456789012).
+const asRecorded = (value) => JSON.parse(JSON.stringify(value).replaceAll(`:${UPSTREAM_ACCOUNT}:`, ":123456789012:"),
+  (key, v) => (typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) ? new Date(v) : v));
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -113,6 +122,26 @@ async function session(endpoint, kind) {
   for await (const event of chunks.body) answers.invokeStream.push(JSON.parse(Buffer.from(event.chunk.bytes).toString()));
   answers.count = plain(await runtime.send(new CountTokensCommand({ modelId: MODEL, input: { converse: { messages: [user("count js")] } } })));
   answers.models = plain(await bedrock.send(new ListFoundationModelsCommand({ byProvider: "Amazon" })));
+  const guardrail = plain(await bedrock.send(new CreateGuardrailCommand({
+    name: `recorded-${kind}`,
+    wordPolicyConfig: { wordsConfig: [{ text: "zeus" }] },
+    blockedInputMessaging: "blocked in",
+    blockedOutputsMessaging: "blocked out",
+  })));
+  answers.guardrail = guardrail;
+  answers.applied = plain(await runtime.send(new ApplyGuardrailCommand({
+    guardrailIdentifier: guardrail.guardrailId, guardrailVersion: "DRAFT", source: "INPUT",
+    content: [{ text: { text: "tell me about zeus" } }],
+  })));
+  const { invocationArn } = await runtime.send(new StartAsyncInvokeCommand({
+    modelId: "amazon.nova-reel-v1:0",
+    modelInput: { taskType: "TEXT_VIDEO", textToVideoParams: { text: "a cat" },
+                  videoGenerationConfig: { durationSeconds: 6, fps: 24, dimension: "1280x720", seed: 0 } },
+    outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://bucket/out" } },
+  }));
+  answers.asyncArn = invocationArn;
+  answers.asyncGet = plain(await runtime.send(new GetAsyncInvokeCommand({ invocationArn })));
+  answers.asyncList = plain(await runtime.send(new ListAsyncInvokesCommand({})));
   runtime.destroy();
   bedrock.destroy();
   return { answers, gaps };
@@ -150,7 +179,9 @@ for (const kind of CLIENT_KINDS) {
     test("the replay answers and streams as the upstream did, pacing kept within 20%", async () => {
       const replayer = await start({ args: ["--scenarios", join(folder, "recorded"), "--replay-strict", "--replay-speed", "1"] });
       const replayed = await session(replayer.endpoint, kind);
-      assert.deepEqual(replayed.answers, recorded.answers);
+      assert.deepEqual(replayed.answers, asRecorded(recorded.answers));
+      assert.equal(recorded.answers.applied.action, "GUARDRAIL_INTERVENED");
+      assert.match(recorded.answers.asyncArn, new RegExp(`:${UPSTREAM_ACCOUNT}:async-invoke/`));
       assert.ok(recorded.answers.stream.length > 5);
       const before = median(recorded.gaps);
       const now = median(replayed.gaps);
