@@ -231,6 +231,14 @@ class TapRelay:
             out.append((method, target, headers, body))
         return out
 
+    def wait_for(self, count, timeout=5.0):
+        """The requests seen, once there are `count` of them (a connection is kept when it closes,
+        a moment after its answer reached the client), or after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while len(self.requests()) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.requests()
+
     def close(self):
         self.running = False
         self.listener.close()
@@ -400,6 +408,7 @@ class RecordReplayOverHttp(RoundTrip, unittest.TestCase):
 
     def test_nothing_secret_is_written(self):
         # What the recorder sent upstream carried every secret, so the search below can fail.
+        self.tap.wait_for(15)
         sent = b"".join(self.tap.sent).decode("latin-1")
         for secret in (KEY_ID, TOKEN, "Signature=", "AWS4-HMAC-SHA256"):
             self.assertIn(secret, sent)
@@ -418,8 +427,8 @@ class RecordReplayOverHttp(RoundTrip, unittest.TestCase):
         self.assertIn("session [scrubbed] of ", text)
 
     def test_upstream_requests_are_signed_as_botocore_signs_them(self):
-        requests = self.tap.requests()
-        self.assertGreaterEqual(len(requests), 14)
+        requests = self.tap.wait_for(15)
+        self.assertGreaterEqual(len(requests), 15)
         credentials = Credentials(KEY_ID, SECRET, TOKEN)
         for method, target, headers, body in requests:
             authorization = headers["authorization"]
@@ -446,7 +455,7 @@ class RecordReplayOverHttps(RoundTrip, unittest.TestCase):
         recorded = plain(runtime.converse(modelId=MODEL, messages=[user("over tls")]))
         events, _ = read_stream(runtime.converse_stream(
             modelId=MODEL, messages=[user("tell it slowly")])["stream"])
-        self.assertTrue(self.tap.requests(), "the recorder did not go through the TLS relay")
+        self.assertTrue(self.tap.wait_for(1), "the recorder did not go through the TLS relay")
         replay = self.replayer("0")
         again = client(replay.endpoint, "bedrock-runtime")
         self.assertEqual(plain(again.converse(modelId=MODEL, messages=[user("over tls")])), recorded)
@@ -471,7 +480,7 @@ class RecordReplayOverHttps(RoundTrip, unittest.TestCase):
                             env=recorder_env(AWS_BEARER_TOKEN_BEDROCK=BEARER))
         runtime = client(bearer.endpoint, "bedrock-runtime")
         runtime.converse(modelId=MODEL, messages=[user("with a key")])
-        sent = self.tap.requests()[before:]
+        sent = self.tap.wait_for(before + 1)[before:]
         self.assertEqual(len(sent), 1)
         headers = sent[0][2]
         self.assertEqual(headers["authorization"], f"Bearer {BEARER}")
