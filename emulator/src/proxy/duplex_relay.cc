@@ -117,8 +117,8 @@ bool DuplexRelay::wait_head(std::chrono::milliseconds limit) {
       return false;
     }
   }
-  head_at_ = last_frame_at_ = Clock::now();
-  exchange_.answer.first_byte_ms = milliseconds_between(started_, head_at_);
+  last_frame_at_ = Clock::now();
+  exchange_.answer.first_byte_ms = milliseconds_between(started_, last_frame_at_);
   pending_output_ = std::move(early);
   return true;
 }

@@ -59,8 +59,7 @@ class DuplexRelay {
   eventstream::Decoder from_upstream_;
   bool input_open_ = true;
   bool output_intact_ = true;
-  Clock::time_point head_at_{};
-  Clock::time_point last_frame_at_{};
+  Clock::time_point last_frame_at_{};  // the head's arrival, then the latest frame's
   Clock::time_point started_ = Clock::now();
   std::string pending_output_;  // answer bytes that came with the head
   std::string error_;

@@ -73,14 +73,34 @@ std::string region_of(const std::string& host, const std::string& fallback) {
   return host.substr(first + 1, second - first - 1);
 }
 
-bool is_event_stream(const UpstreamCall::Head& head) {
-  for (const auto& [name, value] : head.headers) {
-    if (lower_case_ascii(name) == "content-type" &&
-        value.find("application/vnd.amazon.eventstream") == 0) {
-      return true;
-    }
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// The client's headers that go on to the upstream.
+HeaderList forwarded_headers(const Request& request) {
+  HeaderList out;
+  for (const auto& [name, value] : request.headers.entries()) {
+    if (forwarded_request_header(name)) out.emplace_back(name, value);
   }
-  return false;
+  return out;
+}
+
+// The upstream's head as the client gets it and the recording keeps it (the journal takes the
+// upstream's request id). True when the answer is an event stream.
+bool take_head(int status, const HeaderList& headers, JournalEntry& entry, Response& response,
+               RecordedAnswer& recorded) {
+  response.status = recorded.status = status;
+  bool event_stream = false;
+  for (const auto& [name, value] : headers) {
+    const std::string lower = lower_case_ascii(name);
+    if (lower == "x-amzn-requestid") entry.request_id = value;
+    if (lower == "content-type" && value.rfind("application/vnd.amazon.eventstream", 0) == 0) {
+      event_stream = true;
+    }
+    if (!relayed_answer_header(name)) continue;
+    response.headers.add(name, value);
+    recorded.headers.emplace_back(name, value);
+  }
+  return event_stream;
 }
 
 ApiError upstream_failed(const std::string& why) {
@@ -139,9 +159,7 @@ Response Recorder::forward(OperationId operation, const Request& request,
   upstream.method = request.method;
   upstream.target = request.target;
   upstream.body = request.body;
-  for (const auto& [name, value] : request.headers.entries()) {
-    if (forwarded_request_header(name)) upstream.headers.emplace_back(name, value);
-  }
+  upstream.headers = forwarded_headers(request);
   upstream.headers.emplace_back("Host", host_header);
   upstream.headers.emplace_back("Accept-Encoding", "identity");
   if (!credentials_.bearer_token.empty()) {
@@ -177,18 +195,9 @@ Response Recorder::forward(OperationId operation, const Request& request,
                                        request.body, config_.account_id);
   exchange.digest = request_digest(exchange.identity);
   RecordedAnswer& answer = exchange.answer;
-  answer.status = head->status;
   answer.first_byte_ms = milliseconds_between(call->started(), head->at);
   Response response;
-  response.status = head->status;
-  for (const auto& [name, value] : head->headers) {
-    if (lower_case_ascii(name) == "x-amzn-requestid") entry.request_id = value;
-    if (!relayed_answer_header(name)) continue;
-    response.headers.add(name, value);
-    answer.headers.emplace_back(name, value);
-  }
-
-  if (!is_event_stream(*head)) {
+  if (!take_head(head->status, head->headers, entry, response, answer)) {
     while (auto piece = call->next_piece()) answer.body += piece->bytes;
     if (!call->error().empty()) return error_response(upstream_failed(call->error()));
     response.body = answer.body;
@@ -240,9 +249,7 @@ Response Recorder::forward_duplex(const Request& request, JournalEntry& entry,
   upstream.method = request.method;
   upstream.target = request.target;
   upstream.authority = host_header;
-  for (const auto& [name, value] : request.headers.entries()) {
-    if (forwarded_request_header(name)) upstream.headers.emplace_back(name, value);
-  }
+  upstream.headers = forwarded_headers(request);
   EventSigning signing;
   signing.region = region_of(host, config_.region);
   if (!credentials_.bearer_token.empty()) {
@@ -281,21 +288,8 @@ Response Recorder::forward_duplex(const Request& request, JournalEntry& entry,
   if (!relay->wait_head(kDuplexHeadWait)) return error_response(upstream_failed(relay->error()));
   DuplexUpstream& answer = relay->upstream();
   RecordedAnswer& recorded = relay->exchange().answer;
-  recorded.status = answer.status();
   Response response;
-  response.status = answer.status();
-  bool event_stream = false;
-  for (const auto& [name, value] : answer.headers()) {
-    const std::string lower = lower_case_ascii(name);
-    if (lower == "x-amzn-requestid") entry.request_id = value;
-    if (lower == "content-type" && value.rfind("application/vnd.amazon.eventstream", 0) == 0) {
-      event_stream = true;
-    }
-    if (!relayed_answer_header(name)) continue;
-    response.headers.add(name, value);
-    recorded.headers.emplace_back(name, value);
-  }
-  if (!event_stream) {
+  if (!take_head(answer.status(), answer.headers(), entry, response, recorded)) {
     // A refusal: its body, whole, within the head's wait.
     const auto deadline = std::chrono::steady_clock::now() + kDuplexHeadWait;
     std::string body;

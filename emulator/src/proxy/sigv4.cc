@@ -94,6 +94,18 @@ std::string signing_key(const std::string& secret, const std::string& scope_date
   return raw(key);
 }
 
+std::string credential_scope(const std::string& date, const std::string& region,
+                             const std::string& service) {
+  return date + "/" + region + "/" + service + "/aws4_request";
+}
+
+// "a;b;c": the signed headers' names, in the map's (sorted) order.
+std::string signed_header_names(const std::map<std::string, std::string>& signed_headers) {
+  std::string names;
+  for (const auto& [name, value] : signed_headers) names += (names.empty() ? "" : ";") + name;
+  return names;
+}
+
 void format_dates(std::time_t when, char (&amz_date)[17], char (&date)[9]) {
   std::tm utc{};
   gmtime_r(&when, &utc);
@@ -110,7 +122,7 @@ std::string sigv4_event_signature(const std::string& prior_signature, const std:
   char amz_date[17];
   char date[9];
   format_dates(when, amz_date, date);
-  const std::string scope = std::string(date) + "/" + region + "/" + service + "/aws4_request";
+  const std::string scope = credential_scope(date, region, service);
   const std::string string_to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + std::string(amz_date) + "\n" +
                                      scope + "\n" + prior_signature + "\n" +
                                      sha256_hex(date_header) + "\n" + sha256_hex(payload);
@@ -125,15 +137,12 @@ std::string sigv4_signature(const std::string& method, const std::string& target
   const size_t query_start = target.find('?');
   const std::string path = target.substr(0, query_start);
   const std::string query = query_start == std::string::npos ? "" : target.substr(query_start + 1);
-  std::string canonical_headers, signed_names;
-  for (const auto& [name, value] : signed_headers) {
-    canonical_headers += name + ":" + value + "\n";
-    signed_names += (signed_names.empty() ? "" : ";") + name;
-  }
-  const std::string canonical_request = method + "\n" + sigv4_canonical_uri(path) + "\n" +
-                                        sigv4_canonical_query(query) + "\n" + canonical_headers +
-                                        "\n" + signed_names + "\n" + payload_hash;
-  const std::string scope = scope_date + "/" + region + "/" + service + "/aws4_request";
+  std::string canonical_headers;
+  for (const auto& [name, value] : signed_headers) canonical_headers += name + ":" + value + "\n";
+  const std::string canonical_request =
+      method + "\n" + sigv4_canonical_uri(path) + "\n" + sigv4_canonical_query(query) + "\n" +
+      canonical_headers + "\n" + signed_header_names(signed_headers) + "\n" + payload_hash;
+  const std::string scope = credential_scope(scope_date, region, service);
   const std::string string_to_sign =
       "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request);
   return to_hex(hmac_sha256(signing_key(secret, scope_date, region, service), string_to_sign));
@@ -160,14 +169,11 @@ std::vector<std::pair<std::string, std::string>> sigv4_headers(const SignedReque
       signed_headers["content-type"] = trim_value(value);
   }
 
-  std::string signed_names;
-  for (const auto& [name, value] : signed_headers) {
-    signed_names += (signed_names.empty() ? "" : ";") + name;
-  }
   const std::string signature =
       sigv4_signature(request.method, request.target, signed_headers, payload_hash,
                       keys.secret_access_key, date, amz_date, region, service);
-  const std::string scope = std::string(date) + "/" + region + "/" + service + "/aws4_request";
+  const std::string signed_names = signed_header_names(signed_headers);
+  const std::string scope = credential_scope(date, region, service);
 
   std::vector<std::pair<std::string, std::string>> out;
   out.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + keys.access_key_id + "/" +
