@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "admin/admin_api.h"
+#include "admin/journal_feed.h"
 
 using namespace bedrock;
 using nlohmann::json;
@@ -13,13 +14,13 @@ struct Fixture {
   ScenarioEngine scenarios;
   RequestJournal journal;
   int async_resets = 0;
-  AdminParts parts{config, scenarios, journal, [this] { ++async_resets; }, {}};
+  AdminParts parts{config, scenarios, journal, [this] { ++async_resets; }, {}, {}};
 
   Response call(std::string method, std::string path, std::string body = "") {
     Request request;
     request.method = std::move(method);
     request.target = path;
-    request.path = std::move(path);
+    request.path = path.substr(0, path.find('?'));
     request.body = std::move(body);
     return handle_admin(request, parts);
   }
@@ -73,4 +74,80 @@ TEST_CASE("an unknown admin path answers a JSON error", "[admin]") {
   Response response = f.call("GET", "/_emulator/nothing-here");
   CHECK(response.status == 404);
   CHECK(json::parse(response.body).contains("message"));
+}
+
+TEST_CASE("one journal entry is read by its request id, bodies included", "[admin]") {
+  Fixture f;
+  auto entry = std::make_shared<JournalEntry>();
+  entry->request_id = "r-42";
+  entry->operation = "Converse";
+  entry->request_body = bedrock::KeptBody::of(R"({"messages":[]})");
+  entry->response_body = bedrock::KeptBody::of(R"({"output":{}})");
+  f.journal.record(entry);
+  Response found = f.call("GET", "/_emulator/requests/r-42");
+  REQUIRE(found.status == 200);
+  json body = json::parse(found.body);
+  CHECK(body["requestBody"]["text"] == R"({"messages":[]})");
+  CHECK(body["responseBody"]["text"] == R"({"output":{}})");
+  CHECK(body["seq"] == 1);
+  // The listing stays a summary.
+  json listed = json::parse(f.call("GET", "/_emulator/requests").body)["requests"][0];
+  CHECK_FALSE(listed.contains("requestBody"));
+  CHECK(f.call("GET", "/_emulator/requests/r-43").status == 404);
+  // Routes named under requests/ are not taken for request ids.
+  CHECK(f.call("GET", "/_emulator/requests/unmatched").status == 200);
+}
+
+TEST_CASE("the live feed is an event stream, refused past its bound", "[admin]") {
+  Fixture f;
+  std::vector<Response> open;
+  for (size_t i = 0; i < bedrock::kMaxOpenFeeds; ++i) {
+    open.push_back(f.call("GET", "/_emulator/requests/feed"));
+    REQUIRE(open.back().status == 200);
+    REQUIRE(open.back().event_source);
+    CHECK(*open.back().headers.find("Content-Type") == "text/event-stream");
+  }
+  CHECK(f.call("GET", "/_emulator/requests/feed").status == 503);
+  open.pop_back();  // a closed feed makes room
+  CHECK(f.call("GET", "/_emulator/requests/feed").status == 200);
+  CHECK(f.call("GET", "/_emulator/requests/feed?after=x").status == 400);
+}
+
+TEST_CASE("the feed sends entries after the one asked for, then a clear", "[admin]") {
+  Fixture f;
+  for (const char* id : {"a", "b", "c"}) {
+    auto entry = std::make_shared<JournalEntry>();
+    entry->request_id = id;
+    f.journal.record(entry);
+  }
+  Response feed = f.call("GET", "/_emulator/requests/feed?after=1");
+  REQUIRE(feed.event_source);
+  auto now = std::chrono::steady_clock::now();
+  bedrock::StreamPiece piece;
+  REQUIRE(feed.event_source->next(now, piece));
+  CHECK(piece.bytes == "retry: 1000\n\n");
+  REQUIRE(feed.event_source->next(now, piece));
+  CHECK(piece.bytes.find("\"requestId\":\"a\"") == std::string::npos);
+  CHECK(piece.bytes.find("id: 2\nevent: request\ndata: ") != std::string::npos);
+  CHECK(piece.bytes.find("id: 3\nevent: request\ndata: ") != std::string::npos);
+  // Nothing new: an empty piece due a poll later, so the transport waits.
+  REQUIRE(feed.event_source->next(now, piece));
+  CHECK(piece.bytes.empty());
+  CHECK(piece.due > now);
+  f.journal.clear();
+  REQUIRE(feed.event_source->next(now, piece));
+  CHECK(piece.bytes == "event: cleared\ndata: {}\n\n");
+}
+
+TEST_CASE("the inspector page and its files are served from the binary", "[admin]") {
+  Fixture f;
+  Response page = f.call("GET", "/_emulator/ui");
+  REQUIRE(page.status == 200);
+  CHECK(page.headers.find("Content-Type")->rfind("text/html", 0) == 0);
+  CHECK(page.body.find("/_emulator/ui/inspector.js") != std::string::npos);
+  Response script = f.call("GET", "/_emulator/ui/inspector.js");
+  CHECK(script.status == 200);
+  CHECK(script.body.find("EventSource") != std::string::npos);
+  CHECK(f.call("GET", "/_emulator/ui/inspector.css").status == 200);
+  CHECK(f.call("GET", "/_emulator/ui/other.js").status == 404);
 }

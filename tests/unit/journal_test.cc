@@ -83,6 +83,7 @@ TEST_CASE("entries whose every text is long are dropped by bytes before the coun
     entry->request_id = std::to_string(i);
     entry->model_id = entry->scenario = entry->rule_name = entry->invocation_id = big;
     entry->attempt = entry->fault = entry->exception = entry->time = entry->http_version = big;
+    entry->request_body = entry->response_body = bedrock::KeptBody::of(std::string(20000, 'q'));
     journal.record(entry);
   }
   CHECK(journal.bytes() <= RequestJournal::kMaxBytes);
@@ -198,4 +199,67 @@ TEST_CASE("metrics count requests by label set, bounded, and escape label values
   CHECK(text.find("duration_seconds_bucket{operation=\"Converse\",le=\"0.05\"} 2011\n") !=
         std::string::npos);
   CHECK(text.find("duration_seconds_count{operation=\"Converse\"} 2011\n") != std::string::npos);
+}
+
+TEST_CASE("a kept body is cut at a character boundary, and binary bodies are base64", "[journal]") {
+  using bedrock::KeptBody;
+  KeptBody small = KeptBody::of("{\"a\":1}");
+  CHECK(small.text == "{\"a\":1}");
+  CHECK_FALSE(small.cut);
+  CHECK(small.to_json()["encoding"] == "utf-8");
+  CHECK(KeptBody::of("").to_json().is_null());
+
+  std::string euros;
+  for (int i = 0; i < 10; ++i) euros += "\xE2\x82\xAC";  // 30 bytes of 3-byte characters
+  KeptBody cut = KeptBody::of(euros, 10);
+  CHECK(cut.text == euros.substr(0, 9));
+  CHECK(cut.cut);
+  CHECK(cut.size == 30);
+  CHECK(cut.to_json()["cut"] == true);
+
+  KeptBody binary = KeptBody::of(std::string("\x89PNG\r\n\x1a\n\xff\xfe", 10));
+  CHECK(binary.base64);
+  CHECK(binary.text == "iVBORw0KGgr//g==");
+  CHECK_FALSE(binary.cut);
+  CHECK(KeptBody::of(std::string(100, '\xff'), 16).cut);
+
+  CHECK(bedrock::is_utf8("plain \xC3\xA9 \xF0\x9F\x98\x80"));
+  CHECK_FALSE(bedrock::is_utf8("\xC0\xAF"));          // overlong
+  CHECK_FALSE(bedrock::is_utf8("\xED\xA0\x80"));      // a surrogate
+  CHECK_FALSE(bedrock::is_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  CHECK_FALSE(bedrock::is_utf8("\xE2\x82"));          // cut short
+}
+
+TEST_CASE("a stream keeps its first frames within its budget and counts the rest",
+          "[journal]") {
+  bedrock::StreamTelemetry telemetry;
+  const std::string payload(1000, 'p');
+  size_t sent = 0;
+  while (telemetry.keeps_frames() && sent < 10000) {
+    telemetry.keep_frame({{":event-type", "contentBlockDelta"}}, payload);
+    ++sent;
+  }
+  for (int i = 0; i < 5; ++i) telemetry.count_frame_not_kept();
+  nlohmann::json kept = telemetry.frames_json();
+  const size_t frames = kept["frames"].size();
+  CHECK(frames < sent);
+  CHECK(frames * payload.size() <= bedrock::StreamTelemetry::kMaxKeptBytes);
+  CHECK(kept["framesNotKept"] == sent - frames + 5);
+  CHECK(kept["frames"][0]["headers"][":event-type"] == "contentBlockDelta");
+  // A large payload is cut to the per-frame bound.
+  bedrock::StreamTelemetry big;
+  big.keep_frame({}, std::string(100000, 'x'));
+  CHECK(big.frames_json()["frames"][0]["payload"]["text"].get<std::string>().size() ==
+        bedrock::StreamTelemetry::kMaxFramePayloadBytes);
+}
+
+TEST_CASE("a stream is charged its whole frame budget when recorded", "[journal]") {
+  RequestJournal journal;
+  auto plain = entry_with_path("/model/x/converse");
+  journal.record(plain);
+  const size_t one = journal.bytes();
+  auto streamed = entry_with_path("/model/x/converse");
+  streamed->stream = std::make_shared<bedrock::StreamTelemetry>();
+  journal.record(streamed);
+  CHECK(journal.bytes() - one >= bedrock::StreamTelemetry::kMaxKeptBytes);
 }

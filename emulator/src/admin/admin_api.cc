@@ -5,6 +5,8 @@
 #include <functional>
 #include <optional>
 
+#include "admin/inspector_page.h"
+#include "admin/journal_feed.h"
 #include "core/reset_hooks.h"
 #include "journal/metrics.h"
 #include "model/prompt_cache.h"
@@ -142,6 +144,39 @@ Response clear_requests(const Request&, const AdminParts& parts, const std::stri
   return json_response({{"deleted", true}});
 }
 
+// One entry with its bodies and decoded frames, by its x-amzn-RequestId.
+Response get_request(const Request&, const AdminParts& parts, const std::string& tail) {
+  std::string id;
+  if (!percent_decode(tail, id) || id.empty()) return admin_error(400, "Name a request id.");
+  auto entry = parts.journal.find(id);
+  if (!entry) return admin_error(404, "The journal holds no request " + id + ".");
+  return json_response(*entry);
+}
+
+// Server-sent events of new journal entries (admin/journal_feed.h): after the sequence number
+// `after`, or after the browser's Last-Event-ID when it reconnects.
+Response request_feed(const Request& request, const AdminParts& parts, const std::string&) {
+  std::string after;
+  if (auto it = request.query.find("after"); it != request.query.end()) after = it->second;
+  if (const std::string* last = request.headers.find("Last-Event-ID")) after = *last;
+  uint64_t from = 0;
+  if (!after.empty() && after != "0") {
+    auto parsed = parse_count(after, UINT64_MAX / 10);
+    if (!parsed) return admin_error(400, "after must be a sequence number the journal gave.");
+    from = *parsed;
+  }
+  return journal_feed_response(parts.journal, from);
+}
+
+Response resources(const Request&, const AdminParts& parts, const std::string&) {
+  return json_response(parts.resources ? parts.resources() : nlohmann::json::object());
+}
+
+Response inspector(const Request&, const AdminParts&, const std::string& tail) {
+  if (auto asset = inspector_asset(tail)) return std::move(*asset);
+  return admin_error(404, "No inspector file " + tail + ".");
+}
+
 // Requests no rule matched while recordings were loaded or replay was strict, each with the
 // recorded exchange nearest to it (scenario/engine.h NearMiss).
 Response list_unmatched(const Request&, const AdminParts& parts, const std::string&) {
@@ -183,8 +218,14 @@ const std::vector<AdminRoute>& admin_routes() {
       {"POST", "/_emulator/reset", reset},
       {"GET", "/_emulator/requests", list_requests},
       {"DELETE", "/_emulator/requests", clear_requests},
+      // Before requests/*, which would take their names as request ids.
       {"GET", "/_emulator/requests/unmatched", list_unmatched},
+      {"GET", "/_emulator/requests/feed", request_feed},
+      {"GET", "/_emulator/requests/*", get_request},
       {"GET", "/_emulator/metrics", metrics},
+      {"GET", "/_emulator/resources", resources},
+      {"GET", "/_emulator/ui", inspector},
+      {"GET", "/_emulator/ui/*", inspector},
   };
   return routes;
 }

@@ -1,5 +1,6 @@
 // Everything that is not Bedrock lives under /_emulator/ (one table in admin_api.cc): health,
-// scenarios (load, list, delete), reset, and the request journal. Admin errors are JSON
+// scenarios (load, list, delete), reset, the request journal and its live feed, metrics, and
+// the inspector page. Admin errors are JSON
 // {"message": ...} with an HTTP status that says what went wrong.
 #pragma once
 
@@ -28,6 +29,9 @@ struct AdminParts {
   RequestJournal& journal;
   std::function<void()> reset_async_invocations;                // forgets every async invocation
   std::function<std::map<std::string, size_t>()> async_counts;  // by status, for metrics
+  // The control plane's guardrails, prompts and inference profiles and the async invocations,
+  // for the inspector (GET /_emulator/resources).
+  std::function<nlohmann::json()> resources;
 };
 
 Response handle_admin(const Request& request, const AdminParts& parts);

@@ -44,7 +44,7 @@ std::string iso8601_now() {
   return out;
 }
 
-nlohmann::json JournalEntry::to_json() const {
+nlohmann::json JournalEntry::to_json(bool detail) const {
   auto text_or_null = [](const std::string& s) {
     return s.empty() ? nlohmann::json() : nlohmann::json(s);
   };
@@ -65,6 +65,7 @@ nlohmann::json JournalEntry::to_json() const {
       {"invocationId", text_or_null(invocation_id)},
       {"attempt", text_or_null(attempt)},
       {"durationMs", duration_ms},
+      {"seq", sequence},
   };
   if (stream) {
     out["eventsSent"] = stream->events.load();
@@ -72,6 +73,12 @@ nlohmann::json JournalEntry::to_json() const {
     if (stream->finished.load() && !stream->ended_with.empty()) {
       out["streamEndedWith"] = stream->ended_with;
     }
+  }
+  if (detail) {
+    out["requestBody"] = request_body.to_json();
+    out["responseBody"] = response_body.to_json();
+    out["responseType"] = text_or_null(response_type);
+    if (stream) out.update(stream->frames_json());
   }
   return out;
 }
@@ -96,16 +103,20 @@ size_t JournalEntry::cut_to_size() {
   size_t total = RequestJournal::kEntryOverhead;
   for (std::string* text :
        {&time, &request_id, &operation, &method, &path, &model_id, &http_version, &scenario,
-        &rule_name, &exception, &fault, &invocation_id, &attempt}) {
+        &rule_name, &exception, &fault, &invocation_id, &attempt, &response_type}) {
     cut(*text);
     total += text->size();
   }
+  total += request_body.bytes() + response_body.bytes();
+  // A stream's frames arrive after it is recorded: charged at the most they may hold.
+  if (stream) total += StreamTelemetry::kMaxKeptBytes;
   return total;
 }
 
 void RequestJournal::record(std::shared_ptr<JournalEntry> entry) {
   size_t size = entry->cut_to_size();
   std::lock_guard<std::mutex> lock(mutex_);
+  entry->sequence = next_sequence_;
   entries_.push_back(Stored{next_sequence_++, size, std::move(entry)});
   bytes_ += size;
   while (entries_.size() > kMaxEntries || bytes_ > kMaxBytes) {
@@ -144,10 +155,29 @@ std::map<std::string, size_t> RequestJournal::open_streams() const {
   return open;
 }
 
+std::optional<nlohmann::json> RequestJournal::find(const std::string& request_id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->entry->request_id == request_id) return it->entry->to_json(true);
+  }
+  return std::nullopt;
+}
+
+uint64_t RequestJournal::next_sequence() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_sequence_;
+}
+
+uint64_t RequestJournal::clears() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return clears_;
+}
+
 void RequestJournal::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   entries_.clear();
   bytes_ = 0;
+  ++clears_;
 }
 
 size_t RequestJournal::size() const {

@@ -1,6 +1,8 @@
 #include "protocol/event_stream_writer.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "eventstream/frames.h"
 #include "eventstream/message.h"
@@ -54,20 +56,42 @@ void EventStreamWriter::cancel() {
   script_.telemetry->finished = true;
 }
 
-bool EventStreamWriter::put(std::string bytes, Fault fault, bool counts_event) {
+std::function<void(bool)> EventStreamWriter::on_frame_sent(const eventstream::Message& frame,
+                                                           bool counts_event) const {
+  // What the journal keeps of the frame (journal/stream_telemetry.h), built only while the
+  // stream's budget lasts.
+  std::optional<std::pair<StreamTelemetry::FrameHeaders, std::string>> kept;
+  if (script_.telemetry->keeps_frames()) {
+    StreamTelemetry::FrameHeaders headers;
+    for (const eventstream::Header& header : frame.headers) {
+      if (header.value.type == eventstream::HeaderType::kString) {
+        headers.emplace_back(header.name, header.value.data);
+      }
+    }
+    kept.emplace(std::move(headers), frame.payload);
+  }
+  // The journal counts what the client was sent, which may be later than now.
+  return [telemetry = script_.telemetry, counts_event,
+          kept = std::move(kept)](bool delivered) mutable {
+    if (!delivered) return;
+    if (counts_event) {
+      ++telemetry->events;
+      Metrics::global().count_stream_event();
+    }
+    if (kept) {
+      telemetry->keep_frame(std::move(kept->first), kept->second);
+    } else {
+      telemetry->count_frame_not_kept();
+    }
+  };
+}
+
+bool EventStreamWriter::put(std::string bytes, Fault fault, std::function<void(bool)> on_sent) {
   StreamPiece piece;
   piece.due = schedule_;
   piece.bytes = std::move(bytes);
   piece.fault = fault;
-  // The journal counts events the client was sent, which may be later than now.
-  if (counts_event) {
-    piece.on_sent = [telemetry = script_.telemetry](bool delivered) {
-      if (delivered) {
-        ++telemetry->events;
-        Metrics::global().count_stream_event();
-      }
-    };
-  }
+  piece.on_sent = std::move(on_sent);
   queued_.push_back(std::move(piece));
   return send_queued();
 }
@@ -108,26 +132,32 @@ bool EventStreamWriter::before_event() {
     if (fault_spec(kind).layer == FaultLayer::kConnection) {
       fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
-      put({}, kind, false);
+      put({}, kind, nullptr);
       return stopped_ = true, false;
     }
   }
   return true;
 }
 
-bool EventStreamWriter::write_frame(std::string frame) {
+bool EventStreamWriter::write_frame(const eventstream::Message& message) {
+  std::string frame;
+  eventstream::encode_to(message, frame);
   const size_t index = events_written_;
   ++events_written_;
   const Fault kind = script_.fault ? script_.fault->kind : Fault::kNone;
-  if (!damages_frames(kind)) return put(std::move(frame), Fault::kNone, true);
+  if (!damages_frames(kind))
+    return put(std::move(frame), Fault::kNone, on_frame_sent(message, true));
   // A split applies to every frame; a corrupt CRC to the first frame once it is due.
   const bool due = kind == Fault::kSplitFrames ||
                    (!fault_delivered_ && static_cast<int>(index) >= script_.fault->after_events);
-  if (!due) return put(std::move(frame), Fault::kNone, true);
+  if (!due) return put(std::move(frame), Fault::kNone, on_frame_sent(message, true));
   DamagedFrame damaged = damage_frame(kind, std::move(frame), script_.jitter_seed + index);
   for (size_t i = 0; i < damaged.pieces.size(); ++i) {
     bool last = i + 1 == damaged.pieces.size();
-    if (!put(std::move(damaged.pieces[i]), Fault::kNone, last)) return false;
+    if (!put(std::move(damaged.pieces[i]), Fault::kNone,
+             last ? on_frame_sent(message, true) : nullptr)) {
+      return false;
+    }
   }
   if (damaged.ends_stream) {
     fault_delivered_ = true;
@@ -139,26 +169,26 @@ bool EventStreamWriter::write_frame(std::string frame) {
 
 bool EventStreamWriter::event(std::string_view event_type, const nlohmann::json& payload) {
   if (!before_event()) return false;
-  std::string frame;
-  eventstream::encode_to(eventstream::event_message(event_type, dump(payload)), frame);
-  return write_frame(std::move(frame));
+  return write_frame(eventstream::event_message(event_type, dump(payload)));
 }
 
 bool EventStreamWriter::exception(const ApiError& error) {
+  eventstream::Message message =
+      eventstream::exception_message(error.stream_member_name(), dump(error.body()));
   std::string frame;
-  eventstream::encode_to(
-      eventstream::exception_message(error.stream_member_name(), dump(error.body())), frame);
+  eventstream::encode_to(message, frame);
   script_.telemetry->ended_with = error.stream_member_name();
-  bool ok = put(std::move(frame), Fault::kNone, false);
+  bool ok = put(std::move(frame), Fault::kNone, on_frame_sent(message, false));
   stopped_ = true;
   return ok;
 }
 
 bool EventStreamWriter::error(std::string_view code, std::string_view message) {
+  eventstream::Message frame_message = eventstream::error_message(code, message);
   std::string frame;
-  eventstream::encode_to(eventstream::error_message(code, message), frame);
+  eventstream::encode_to(frame_message, frame);
   script_.telemetry->ended_with = std::string(code);
-  bool ok = put(std::move(frame), Fault::kNone, false);
+  bool ok = put(std::move(frame), Fault::kNone, on_frame_sent(frame_message, false));
   stopped_ = true;
   return ok;
 }
@@ -189,7 +219,7 @@ void EventStreamWriter::finish() {
     if (fault_spec(kind).layer == FaultLayer::kConnection) {
       fault_delivered_ = true;
       script_.telemetry->ended_with = fault_name(kind);
-      put({}, kind, false);
+      put({}, kind, nullptr);
     }
   }
   finished_ = stopped_ = true;

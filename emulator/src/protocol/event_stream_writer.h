@@ -20,6 +20,7 @@
 
 #include "core/api_error.h"
 #include "core/event_sink.h"
+#include "eventstream/message.h"
 #include "protocol/stream_script.h"
 
 namespace bedrock {
@@ -57,10 +58,13 @@ class EventStreamWriter final : public EventSource {
 
  private:
   bool before_event();
-  bool write_frame(std::string frame);
+  bool write_frame(const eventstream::Message& message);
   bool deliver_stream_error();
   // Queues a piece due when the latest event is; on a sink, sends what is queued.
-  bool put(std::string bytes, Fault fault, bool counts_event);
+  bool put(std::string bytes, Fault fault, std::function<void(bool delivered)> on_sent);
+  // What runs once a frame reached the client: counts it and keeps it for the journal.
+  std::function<void(bool delivered)> on_frame_sent(const eventstream::Message& frame,
+                                                    bool counts_event) const;
   bool send_queued();
 
   EventSink* sink_ = nullptr;  // null when run as a source

@@ -87,6 +87,14 @@ Response Dispatcher::handle(Request& request) const {
     entry->duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started + response.delay)
                              .count();
+    // What the inspector shows of the exchange (journal/kept_body.h bounds it).
+    entry->request_body = KeptBody::of(request.body);
+    if (!response.is_streaming()) entry->response_body = KeptBody::of(response.body);
+    if (const std::string* type = response.headers.find("Content-Type")) {
+      entry->response_type = *type;
+    }
+    // The stream is sent after this returns; its frames' times count from the request.
+    if (entry->stream) entry->stream->started = started;
     Metrics::global().count_request(*entry);
     if (log_format_is_json()) log_info_fields(request_line(*entry));
     services_.journal.record(entry);

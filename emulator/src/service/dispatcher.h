@@ -10,6 +10,7 @@
 #include "admin/admin_api.h"
 #include "core/request.h"
 #include "core/response.h"
+#include "service/admin_resources.h"
 #include "service/services.h"
 
 namespace bedrock {
@@ -18,12 +19,15 @@ class Dispatcher {
  public:
   explicit Dispatcher(Services& services)
       : services_(services),
-        admin_{services.config, services.scenarios, services.journal,
+        admin_{services.config,
+               services.scenarios,
+               services.journal,
                [&services] {
                  services.async_invocations.reset();
                  services.control_plane.reset();
                },
-               [&services] { return services.async_invocations.count_by_status(); }} {}
+               [&services] { return services.async_invocations.count_by_status(); },
+               [&services] { return admin_resources(services); }} {}
   Response handle(Request& request) const;
 
  private:
