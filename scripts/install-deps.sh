@@ -14,6 +14,9 @@ if [[ "${1:-}" == "--with-tests" ]]; then
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
   python3 -c 'import boto3' 2>/dev/null || packages+=(python3 python3-boto3)
+  python3 -c 'import yaml' 2>/dev/null || packages+=(python3-yaml)  # the README recipes' test
+  # The inspector page's browser tests: Debian's Chromium, driven by playwright-core from npm.
+  packages+=(chromium)
 fi
 
 missing=()

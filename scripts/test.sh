@@ -5,7 +5,8 @@
 #   3. the running binary driven by boto3 and by the AWS SDK for JavaScript v3, its answers
 #      compared with recorded real answer shapes (tests/conformance), and the hardening
 #      suite's hostile input (tests/hardening)
-#   4. the event-stream codec cross-checked against @smithy/eventstream-codec
+#   4. the event-stream codec cross-checked against @smithy/eventstream-codec; the inspector
+#      page driven in headless Chromium
 #   5. one clang-14 AddressSanitizer + UndefinedBehaviorSanitizer build: the Catch2 unit tests
 #      (CTest), the boto3 and hardening suites against its server, and the libFuzzer targets
 #      (20 s each, scripts/fuzz.sh)
@@ -130,6 +131,8 @@ suite "event-stream cross-check (@smithy/eventstream-codec)" bash -c 'cd tests/j
 suite "third-party clients (Vercel AI SDK, LangChain, Anthropic Bedrock SDK)" \
   bash -c 'cd tests/js && node --test clients/'
 suite "hardening suite (hostile input against the server)" python3 tests/hardening/run_hardening.py
+suite "inspector page in headless Chromium (playwright-core)" \
+  bash -c 'cd tests/js && node --test browser/'
 
 asan_built=0
 finish_build "build (clang ASan+UBSan+fuzz)" && asan_built=1
