@@ -230,8 +230,7 @@ TEST_CASE("a kept body is cut at a character boundary, and binary bodies are bas
   CHECK_FALSE(bedrock::is_utf8("\xE2\x82"));          // cut short
 }
 
-TEST_CASE("a stream keeps its first frames within its budget and counts the rest",
-          "[journal]") {
+TEST_CASE("a stream keeps its first frames within its budget and counts the rest", "[journal]") {
   bedrock::StreamTelemetry telemetry;
   const std::string payload(1000, 'p');
   size_t sent = 0;
