@@ -36,6 +36,7 @@ import cases_state  # noqa: E402,F401
 import cases_websocket  # noqa: E402,F401
 import cases_control_plane  # noqa: E402,F401
 import cases_record_replay  # noqa: E402,F401
+import cases_inspector  # noqa: E402,F401
 
 SERVER_DEFAULTS = {"scenarios": SHARED_SCENARIOS, "extra_args": ("--async-complete-after-ms", "200")}
 
