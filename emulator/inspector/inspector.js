@@ -8,6 +8,8 @@
 const MAX_ROWS = 5000;
 // While a stream is still being sent, its detail is fetched again this often.
 const OPEN_STREAM_REFRESH_MS = 500;
+// A feed the server refused is asked for again this often.
+const FEED_RETRY_MS = 2000;
 // The scenario, resource and async panels are read again this often while shown.
 const PANEL_REFRESH_MS = 2000;
 
@@ -266,10 +268,14 @@ async function openEntry(requestId) {
 
 // ---- the live feed -------------------------------------------------------------------------
 
+// The newest entry seen: a feed opened again (after a 503, or a server restart) resumes there.
+let lastSeq = 0;
+
 function connectFeed() {
   const live = $('#live');
-  // The browser reconnects by itself, sending Last-Event-ID, so nothing is listed twice.
-  const feed = new EventSource('/_emulator/requests/feed?after=0');
+  // The browser reconnects by itself after a dropped connection, sending Last-Event-ID; an
+  // answer that is not a feed (503: too many open) closes it for good, so it is opened anew.
+  const feed = new EventSource(`/_emulator/requests/feed?after=${lastSeq}`);
   feed.addEventListener('open', () => {
     live.textContent = 'live';
     live.className = 'live on';
@@ -277,9 +283,17 @@ function connectFeed() {
   feed.addEventListener('error', () => {
     live.textContent = 'reconnecting';
     live.className = 'live off';
+    if (feed.readyState === EventSource.CLOSED) setTimeout(connectFeed, FEED_RETRY_MS);
   });
-  feed.addEventListener('request', (event) => addEntry(JSON.parse(event.data)));
-  feed.addEventListener('cleared', clearRows);
+  feed.addEventListener('request', (event) => {
+    const entry = JSON.parse(event.data);
+    lastSeq = Math.max(lastSeq, entry.seq || 0);
+    addEntry(entry);
+  });
+  feed.addEventListener('cleared', () => {
+    lastSeq = 0;
+    clearRows();
+  });
 }
 
 // ---- the other panels ----------------------------------------------------------------------

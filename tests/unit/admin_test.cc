@@ -130,9 +130,10 @@ TEST_CASE("the feed sends entries after the one asked for, then a clear", "[admi
   CHECK(piece.bytes.find("\"requestId\":\"a\"") == std::string::npos);
   CHECK(piece.bytes.find("id: 2\nevent: request\ndata: ") != std::string::npos);
   CHECK(piece.bytes.find("id: 3\nevent: request\ndata: ") != std::string::npos);
-  // Nothing new: an empty piece due a poll later, so the transport waits.
+  // Nothing new: a comment line due a poll later, so the transport waits, and a client that
+  // has gone is noticed when it is written.
   REQUIRE(feed.event_source->next(now, piece));
-  CHECK(piece.bytes.empty());
+  CHECK(piece.bytes == ":\n");
   CHECK(piece.due > now);
   f.journal.clear();
   REQUIRE(feed.event_source->next(now, piece));
@@ -150,4 +151,28 @@ TEST_CASE("the inspector page and its files are served from the binary", "[admin
   CHECK(script.body.find("EventSource") != std::string::npos);
   CHECK(f.call("GET", "/_emulator/ui/inspector.css").status == 200);
   CHECK(f.call("GET", "/_emulator/ui/other.js").status == 404);
+}
+
+TEST_CASE("a feed asked for an id this process never gave starts again with a clear", "[admin]") {
+  Fixture f;
+  auto entry = std::make_shared<JournalEntry>();
+  entry->request_id = "only";
+  f.journal.record(entry);
+  Request request;
+  request.method = "GET";
+  request.path = request.target = "/_emulator/requests/feed";
+  request.headers.set("Last-Event-ID", "1000000000");  // from a page older than this server
+  Response feed = handle_admin(request, f.parts);
+  REQUIRE(feed.event_source);
+  auto now = std::chrono::steady_clock::now();
+  bedrock::StreamPiece piece;
+  REQUIRE(feed.event_source->next(now, piece));  // retry
+  REQUIRE(feed.event_source->next(now, piece));
+  CHECK(piece.bytes.rfind("event: cleared\ndata: {}\n\n", 0) == 0);
+  CHECK(piece.bytes.find("\"requestId\":\"only\"") != std::string::npos);
+  // "00" is zero, and an empty Last-Event-ID leaves the query's value.
+  CHECK(f.call("GET", "/_emulator/requests/feed?after=00").status == 200);
+  request.headers.set("Last-Event-ID", "");
+  request.target = "/_emulator/requests/feed?after=abc";
+  CHECK(handle_admin(request, f.parts).status == 400);
 }

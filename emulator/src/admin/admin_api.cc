@@ -158,9 +158,10 @@ Response get_request(const Request&, const AdminParts& parts, const std::string&
 Response request_feed(const Request& request, const AdminParts& parts, const std::string&) {
   std::string after;
   if (auto it = request.query.find("after"); it != request.query.end()) after = it->second;
-  if (const std::string* last = request.headers.find("Last-Event-ID")) after = *last;
+  const std::string* last = request.headers.find("Last-Event-ID");
+  if (last && !last->empty()) after = *last;
   uint64_t from = 0;
-  if (!after.empty() && after != "0") {
+  if (!after.empty() && after.find_first_not_of('0') != std::string::npos) {
     auto parsed = parse_count(after, UINT64_MAX / 10);
     if (!parsed) return admin_error(400, "after must be a sequence number the journal gave.");
     from = *parsed;

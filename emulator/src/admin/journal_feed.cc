@@ -14,7 +14,13 @@ std::atomic<size_t> open_feeds{0};
 class JournalFeed final : public EventSource {
  public:
   JournalFeed(const RequestJournal& journal, uint64_t after)
-      : journal_(journal), after_(after), clears_(journal.clears()) {}
+      : journal_(journal), after_(after), clears_(journal.clears()) {
+    // An id this process never gave: the page is older than the server. It starts again.
+    if (after_ >= journal.next_sequence()) {
+      after_ = 0;
+      restarted_ = true;
+    }
+  }
   ~JournalFeed() override { open_feeds.fetch_sub(1); }
 
   bool next(std::chrono::steady_clock::time_point now, StreamPiece& piece) override {
@@ -26,11 +32,11 @@ class JournalFeed final : public EventSource {
       // Tells the browser how long to wait before it reconnects, and starts the body at once.
       first_ = false;
       piece.bytes = "retry: 1000\n\n";
-      last_bytes_ = real_now;
       return true;
     }
-    if (uint64_t clears = journal_.clears(); clears != clears_) {
+    if (uint64_t clears = journal_.clears(); clears != clears_ || restarted_) {
       clears_ = clears;
+      restarted_ = false;
       piece.bytes = "event: cleared\ndata: {}\n\n";
     }
     JournalPage page = journal_.list("", "", after_ + 1, kFeedBatch);
@@ -39,16 +45,10 @@ class JournalFeed final : public EventSource {
       piece.bytes += "id: " + std::to_string(after_) + "\nevent: request\ndata: " +
                      entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
     }
-    if (!piece.bytes.empty()) {
-      last_bytes_ = real_now;
-      return true;
-    }
-    // Nothing new: look again a poll later (a piece due later makes the transport wait).
+    if (!piece.bytes.empty()) return true;
+    // Nothing new: a comment line a poll later (a piece due later makes the transport wait).
     piece.due = real_now + kFeedPoll;
-    if (real_now - last_bytes_ >= kFeedHeartbeat) {
-      piece.bytes = ": keep-alive\n\n";
-      last_bytes_ = piece.due;
-    }
+    piece.bytes = ":\n";
     return true;
   }
 
@@ -59,8 +59,8 @@ class JournalFeed final : public EventSource {
   uint64_t after_;
   uint64_t clears_;
   bool first_ = true;
+  bool restarted_ = false;
   bool cancelled_ = false;
-  std::chrono::steady_clock::time_point last_bytes_{};
 };
 
 }  // namespace

@@ -20,8 +20,6 @@ namespace bedrock {
 constexpr size_t kMaxOpenFeeds = 16;
 // How often an open feed looks for new entries: a request shows in the page within this.
 constexpr std::chrono::milliseconds kFeedPoll{200};
-// A comment line this often keeps proxies and the browser from closing a quiet feed.
-constexpr std::chrono::seconds kFeedHeartbeat{15};
 // Entries one event batch carries at most: a backlog of 10,000 goes in pieces.
 constexpr size_t kFeedBatch = 200;
 

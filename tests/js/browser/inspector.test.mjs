@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
@@ -284,6 +285,33 @@ describe("the inspector page", () => {
     await page.locator("#frames tbody tr").first().waitFor({ timeout: 1000 });
     assert.ok(Date.now() - opened < 1000);
     assert.deepEqual(pageErrors, []);
+  });
+
+  test("a page refused a feed (all 16 taken) goes live once one is free", async () => {
+    await page.goto("about:blank");
+    // The page's own feed is given back within a poll or two of leaving: take all 16 then.
+    const openFeed = () => new Promise((resolve) => {
+      const request = http.get({ host: "127.0.0.1", port: server.port, path: "/_emulator/requests/feed", agent: false }, (response) => {
+        response.resume();
+        if (response.statusCode === 200) resolve(request);
+        else (request.destroy(), resolve(null));
+      });
+      request.on("error", () => resolve(null));
+    });
+    const held = [];
+    const deadline = Date.now() + 5000;
+    while (held.length < 16 && Date.now() < deadline) {
+      const request = await openFeed();
+      if (request) held.push(request);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(held.length, 16);
+    await page.goto(`${server.endpoint}/_emulator/ui`);
+    await page.waitForSelector("#live.off");
+    for (const request of held) request.destroy();
+    await page.waitForSelector("#live.on", { timeout: 6000 });
+    const sent = await boto3("converse", "after a refused feed");
+    await page.locator(`#journal tbody tr[data-request-id="${sent.requestId}"]`).waitFor({ timeout: 1000 });
   });
 
   test("the screenshot for the README", async () => {
