@@ -1,5 +1,6 @@
 #include "journal/request_journal.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -133,8 +134,12 @@ JournalPage RequestJournal::list(const std::string& operation, const std::string
   std::lock_guard<std::mutex> lock(mutex_);
   JournalPage page;
   size_t listed_bytes = 0;
-  for (const Stored& stored : entries_) {
-    if (stored.sequence < from) continue;
+  // Sequence numbers rise along the deque: a page (or a live feed's poll) starts where it left
+  // off without walking the entries before it.
+  auto start = std::lower_bound(entries_.begin(), entries_.end(), from,
+                                [](const Stored& s, uint64_t value) { return s.sequence < value; });
+  for (auto it = start; it != entries_.end(); ++it) {
+    const Stored& stored = *it;
     const JournalEntry& e = *stored.entry;
     if (!operation.empty() && e.operation != operation) continue;
     if (!model_id.empty() && e.model_id != model_id) continue;
